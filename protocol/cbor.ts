@@ -1,0 +1,208 @@
+/**
+ * Deterministic CBOR (RFC 8949 §4.2.1 "core deterministic encoding") for every payload on the wire
+ * and every hashed or signed structure.
+ *
+ * cbor-x is fast and robust at decoding but does not sort map keys and encodes integers above
+ * 2^32 as floats, so the encoder is this small layer. Decoding uses cbor-x, then re-encodes: a
+ * payload is accepted only if it comes back byte-identical, which rejects duplicate keys,
+ * indefinite lengths, non-shortest integers, floats, tags and non-text map keys in one rule.
+ *
+ * The data model is the subset the protocol uses: safe integers, byte strings (Uint8Array), text,
+ * arrays, maps with text keys, booleans and null. An object property whose value is `undefined`
+ * is treated as absent.
+ */
+import { Decoder } from "cbor-x";
+import { FiscalError } from "./errors.js";
+
+/** A value the canonical encoder accepts. */
+export type CborValue =
+  | number
+  | string
+  | boolean
+  | null
+  | Uint8Array
+  | readonly CborValue[]
+  | { readonly [key: string]: CborValue | undefined };
+
+/** Nesting deeper than this is refused: no protocol structure needs more, and it bounds recursion. */
+export const MAX_CBOR_DEPTH = 16;
+
+const textEncoder = new TextEncoder();
+
+class ByteWriter {
+  private buf = new Uint8Array(256);
+  length = 0;
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+
+  head(major: number, value: number): void {
+    this.ensure(9);
+    const m = major << 5;
+    const b = this.buf;
+    if (value < 24) {
+      b[this.length++] = m | value;
+    } else if (value < 0x100) {
+      b[this.length++] = m | 24;
+      b[this.length++] = value;
+    } else if (value < 0x10000) {
+      b[this.length++] = m | 25;
+      b[this.length++] = value >>> 8;
+      b[this.length++] = value & 0xff;
+    } else if (value < 0x100000000) {
+      b[this.length++] = m | 26;
+      new DataView(b.buffer).setUint32(this.length, value);
+      this.length += 4;
+    } else {
+      b[this.length++] = m | 27;
+      const dv = new DataView(b.buffer);
+      dv.setUint32(this.length, Math.floor(value / 0x100000000));
+      dv.setUint32(this.length + 4, value >>> 0);
+      this.length += 8;
+    }
+  }
+
+  bytes(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+
+  result(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+function encodeKey(key: string): Uint8Array {
+  const w = new ByteWriter();
+  const utf8 = textEncoder.encode(key);
+  w.head(3, utf8.length);
+  w.bytes(utf8);
+  return w.result();
+}
+
+function write(w: ByteWriter, value: CborValue | undefined, depth: number, path: string): void {
+  if (depth > MAX_CBOR_DEPTH)
+    throw new FiscalError("CBOR_INVALID", `nesting deeper than ${MAX_CBOR_DEPTH} at ${path}`);
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) {
+      throw new FiscalError("CBOR_INVALID", `${path}: only safe integers are encoded, got ${value}`);
+    }
+    if (value >= 0) w.head(0, value);
+    else w.head(1, -1 - value);
+  } else if (typeof value === "string") {
+    const utf8 = textEncoder.encode(value);
+    w.head(3, utf8.length);
+    w.bytes(utf8);
+  } else if (value === true) {
+    w.head(7, 21);
+  } else if (value === false) {
+    w.head(7, 20);
+  } else if (value === null) {
+    w.head(7, 22);
+  } else if (value instanceof Uint8Array) {
+    w.head(2, value.length);
+    w.bytes(value);
+  } else if (Array.isArray(value)) {
+    w.head(4, value.length);
+    value.forEach((item, i) => {
+      write(w, item as CborValue, depth + 1, `${path}/${i}`);
+    });
+  } else if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const entries = Object.entries(value as Record<string, CborValue | undefined>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => ({ key: encodeKey(k), name: k, value: v }));
+    entries.sort((a, b) => compareBytes(a.key, b.key));
+    w.head(5, entries.length);
+    for (const e of entries) {
+      w.bytes(e.key);
+      write(w, e.value, depth + 1, `${path}/${e.name}`);
+    }
+  } else {
+    throw new FiscalError("CBOR_INVALID", `${path}: cannot encode a value of type ${typeof value}`);
+  }
+}
+
+/** Encodes `value` in core deterministic CBOR. The same value always gives the same bytes. */
+export function encodeCanonical(value: CborValue): Uint8Array {
+  const w = new ByteWriter();
+  write(w, value, 0, "");
+  return w.result();
+}
+
+const decoder = new Decoder({ mapsAsObjects: true, useRecords: false, bundleStrings: false });
+
+/**
+ * Decodes one CBOR data item and insists that it is in canonical form. Throws CBOR_INVALID for bytes
+ * that are not one well-formed item of the subset, CBOR_NOT_CANONICAL for a valid item encoded
+ * another way. Byte strings come back as Uint8Array.
+ */
+export function decodeCanonical(bytes: Uint8Array): CborValue {
+  let value: unknown;
+  try {
+    value = decoder.decode(bytes);
+  } catch (err) {
+    throw new FiscalError("CBOR_INVALID", `undecodable CBOR (${(err as Error).message})`, undefined, {
+      cause: err,
+    });
+  }
+  let normalised: CborValue;
+  let again: Uint8Array;
+  try {
+    normalised = normalise(value, 0);
+    again = encodeCanonical(normalised);
+  } catch (err) {
+    if (err instanceof FiscalError) throw err;
+    throw new FiscalError("CBOR_INVALID", "CBOR outside the protocol's subset", undefined, { cause: err });
+  }
+  if (compareBytes(again, bytes) !== 0) {
+    throw new FiscalError("CBOR_NOT_CANONICAL", "payload is valid CBOR but not in deterministic encoding");
+  }
+  return normalised;
+}
+
+/** Maps what cbor-x hands back (Buffers, bigints, Maps) onto the subset, or refuses it. */
+function normalise(value: unknown, depth: number): CborValue {
+  if (depth > MAX_CBOR_DEPTH) throw new FiscalError("CBOR_INVALID", `nesting deeper than ${MAX_CBOR_DEPTH}`);
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value))
+      throw new FiscalError("CBOR_INVALID", "floats and unsafe integers are refused");
+    return value;
+  }
+  if (typeof value === "bigint") {
+    // cbor-x returns every 8-byte integer as a bigint; the protocol's integers are all safe integers.
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+      throw new FiscalError("CBOR_INVALID", "integers beyond ±2^53 are refused");
+    }
+    return Number(value);
+  }
+  if (value instanceof Uint8Array) {
+    // A copy: cbor-x may hand back views into the input buffer, which the caller may reuse.
+    return new Uint8Array(value);
+  }
+  if (Array.isArray(value)) return value.map((v) => normalise(v, depth + 1));
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, CborValue> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = normalise(v, depth + 1);
+    return out;
+  }
+  throw new FiscalError("CBOR_INVALID", `CBOR item of a kind the protocol does not use (${typeof value})`);
+}
+
+/** Byte-wise equality of two byte strings. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareBytes(a, b) === 0;
+}

@@ -1,0 +1,181 @@
+/**
+ * The one error table of the Stalela fiscal service.
+ *
+ * Codes are stable and grouped by hundreds: device 1xx, protocol 2xx, validation 3xx, storage 4xx,
+ * cloud 5xx, auth 6xx. The same number travels on the DEF wire, in the daemon's HTTP API, in logs and
+ * in the CLI, so a POS vendor or a technician can look any failure up in one place (docs/PROTOCOL.md
+ * §Error codes). Never renumber a code: add new ones.
+ */
+
+/** One row of the table: the HTTP status the daemon answers with, and the default text. */
+export interface ErrorSpec {
+  readonly code: number;
+  readonly http: number;
+  readonly text: string;
+}
+
+function row(code: number, http: number, text: string): ErrorSpec {
+  return { code, http, text };
+}
+
+/** Every error the system can report, by stable name. */
+export const ERRORS = {
+  // Device 1xx: the DEF's state or its refusal of a fiscal command.
+  DEVICE_UNAVAILABLE: row(100, 503, "the fiscal device is not connected"),
+  DEVICE_BUSY: row(101, 503, "the fiscal device is busy, retry later"),
+  DEVICE_NOT_ACTIVATED: row(102, 409, "the fiscal device is not activated"),
+  DEVICE_ALREADY_ACTIVATED: row(103, 409, "the fiscal device is already activated"),
+  DEVICE_LOCKED: row(104, 503, "the fiscal device is locked"),
+  JOURNAL_FULL: row(105, 507, "the fiscal journal is full"),
+  CLOCK_INVALID: row(106, 503, "the device clock is not valid"),
+  TIME_SET_REFUSED: row(107, 409, "the device refused the new time"),
+  SELF_TEST_FAILED: row(108, 503, "the device self-test failed"),
+  DEVICE_TIMEOUT: row(109, 504, "the fiscal device did not answer in time"),
+  PENDING_LIMIT: row(110, 503, "too many prepared invoices are pending on the device"),
+  NONCE_UNKNOWN: row(111, 409, "the commit nonce is unknown or already used"),
+  NONCE_EXPIRED: row(112, 409, "the commit nonce has expired"),
+  NONCE_MISMATCH: row(113, 409, "the commit nonce is bound to another payload"),
+  ALREADY_FISCALIZED: row(114, 409, "this invoice payload is already fiscalised"),
+  RECORD_NOT_FOUND: row(115, 404, "no fiscal record matches"),
+  ACTIVATION_BAD_SIGNATURE: row(116, 422, "the activation bundle signature is not valid"),
+  ACTIVATION_WRONG_DEVICE: row(117, 422, "the activation bundle is for another device"),
+  ACTIVATION_INVALID: row(118, 422, "the activation bundle is malformed"),
+  DEVICE_QUEUE_FULL: row(119, 503, "too many requests are waiting for the device"),
+  DEVICE_IDENTITY_MISMATCH: row(120, 409, "the connected device is not the one this service is bound to"),
+  // Protocol 2xx: framing and message-level faults on the wire.
+  FRAME_CRC: row(200, 502, "frame check failed"),
+  FRAME_TOO_LARGE: row(201, 413, "frame exceeds the maximum size"),
+  FRAME_VERSION: row(202, 502, "unsupported frame version"),
+  FRAME_TYPE: row(203, 502, "unexpected frame type"),
+  CBOR_INVALID: row(210, 400, "payload is not valid CBOR"),
+  CBOR_NOT_CANONICAL: row(211, 400, "payload is not in canonical (deterministic) CBOR"),
+  MESSAGE_INVALID: row(212, 400, "message does not match the catalogue"),
+  UNKNOWN_COMMAND: row(213, 400, "unknown command"),
+  SIGNATURE_INVALID: row(215, 422, "a signature does not verify"),
+  HID_REASSEMBLY: row(220, 502, "USB-HID report reassembly failed"),
+  // Validation 3xx: the invoice or a request's fields. Field issues carry a JSON-pointer path.
+  INVOICE_INVALID: row(300, 422, "the invoice is not valid"),
+  FIELD_REQUIRED: row(301, 422, "a required field is missing"),
+  FIELD_TYPE: row(302, 422, "a field has the wrong type or format"),
+  FIELD_RANGE: row(303, 422, "a field is out of its allowed range"),
+  FIELD_UNKNOWN: row(304, 422, "an unknown field was sent"),
+  TAX_GROUP_UNKNOWN: row(305, 422, "unknown tax group"),
+  TAX_GROUP_NOT_ALLOWED: row(306, 422, "tax group not allowed for this invoice type"),
+  TOTALS_MISMATCH: row(307, 422, "the totals do not add up"),
+  PAYMENTS_MISMATCH: row(308, 422, "the payments do not add up to the total"),
+  REFERENCE_REQUIRED: row(309, 422, "a credit note must reference its original invoice"),
+  REFERENCE_FORBIDDEN: row(310, 422, "only credit notes carry a reference"),
+  REFERENCE_TYPE_MISMATCH: row(311, 422, "the referenced original has the wrong invoice type"),
+  REFERENCE_NOT_FOUND: row(312, 422, "the referenced original invoice is unknown"),
+  CREDIT_EXCEEDS_ORIGINAL: row(313, 422, "the credit exceeds what remains of the original invoice"),
+  CURRENCY_UNSUPPORTED: row(314, 422, "unsupported currency"),
+  QUANTITY_PRECISION: row(315, 422, "quantity has more than 3 decimals"),
+  INVOICE_TOO_LARGE: row(316, 413, "the invoice is too large"),
+  VOID_NOT_FULL: row(317, 422, "a void must reverse the whole remaining original"),
+  CURRENCY_MISMATCH: row(318, 422, "the credit note's currency differs from the original's"),
+  // Storage 4xx: the device's fiscal memory or the daemon's store.
+  STORAGE_FAILURE: row(400, 500, "fiscal storage failed"),
+  JOURNAL_CORRUPT: row(401, 500, "the fiscal journal is corrupt"),
+  // Cloud 5xx: the Stalela Cloud link.
+  CLOUD_UNREACHABLE: row(500, 502, "the Stalela Cloud is unreachable"),
+  CLOUD_REJECTED: row(501, 502, "the Stalela Cloud rejected the request"),
+  // Auth 6xx: who may call.
+  AUTH_MISSING: row(600, 401, "authentication is required"),
+  AUTH_INVALID: row(601, 401, "the credential is not valid"),
+  AUTH_REVOKED: row(602, 401, "the credential has been revoked"),
+  HOST_REJECTED: row(603, 421, "the Host header is not allowed"),
+} as const;
+
+/** The stable name of an error, e.g. `NONCE_EXPIRED`. */
+export type ErrorName = keyof typeof ERRORS;
+
+const BY_CODE: ReadonlyMap<number, ErrorName> = new Map(
+  (Object.keys(ERRORS) as ErrorName[]).map((name) => [ERRORS[name].code, name]),
+);
+
+/** Looks an error name up by its numeric code; undefined for a code not in the table. */
+export function errorNameOf(code: number): ErrorName | undefined {
+  return BY_CODE.get(code);
+}
+
+/** One problem with one field of a request, located by a JSON pointer (RFC 6901). */
+export interface FieldIssue {
+  readonly path: string;
+  readonly code: number;
+  readonly message: string;
+}
+
+/** Context an error may carry: field issues for validation, anything else for logs. */
+export interface ErrorDetails {
+  readonly issues?: readonly FieldIssue[];
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The one error type. The code appears in the message (`E113 NONCE_MISMATCH: …`) so a log line or a
+ * CLI message is searchable without its structured fields.
+ */
+export class FiscalError extends Error {
+  override readonly name = "FiscalError";
+  readonly code: number;
+  readonly errorName: ErrorName;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(name: ErrorName, message?: string, details?: ErrorDetails, options?: { cause?: unknown }) {
+    const spec = ERRORS[name];
+    super(`E${spec.code} ${name}: ${message ?? spec.text}`, options);
+    this.code = spec.code;
+    this.errorName = name;
+    this.details = details;
+  }
+
+  /** The HTTP status this error maps to in the daemon's API. */
+  get httpStatus(): number {
+    return ERRORS[this.errorName].http;
+  }
+
+  /** The human message without the `E113 NAME:` prefix. */
+  get text(): string {
+    return this.message.slice(this.message.indexOf(": ") + 2);
+  }
+}
+
+/** True for any FiscalError; with `name`, only for that error. */
+export function isFiscalError(value: unknown, name?: ErrorName): value is FiscalError {
+  return value instanceof FiscalError && (name === undefined || value.errorName === name);
+}
+
+/** The group an error code belongs to, by its hundreds. */
+export type ErrorGroup = "device" | "protocol" | "validation" | "storage" | "cloud" | "auth" | "unknown";
+
+/** Classifies a code into its group (1xx device … 6xx auth). */
+export function errorGroupOf(code: number): ErrorGroup {
+  const groups: readonly ErrorGroup[] = [
+    "unknown",
+    "device",
+    "protocol",
+    "validation",
+    "storage",
+    "cloud",
+    "auth",
+  ];
+  return groups[Math.floor(code / 100)] ?? "unknown";
+}
+
+/**
+ * Rebuilds a FiscalError from a wire error `{ code, message, issues? }`. An unknown code (a newer
+ * device) is kept as MESSAGE_INVALID rather than guessed at, with the original code in details.
+ */
+export function fiscalErrorFromWire(
+  code: number,
+  message: string,
+  issues?: readonly FieldIssue[],
+): FiscalError {
+  const name = errorNameOf(code);
+  if (name === undefined) {
+    return new FiscalError("MESSAGE_INVALID", `device reported unknown error code ${code}: ${message}`, {
+      deviceCode: code,
+    });
+  }
+  return new FiscalError(name, message, issues ? { issues } : undefined);
+}

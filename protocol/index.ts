@@ -1,0 +1,23 @@
+/**
+ * The DEF protocol: pure code shared by the daemon, the emulator and any independent verifier.
+ * No I/O and no timers live below this folder.
+ */
+export * from "./bytes.js";
+export * from "./cbor.js";
+export * from "./errors.js";
+export * from "./frame/crc.js";
+export * from "./frame/frame.js";
+export * from "./frame/hid.js";
+export * from "./frame/parser.js";
+export * from "./invoice/canonical.js";
+export * from "./invoice/credit.js";
+export * from "./invoice/schema.js";
+export * from "./invoice/tables.js";
+export * from "./invoice/totals.js";
+export * from "./messages/catalogue.js";
+export * from "./messages/codec.js";
+export * from "./security/activation.js";
+export * from "./security/auth-code.js";
+export * from "./security/ed25519.js";
+export * from "./security/qr.js";
+export * from "./security/record.js";
