@@ -30,7 +30,8 @@ export const MAX_CBOR_DEPTH = 16;
 const textEncoder = new TextEncoder();
 
 class ByteWriter {
-  private buf = new Uint8Array(256);
+  private buf = new Uint8Array(1024);
+  private view = new DataView(this.buf.buffer);
   length = 0;
 
   private ensure(extra: number): void {
@@ -40,6 +41,7 @@ class ByteWriter {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
+    this.view = new DataView(next.buffer);
   }
 
   head(major: number, value: number): void {
@@ -57,13 +59,12 @@ class ByteWriter {
       b[this.length++] = value & 0xff;
     } else if (value < 0x100000000) {
       b[this.length++] = m | 26;
-      new DataView(b.buffer).setUint32(this.length, value);
+      this.view.setUint32(this.length, value);
       this.length += 4;
     } else {
       b[this.length++] = m | 27;
-      const dv = new DataView(b.buffer);
-      dv.setUint32(this.length, Math.floor(value / 0x100000000));
-      dv.setUint32(this.length + 4, value >>> 0);
+      this.view.setUint32(this.length, Math.floor(value / 0x100000000));
+      this.view.setUint32(this.length + 4, value >>> 0);
       this.length += 8;
     }
   }
@@ -85,12 +86,22 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
+// Map keys come from a small fixed vocabulary, so their encodings are cached (bounded, for hostile input).
+const keyCache = new Map<string, Uint8Array>();
+const KEY_CACHE_LIMIT = 4096;
+
 function encodeKey(key: string): Uint8Array {
-  const w = new ByteWriter();
-  const utf8 = textEncoder.encode(key);
-  w.head(3, utf8.length);
-  w.bytes(utf8);
-  return w.result();
+  let encoded = keyCache.get(key);
+  if (encoded === undefined) {
+    const w = new ByteWriter();
+    const utf8 = textEncoder.encode(key);
+    w.head(3, utf8.length);
+    w.bytes(utf8);
+    encoded = w.result();
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    keyCache.set(key, encoded);
+  }
+  return encoded;
 }
 
 function write(w: ByteWriter, value: CborValue | undefined, depth: number, path: string): void {
@@ -120,7 +131,7 @@ function write(w: ByteWriter, value: CborValue | undefined, depth: number, path:
     value.forEach((item, i) => {
       write(w, item as CborValue, depth + 1, `${path}/${i}`);
     });
-  } else if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+  } else if (isPlainObject(value)) {
     const entries = Object.entries(value as Record<string, CborValue | undefined>)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => ({ key: encodeKey(k), name: k, value: v }));
@@ -194,12 +205,18 @@ function normalise(value: unknown, depth: number): CborValue {
     return new Uint8Array(value);
   }
   if (Array.isArray(value)) return value.map((v) => normalise(v, depth + 1));
-  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+  if (isPlainObject(value)) {
     const out: Record<string, CborValue> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = normalise(v, depth + 1);
     return out;
   }
   throw new FiscalError("CBOR_INVALID", `CBOR item of a kind the protocol does not use (${typeof value})`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Byte-wise equality of two byte strings. */

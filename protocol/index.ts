@@ -21,3 +21,4 @@ export * from "./security/auth-code.js";
 export * from "./security/ed25519.js";
 export * from "./security/qr.js";
 export * from "./security/record.js";
+export * from "./vectors.js";

@@ -85,7 +85,8 @@ export class FrameParser {
 
   /** Feeds a chunk and returns every event it completes, in stream order. */
   push(chunk: Uint8Array): ParseEvent[] {
-    this.buf = this.buf.length === 0 ? chunk.slice() : concat(this.buf, chunk);
+    // Always a plain Uint8Array copy: a Buffer chunk may be a view into a pool the caller reuses.
+    this.buf = this.buf.length === 0 ? new Uint8Array(chunk) : concat(this.buf, chunk);
     const events: ParseEvent[] = [];
     let pos = 0;
     let garbage = 0;

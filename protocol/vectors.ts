@@ -1,0 +1,137 @@
+/**
+ * Test vectors for docs/PROTOCOL.md §12, computed from fixed inputs by the real code. The test suite
+ * compares every vector in the document with this output, so the document cannot drift from the code
+ * (`npm run vectors` rewrites the document's vector blocks after a deliberate change).
+ */
+import { toHex } from "./bytes.js";
+import { encodeFrame, FrameType } from "./frame/frame.js";
+import { fragmentFrame } from "./frame/hid.js";
+import { canonicaliseInvoice, encodeInvoice, invoiceHash, sha256 } from "./invoice/canonical.js";
+import { encodeBusy, encodeNak, encodeRequest, encodeResult } from "./messages/codec.js";
+import { genesisHash, signActivationBundle, signActivationRecord } from "./security/activation.js";
+import { keyPairFromSeed } from "./security/ed25519.js";
+import { encodeRecord, type FiscalRecord, recordHash, sealRecord } from "./security/record.js";
+
+/** One vector: a name the document refers to and its content (hex or text). */
+export interface Vector {
+  readonly id: string;
+  readonly format: "hex" | "text" | "json";
+  readonly value: string;
+}
+
+const enc = new TextEncoder();
+/** Fixed test keys. Never use them for anything but vectors and tests. */
+export const VECTOR_DEVICE_SEED = sha256(enc.encode("stalela-vector-device-key"));
+export const VECTOR_CLOUD_SEED = sha256(enc.encode("stalela-vector-cloud-root-key"));
+/** 2026-01-01T08:30:00.000Z, the fixed device time of the vectors. */
+export const VECTOR_TIME_MS = Date.UTC(2026, 0, 1, 8, 30, 0);
+
+/** The POS invoice the vectors canonicalise: two lines in two groups, a fractional quantity. */
+export const VECTOR_POS_INVOICE = {
+  type: "SALE",
+  client_ref: "POS1-000042",
+  currency: "CDF",
+  items: [
+    { code: "SKU-001", name: "Sucre 1 kg", kind: "GOODS", quantity: "2.5", unit_price: 3500, tax_group: "B" },
+    { code: "SKU-900", name: "Pain", kind: "GOODS", quantity: 1, unit_price: 1200, tax_group: "A" },
+  ],
+  payments: [{ method: "CASH", amount: 9950 }],
+} as const;
+
+/** Builds every vector from the fixed inputs. */
+export function buildVectors(): Vector[] {
+  const out: Vector[] = [];
+  const hex = (id: string, bytes: Uint8Array): void => {
+    out.push({ id, format: "hex", value: toHex(bytes) });
+  };
+  const text = (id: string, value: string): void => {
+    out.push({ id, format: "text", value });
+  };
+
+  const infoRequest = encodeFrame({ type: FrameType.REQUEST, seq: 1, payload: encodeRequest("INFO", {}) });
+  hex("frame-info-request", infoRequest);
+  hex(
+    "frame-time-response",
+    encodeFrame({
+      type: FrameType.RESPONSE,
+      seq: 1,
+      payload: encodeResult("TIME_GET", { now: VECTOR_TIME_MS, offset_ms: 0, valid: true }),
+    }),
+  );
+  hex("frame-nak", encodeFrame({ type: FrameType.NAK, seq: 0x0102, payload: encodeNak(200) }));
+  hex("frame-busy", encodeFrame({ type: FrameType.BUSY, seq: 2, payload: encodeBusy(20) }));
+  hex("hid-report-info-request", fragmentFrame(infoRequest)[0]!);
+
+  out.push({ id: "invoice-pos-json", format: "json", value: JSON.stringify(VECTOR_POS_INVOICE, null, 2) });
+  const invoice = canonicaliseInvoice(VECTOR_POS_INVOICE, { cashierId: "CASHIER-7" });
+  hex("invoice-canonical-cbor", encodeInvoice(invoice));
+  const payloadHash = invoiceHash(invoice);
+  hex("invoice-payload-hash", payloadHash);
+
+  const cloud = keyPairFromSeed(VECTOR_CLOUD_SEED);
+  const device = keyPairFromSeed(VECTOR_DEVICE_SEED);
+  hex("cloud-root-seed", cloud.seed);
+  hex("cloud-root-public-key", cloud.publicKey);
+  hex("device-seed", device.seed);
+  hex("device-public-key", device.publicKey);
+
+  const identity = { merchant_nif: "A1234567B", outlet_id: "OUTLET-01", fiscal_authority_id: "FA-0001" };
+  const bundle = signActivationBundle(
+    {
+      kind: "ACTIVATION_BUNDLE",
+      v: 1,
+      bundle_id: "B-0001",
+      device_id: "DEF-0A1B2C3D",
+      ...identity,
+      issued_at: VECTOR_TIME_MS,
+    },
+    cloud.seed,
+  );
+  hex("activation-bundle-cbor", bundle.bytes);
+  hex("activation-bundle-signature", bundle.signature);
+  const activation = signActivationRecord(
+    {
+      kind: "ACTIVATION",
+      v: 1,
+      device_id: "DEF-0A1B2C3D",
+      public_key: device.publicKey,
+      ...identity,
+      bundle_hash: sha256(bundle.bytes),
+      activated_at: VECTOR_TIME_MS,
+    },
+    device.seed,
+  );
+  hex("activation-record-cbor", activation.bytes);
+  hex("activation-record-signature", activation.signature);
+  const genesis = genesisHash(activation.bytes);
+  hex("genesis-hash", genesis);
+
+  const record: FiscalRecord = {
+    kind: "INVOICE",
+    v: 1,
+    device_id: "DEF-0A1B2C3D",
+    fiscal_number: 1,
+    type_number: 1,
+    invoice_type: invoice.type,
+    issued_at: VECTOR_TIME_MS + 60_000,
+    payload_hash: payloadHash,
+    prev_hash: genesis,
+    ...identity,
+    cashier_id: invoice.cashier_id,
+    client_ref: invoice.client_ref,
+    currency: invoice.currency,
+    totals: invoice.totals,
+    tax_table: invoice.tax_table,
+  };
+  const sealed = sealRecord(record, device.seed);
+  hex("record-cbor", encodeRecord(record));
+  hex("record-signature", sealed.signature);
+  hex("record-hash", recordHash(sealed.record));
+  text("record-auth-code", sealed.auth_code);
+  text("record-qr", sealed.qr);
+  hex(
+    "commit-request-payload",
+    encodeRequest("COMMIT", { nonce: new Uint8Array(16).fill(0x11), payload_hash: payloadHash }),
+  );
+  return out;
+}

@@ -1,0 +1,149 @@
+import { decode as cborxDecode } from "cbor-x";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type CborValue, decodeCanonical, encodeCanonical, fromHex, toHex } from "../../protocol/index.js";
+
+// RFC 8949 Appendix A examples that fall inside the protocol's subset.
+const RFC_EXAMPLES: [CborValue, string][] = [
+  [0, "00"],
+  [1, "01"],
+  [10, "0a"],
+  [23, "17"],
+  [24, "1818"],
+  [25, "1819"],
+  [100, "1864"],
+  [1000, "1903e8"],
+  [1000000, "1a000f4240"],
+  [1000000000000, "1b000000e8d4a51000"],
+  [-1, "20"],
+  [-10, "29"],
+  [-100, "3863"],
+  [-1000, "3903e7"],
+  [false, "f4"],
+  [true, "f5"],
+  [null, "f6"],
+  [new Uint8Array(), "40"],
+  [fromHex("01020304"), "4401020304"],
+  ["", "60"],
+  ["a", "6161"],
+  ["IETF", "6449455446"],
+  ['"\\', "62225c"],
+  ["\u00fc", "62c3bc"],
+  ["\u6c34", "63e6b0b4"],
+  ["\ud800\udd51", "64f0908591"],
+  [[], "80"],
+  [[1, 2, 3], "83010203"],
+  [[1, [2, 3], [4, 5]], "8301820203820405"],
+  [{}, "a0"],
+  [{ a: 1, b: [2, 3] }, "a26161016162820203"],
+  [["a", { b: "c" }], "826161a161626163"],
+  [{ a: "A", b: "B", c: "C", d: "D", e: "E" }, "a56161614161626142616361436164614461656145"],
+];
+
+const valueArb: fc.Arbitrary<CborValue> = fc.letrec<{ value: CborValue }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    fc.maxSafeInteger(),
+    fc.string(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.uint8Array({ maxLength: 40 }),
+    fc.array(tie("value"), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 6 }), tie("value"), { maxKeys: 4 }),
+  ),
+})).value;
+
+describe("deterministic CBOR", () => {
+  it.each(RFC_EXAMPLES)("encodes %o as in RFC 8949 Appendix A", (value, hex) => {
+    expect(toHex(encodeCanonical(value))).toBe(hex);
+    expect(decodeCanonical(fromHex(hex))).toEqual(value);
+  });
+
+  it("sorts map keys by their encoded bytes: shorter keys first, then bytewise (RFC 8949 §4.2.1)", () => {
+    expect(toHex(encodeCanonical({ aa: 3, b: 2, a: 1 }))).toBe("a3616101616202626161 03".replace(" ", ""));
+    expect(toHex(encodeCanonical({ Z: 1, a: 2 }))).toBe("a2615a016161 02".replace(" ", ""));
+  });
+
+  it("gives the same bytes whatever the key order", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 8 }), fc.integer(), { maxKeys: 12 }), (dict) => {
+        const shuffled = Object.fromEntries(Object.entries(dict).reverse());
+        expect(encodeCanonical(shuffled)).toEqual(encodeCanonical(dict));
+      }),
+    );
+  });
+
+  it("round-trips every value of the subset", () => {
+    fc.assert(
+      fc.property(valueArb, (value) => {
+        const bytes = encodeCanonical(value);
+        // Compared as hex: cbor-x tags the buffers it decodes with a cached DataView property.
+        expect(toHex(encodeCanonical(decodeCanonical(bytes)))).toBe(toHex(bytes));
+      }),
+    );
+  });
+
+  it("omits undefined properties instead of encoding them", () => {
+    expect(toHex(encodeCanonical({ a: 1, b: undefined }))).toBe("a1616101");
+  });
+
+  it("refuses floats, unsafe integers and values outside the subset", () => {
+    expect(() => encodeCanonical(1.5)).toThrow(/E210/);
+    expect(() => encodeCanonical(2 ** 53)).toThrow(/E210/);
+    expect(() => encodeCanonical(new Date() as unknown as CborValue)).toThrow(/E210/);
+  });
+
+  it.each([
+    ["a non-shortest integer", "1817"],
+    ["a non-shortest length", "780161"],
+    ["an indefinite-length array", "9f0102ff"],
+    ["unsorted map keys", "a2616201616102"],
+    ["a duplicate map key", "a2616101616102"],
+    ["a float", "f93e00"],
+    ["a tag", "c11a514b67b0"],
+    ["an integer map key", "a10102"],
+  ])("refuses %s as not canonical or not in the subset", (_what, hex) => {
+    expect(() => decodeCanonical(fromHex(hex))).toThrow(/E21[01]/);
+  });
+
+  it("refuses trailing bytes, truncation and absurd nesting with CBOR_INVALID", () => {
+    expect(() => decodeCanonical(fromHex("0102"))).toThrow(/E210/);
+    expect(() => decodeCanonical(fromHex("a1"))).toThrow(/E210/);
+    expect(() => decodeCanonical(new Uint8Array(100_000).fill(0x81))).toThrow(/E210/);
+    expect(() => decodeCanonical(encodeCanonical(nest(20)))).toThrow(/E210/);
+  });
+
+  it("never throws anything but a coded error on 50,000 random byte strings", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        try {
+          decodeCanonical(bytes);
+        } catch (err) {
+          expect((err as Error).message).toMatch(/^E21[01] /);
+        }
+      }),
+      { numRuns: 50_000 },
+    );
+  });
+
+  it("is read back identically by cbor-x, an independent decoder", () => {
+    fc.assert(
+      fc.property(valueArb, (value) => {
+        expect(normaliseBuffers(cborxDecode(encodeCanonical(value)))).toEqual(value);
+      }),
+    );
+  });
+});
+
+function nest(depth: number): CborValue {
+  return depth === 0 ? 0 : [nest(depth - 1)];
+}
+
+function normaliseBuffers(value: unknown): unknown {
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  if (Array.isArray(value)) return value.map(normaliseBuffers);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normaliseBuffers(v)]));
+  }
+  return typeof value === "bigint" ? Number(value) : value;
+}
