@@ -73,6 +73,10 @@ export const ERRORS = {
   INVOICE_TOO_LARGE: row(316, 413, "the invoice is too large"),
   VOID_NOT_FULL: row(317, 422, "a void must reverse the whole remaining original"),
   CURRENCY_MISMATCH: row(318, 422, "the credit note's currency differs from the original's"),
+  IDEMPOTENCY_CONFLICT: row(319, 409, "this Idempotency-Key was used with a different request"),
+  IDEMPOTENCY_KEY_REQUIRED: row(320, 400, "the Idempotency-Key header is required"),
+  REQUEST_IN_PROGRESS: row(321, 409, "a request with this Idempotency-Key is still in progress"),
+  INVALID_STATE: row(322, 409, "the invoice is not in a state that allows this"),
   // Storage 4xx: the device's fiscal memory or the daemon's store.
   STORAGE_FAILURE: row(400, 500, "fiscal storage failed"),
   JOURNAL_CORRUPT: row(401, 500, "the fiscal journal is corrupt"),

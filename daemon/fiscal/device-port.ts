@@ -1,0 +1,23 @@
+/**
+ * What the fiscal service needs from the device: the DEF commands, in protocol types. The daemon's
+ * `FiscalDevice` (daemon/device/) implements it over a real link; tests may use the emulator directly.
+ * Link failures surface as DEVICE_UNAVAILABLE / DEVICE_TIMEOUT; every other FiscalError is the
+ * device's own definite answer.
+ */
+import type { ArgsOf, CanonicalInvoice, ResultOf, SealedRecord } from "../../protocol/index.js";
+
+/** The DEF, as the fiscal service uses it. */
+export interface DevicePort {
+  info(): Promise<ResultOf<"INFO">>;
+  status(): Promise<ResultOf<"STATUS">>;
+  prepare(invoice: CanonicalInvoice): Promise<ResultOf<"PREPARE">>;
+  /** Never answers "unknown": a lost reply is resolved by the session (docs/PROTOCOL.md §11). */
+  commit(nonce: Uint8Array, payloadHash: Uint8Array): Promise<SealedRecord>;
+  abort(nonce: Uint8Array): Promise<ResultOf<"ABORT">>;
+  listPending(): Promise<ResultOf<"LIST_PENDING">>;
+  getRecord(query: ArgsOf<"GET_RECORD">): Promise<SealedRecord>;
+  readJournal(from: number, limit: number): Promise<ResultOf<"JOURNAL_READ">>;
+}
+
+/** Error codes that mean "the link failed, the device's answer is not known". */
+export const IN_DOUBT_CODES: ReadonlySet<number> = new Set([100, 109]);

@@ -1,0 +1,340 @@
+/**
+ * Invoices, their transitions, their sealed records and the upload outbox. Every write is one
+ * synchronous immediate transaction with no await inside: a sealed record, its FISCALIZED transition
+ * and its outbox entry are on disk together or not at all.
+ */
+import { randomBytes } from "node:crypto";
+import type { FiscalRecord, InvoiceTotals, SealedRecord } from "../../protocol/index.js";
+import { FiscalError, recordHash } from "../../protocol/index.js";
+import { assertTransition, pathBetween } from "../fiscal/lifecycle.js";
+import type { InvoiceState } from "../fiscal/types.js";
+import type { Db } from "./database.js";
+
+/** An invoice row as stored. */
+export interface InvoiceRow {
+  readonly id: string;
+  readonly idempotency_key: string | null;
+  readonly request_fingerprint: string | null;
+  readonly client_ref: string;
+  readonly type: string;
+  readonly state: InvoiceState;
+  readonly api_key_id: string | null;
+  readonly cashier_id: string;
+  readonly currency: string;
+  readonly totals_json: string;
+  readonly payload: Uint8Array | null;
+  readonly payload_hash: Uint8Array;
+  readonly ref_device_id: string | null;
+  readonly ref_fiscal_number: number | null;
+  readonly nonce: Uint8Array | null;
+  readonly commit_before: number | null;
+  readonly error_code: number | null;
+  readonly error_message: string | null;
+  readonly source: string;
+  /** `one-shot` (POST /v1/invoices) or `two-step` (prepare, then commit). */
+  readonly mode: string;
+  readonly created_at: number;
+}
+
+/** What a new invoice needs. */
+export interface NewInvoice {
+  readonly idempotencyKey: string | null;
+  readonly requestFingerprint: string | null;
+  readonly clientRef: string;
+  readonly type: string;
+  readonly apiKeyId: string | null;
+  readonly cashierId: string;
+  readonly currency: string;
+  readonly totals: InvoiceTotals;
+  readonly payload: Uint8Array | null;
+  readonly payloadHash: Uint8Array;
+  readonly reference?: { readonly deviceId: string; readonly fiscalNumber: number };
+  readonly mode: "one-shot" | "two-step";
+}
+
+/** A sealed record as stored next to its invoice. */
+export interface RecordRow {
+  readonly device_id: string;
+  readonly fiscal_number: number;
+  readonly invoice_id: string;
+  readonly type_number: number;
+  readonly issued_at: number;
+  readonly record: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly auth_code: string;
+  readonly qr: string;
+  readonly record_hash: Uint8Array;
+}
+
+/** Makes an invoice id: `inv_` and 16 base64url characters of randomness. */
+export function newInvoiceId(): string {
+  return `inv_${randomBytes(12).toString("base64url")}`;
+}
+
+/** Invoice persistence. Methods are synchronous; callers never hold a transaction across an await. */
+export class InvoiceStore {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Inserts a new invoice in PREPARING. Throws REQUEST_IN_PROGRESS if its key is live elsewhere. */
+  insertPreparing(invoice: NewInvoice): InvoiceRow {
+    const id = newInvoiceId();
+    const at = this.now();
+    try {
+      this.db
+        .transaction(() => {
+          this.db
+            .prepare(
+              `INSERT INTO invoices (id, idempotency_key, request_fingerprint, client_ref, type, state, api_key_id,
+                 cashier_id, currency, totals_json, payload, payload_hash, ref_device_id, ref_fiscal_number, mode,
+                 created_at)
+               VALUES (?, ?, ?, ?, ?, 'PREPARING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(
+              id,
+              invoice.idempotencyKey,
+              invoice.requestFingerprint,
+              invoice.clientRef,
+              invoice.type,
+              invoice.apiKeyId,
+              invoice.cashierId,
+              invoice.currency,
+              JSON.stringify(invoice.totals),
+              invoice.payload,
+              invoice.payloadHash,
+              invoice.reference?.deviceId ?? null,
+              invoice.reference?.fiscalNumber ?? null,
+              invoice.mode,
+              at,
+            );
+          this.addTransition(id, "PREPARING", at, null);
+        })
+        .immediate();
+    } catch (err) {
+      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
+        throw new FiscalError(
+          "REQUEST_IN_PROGRESS",
+          "another request with this Idempotency-Key is in progress",
+        );
+      }
+      throw err;
+    }
+    return this.byId(id)!;
+  }
+
+  /** Moves an invoice from `from` to `to`, recording the transition, and sets the given fields. */
+  transition(
+    id: string,
+    from: InvoiceState,
+    to: InvoiceState,
+    fields: { nonce?: Uint8Array; commitBefore?: number; error?: FiscalError; note?: string } = {},
+  ): InvoiceRow {
+    assertTransition(from, to);
+    this.db
+      .transaction(() => {
+        this.moveState(id, from, to, fields.note ?? null);
+        if (fields.nonce !== undefined) {
+          this.db
+            .prepare("UPDATE invoices SET nonce = ?, commit_before = ? WHERE id = ?")
+            .run(fields.nonce, fields.commitBefore ?? null, id);
+        }
+        if (fields.error !== undefined) {
+          this.db
+            .prepare("UPDATE invoices SET error_code = ?, error_message = ? WHERE id = ?")
+            .run(fields.error.code, fields.error.text, id);
+        }
+      })
+      .immediate();
+    return this.byId(id)!;
+  }
+
+  /**
+   * Seals an invoice: PREPARED → FISCALIZED, the record, and its outbox entry, in one transaction.
+   * `note` explains a seal found by reconciliation rather than by the COMMIT reply.
+   */
+  seal(id: string, record: FiscalRecord, sealed: SealedRecord, note: string | null = null): InvoiceRow {
+    this.db
+      .transaction(() => {
+        const row = this.byId(id);
+        if (row === undefined) throw new FiscalError("RECORD_NOT_FOUND", `no invoice ${id}`);
+        for (const [from, to] of steps(row.state, "FISCALIZED")) this.moveState(id, from, to, note);
+        this.insertRecord(id, record, sealed);
+      })
+      .immediate();
+    return this.byId(id)!;
+  }
+
+  /**
+   * Stores a journal record the daemon never saw sealed (it crashed after COMMIT, or the store was
+   * restored from a backup): a new invoice without payload, walked through the lifecycle to FISCALIZED.
+   */
+  importRecord(record: FiscalRecord, sealed: SealedRecord): InvoiceRow {
+    const id = newInvoiceId();
+    this.db
+      .transaction(() => {
+        const at = this.now();
+        this.db
+          .prepare(
+            `INSERT INTO invoices (id, client_ref, type, state, cashier_id, currency, totals_json, payload_hash,
+               ref_device_id, ref_fiscal_number, source, created_at)
+             VALUES (?, ?, ?, 'PREPARING', ?, ?, ?, ?, ?, ?, 'device-journal', ?)`,
+          )
+          .run(
+            id,
+            record.client_ref,
+            record.invoice_type,
+            record.cashier_id,
+            record.currency,
+            JSON.stringify(record.totals),
+            record.payload_hash,
+            record.reference?.device_id ?? null,
+            record.reference?.fiscal_number ?? null,
+            at,
+          );
+        this.addTransition(id, "PREPARING", at, "imported from the device journal");
+        for (const [from, to] of steps("PREPARING", "FISCALIZED"))
+          this.moveState(id, from, to, "imported from the device journal");
+        this.insertRecord(id, record, sealed);
+      })
+      .immediate();
+    return this.byId(id)!;
+  }
+
+  /** The invoice with this id. */
+  byId(id: string): InvoiceRow | undefined {
+    return this.db.prepare("SELECT * FROM invoices WHERE id = ?").get(id) as InvoiceRow | undefined;
+  }
+
+  /** The latest attempt made with this Idempotency-Key. */
+  byIdempotencyKey(key: string): InvoiceRow | undefined {
+    return this.db
+      .prepare("SELECT * FROM invoices WHERE idempotency_key = ? ORDER BY rowid DESC LIMIT 1")
+      .get(key) as InvoiceRow | undefined;
+  }
+
+  /** Lookup by id, else by Idempotency-Key. */
+  byIdOrKey(idOrKey: string): InvoiceRow | undefined {
+    return this.byId(idOrKey) ?? this.byIdempotencyKey(idOrKey);
+  }
+
+  /** The sealed record of an invoice. */
+  recordOf(invoiceId: string): RecordRow | undefined {
+    return this.db.prepare("SELECT * FROM fiscal_records WHERE invoice_id = ?").get(invoiceId) as
+      | RecordRow
+      | undefined;
+  }
+
+  /** The sealed record with this fiscal number on this device. */
+  recordByNumber(deviceId: string, fiscalNumber: number): RecordRow | undefined {
+    return this.db
+      .prepare("SELECT * FROM fiscal_records WHERE device_id = ? AND fiscal_number = ?")
+      .get(deviceId, fiscalNumber) as RecordRow | undefined;
+  }
+
+  /** The highest fiscal number stored for a device and how many records are stored (0, 0 when none). */
+  journalExtent(deviceId: string): { max: number; count: number } {
+    const row = this.db
+      .prepare(
+        "SELECT COALESCE(MAX(fiscal_number), 0) AS max, COUNT(*) AS count FROM fiscal_records WHERE device_id = ?",
+      )
+      .get(deviceId) as { max: number; count: number };
+    return row;
+  }
+
+  /** The lowest fiscal number in 1..max missing from the store, or undefined when contiguous. */
+  firstGap(deviceId: string): number | undefined {
+    const { max, count } = this.journalExtent(deviceId);
+    if (count === max) return undefined;
+    const row = this.db
+      .prepare(
+        `SELECT 1 AS n WHERE NOT EXISTS (SELECT 1 FROM fiscal_records WHERE device_id = @d AND fiscal_number = 1)
+         UNION ALL
+         SELECT fiscal_number + 1 FROM fiscal_records r WHERE device_id = @d AND NOT EXISTS
+           (SELECT 1 FROM fiscal_records WHERE device_id = @d AND fiscal_number = r.fiscal_number + 1)
+         ORDER BY n LIMIT 1`,
+      )
+      .get({ d: deviceId }) as { n: number } | undefined;
+    return row?.n;
+  }
+
+  /** Total already credited against an original by sealed credit notes. */
+  creditedAgainst(deviceId: string, fiscalNumber: number): number {
+    const rows = this.db
+      .prepare(
+        `SELECT totals_json FROM invoices WHERE ref_device_id = ? AND ref_fiscal_number = ?
+           AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED')`,
+      )
+      .all(deviceId, fiscalNumber) as { totals_json: string }[];
+    return rows.reduce((sum, r) => sum + (JSON.parse(r.totals_json) as InvoiceTotals).total, 0);
+  }
+
+  /** Invoices whose outcome at the device is not final (PREPARING, PREPARED). */
+  openInvoices(): InvoiceRow[] {
+    return this.db
+      .prepare("SELECT * FROM invoices WHERE state IN ('PREPARING', 'PREPARED') ORDER BY rowid")
+      .all() as InvoiceRow[];
+  }
+
+  /** Runs a read-only query over invoices (for the list's dynamic filters). */
+  query<T>(sql: string, params: readonly (string | number)[]): T[] {
+    return this.db.prepare(sql).all(...params) as T[];
+  }
+
+  /** Transitions of an invoice, oldest first. */
+  transitionsOf(invoiceId: string): { state: InvoiceState; at: number; note: string | null }[] {
+    return this.db
+      .prepare("SELECT state, at, note FROM invoice_transitions WHERE invoice_id = ? ORDER BY id")
+      .all(invoiceId) as { state: InvoiceState; at: number; note: string | null }[];
+  }
+
+  private moveState(id: string, from: InvoiceState, to: InvoiceState, note: string | null): void {
+    assertTransition(from, to);
+    const changed = this.db
+      .prepare("UPDATE invoices SET state = ? WHERE id = ? AND state = ?")
+      .run(to, id, from).changes;
+    if (changed !== 1) throw new FiscalError("INVALID_STATE", `invoice ${id} is no longer ${from}`);
+    this.addTransition(id, to, this.now(), note);
+  }
+
+  private addTransition(id: string, state: InvoiceState, at: number, note: string | null): void {
+    this.db
+      .prepare("INSERT INTO invoice_transitions (invoice_id, state, at, note) VALUES (?, ?, ?, ?)")
+      .run(id, state, at, note);
+  }
+
+  private insertRecord(invoiceId: string, record: FiscalRecord, sealed: SealedRecord): void {
+    const at = this.now();
+    this.db
+      .prepare(
+        `INSERT INTO fiscal_records (device_id, fiscal_number, invoice_id, type_number, issued_at, record, signature,
+           auth_code, qr, record_hash, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        record.device_id,
+        record.fiscal_number,
+        invoiceId,
+        record.type_number,
+        record.issued_at,
+        sealed.record,
+        sealed.signature,
+        sealed.auth_code,
+        sealed.qr,
+        recordHash(sealed.record),
+        at,
+      );
+    this.db
+      .prepare(
+        `INSERT INTO outbox (invoice_id, seq, next_attempt_at, enqueued_at)
+         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?, ?)`,
+      )
+      .run(invoiceId, at, at);
+  }
+}
+
+function steps(from: InvoiceState, to: InvoiceState): [InvoiceState, InvoiceState][] {
+  const path = pathBetween(from, to);
+  if (path === undefined) throw new FiscalError("INVALID_STATE", `an invoice in ${from} cannot become ${to}`);
+  return path.slice(1).map((state, i) => [path[i]!, state]);
+}

@@ -1,0 +1,122 @@
+/**
+ * Numbered schema migrations: migration N brings the store from version N-1 to N. Never edit a
+ * migration that has shipped; add the next one. Fiscal tables are append-only, enforced by triggers,
+ * so not even a bug in this daemon can rewrite or delete a sealed record.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: invoices, their transitions, sealed records, outbox, API keys, audit log, device binding.
+  `
+  CREATE TABLE invoices (
+    id TEXT PRIMARY KEY,
+    idempotency_key TEXT,
+    request_fingerprint TEXT,
+    client_ref TEXT NOT NULL,
+    type TEXT NOT NULL,
+    state TEXT NOT NULL,
+    api_key_id TEXT,
+    cashier_id TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    totals_json TEXT NOT NULL,
+    payload BLOB,
+    payload_hash BLOB NOT NULL,
+    ref_device_id TEXT,
+    ref_fiscal_number INTEGER,
+    nonce BLOB,
+    commit_before INTEGER,
+    error_code INTEGER,
+    error_message TEXT,
+    source TEXT NOT NULL DEFAULT 'pos',
+    mode TEXT NOT NULL DEFAULT 'one-shot',
+    created_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX invoices_live_idempotency_key ON invoices(idempotency_key)
+    WHERE idempotency_key IS NOT NULL AND state <> 'ABORTED';
+  CREATE INDEX invoices_idempotency_key ON invoices(idempotency_key);
+  CREATE INDEX invoices_payload_hash ON invoices(payload_hash);
+  CREATE INDEX invoices_state ON invoices(state);
+  CREATE INDEX invoices_created ON invoices(created_at);
+  CREATE INDEX invoices_reference ON invoices(ref_device_id, ref_fiscal_number);
+
+  CREATE TABLE invoice_transitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    invoice_id TEXT NOT NULL REFERENCES invoices(id),
+    state TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    note TEXT
+  );
+  CREATE INDEX invoice_transitions_invoice ON invoice_transitions(invoice_id);
+
+  CREATE TABLE fiscal_records (
+    device_id TEXT NOT NULL,
+    fiscal_number INTEGER NOT NULL,
+    invoice_id TEXT NOT NULL UNIQUE REFERENCES invoices(id),
+    type_number INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL,
+    record BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    auth_code TEXT NOT NULL,
+    qr TEXT NOT NULL,
+    record_hash BLOB NOT NULL,
+    stored_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, fiscal_number)
+  );
+
+  CREATE TABLE outbox (
+    invoice_id TEXT PRIMARY KEY REFERENCES invoices(id),
+    seq INTEGER NOT NULL UNIQUE,
+    status TEXT NOT NULL DEFAULT 'PENDING',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    dgi_status TEXT,
+    enqueued_at INTEGER NOT NULL,
+    acked_at INTEGER
+  );
+  CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    cashier_id TEXT NOT NULL,
+    label TEXT,
+    secret_hash BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    details_json TEXT NOT NULL
+  );
+
+  CREATE TABLE device_binding (
+    device_id TEXT PRIMARY KEY,
+    public_key BLOB NOT NULL,
+    merchant_nif TEXT NOT NULL,
+    outlet_id TEXT NOT NULL,
+    fiscal_authority_id TEXT NOT NULL,
+    activation BLOB,
+    bound_at INTEGER NOT NULL
+  );
+
+  CREATE TRIGGER fiscal_records_no_update BEFORE UPDATE ON fiscal_records
+    BEGIN SELECT RAISE(ABORT, 'fiscal records are immutable'); END;
+  CREATE TRIGGER fiscal_records_no_delete BEFORE DELETE ON fiscal_records
+    BEGIN SELECT RAISE(ABORT, 'fiscal records are never deleted'); END;
+  CREATE TRIGGER invoice_transitions_no_update BEFORE UPDATE ON invoice_transitions
+    BEGIN SELECT RAISE(ABORT, 'transitions are append-only'); END;
+  CREATE TRIGGER invoice_transitions_no_delete BEFORE DELETE ON invoice_transitions
+    BEGIN SELECT RAISE(ABORT, 'transitions are append-only'); END;
+  CREATE TRIGGER invoices_no_delete BEFORE DELETE ON invoices
+    BEGIN SELECT RAISE(ABORT, 'invoices are never deleted'); END;
+  CREATE TRIGGER invoices_payload_immutable BEFORE UPDATE OF payload, payload_hash, client_ref, type, totals_json,
+    cashier_id, api_key_id, idempotency_key, request_fingerprint ON invoices
+    BEGIN SELECT RAISE(ABORT, 'an invoice''s content is immutable'); END;
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  `,
+];
