@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/**
+ * `stalela`: the technician CLI. Each command lives in cli/commands/ and registers itself here.
+ */
+import { Command } from "commander";
+import { registerEmulatorCommand } from "./commands/emulator.js";
+
+/** Builds the program with every command registered. */
+function buildProgram(): Command {
+  const program = new Command("stalela")
+    .description("Stalela Local Fiscal Service: DEF emulator, daemon and technician tools")
+    .showHelpAfterError("(add --help for usage)");
+  registerEmulatorCommand(program);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    process.stderr.write(`stalela: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });

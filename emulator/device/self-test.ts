@@ -1,0 +1,109 @@
+/**
+ * SELF_TEST: the device checks itself the way an auditor would check it, and locks itself
+ * (SELF_TEST_FAILED) when anything is wrong, so a damaged device stops sealing instead of sealing
+ * records nobody can trust. A later passing self-test clears that lock.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  bytesEqual,
+  genesisHash,
+  openSealedRecord,
+  type ResultOf,
+  recordHash,
+  SignContext,
+  signWith,
+  toHex,
+  verifyWith,
+} from "../../protocol/index.js";
+import { SELF_TEST_RECORDS } from "../config.js";
+import { type FiscalDevice, LOCK_SELF_TEST_FAILED } from "./fiscal-device.js";
+
+/** One line of the self-test report. */
+interface Check {
+  name: string;
+  passed: boolean;
+  detail?: string;
+}
+
+function run(name: string, check: () => string | undefined): Check {
+  try {
+    const failure = check();
+    return failure === undefined ? { name, passed: true } : { name, passed: false, detail: failure };
+  } catch (err) {
+    return { name, passed: false, detail: (err as Error).message };
+  }
+}
+
+function keyPairCheck(device: FiscalDevice): string | undefined {
+  const { seed, publicKey } = device.memory.identity;
+  const probe = new Uint8Array(randomBytes(32));
+  const signature = signWith(seed, SignContext.RECORD, probe);
+  return verifyWith(publicKey, SignContext.RECORD, probe, signature)
+    ? undefined
+    : "a probe signed with the device key does not verify with its public key";
+}
+
+/** Re-verifies the newest SELF_TEST_RECORDS records: signatures, QR, numbering and hash chain. */
+function journalCheck(device: FiscalDevice): string | undefined {
+  const head = device.memory.head;
+  if (head.lastFiscalNumber === 0) return undefined;
+  // One record more than checked, so the oldest checked record's prev_hash can be compared too.
+  const rows = device.memory.queries.tail(SELF_TEST_RECORDS + 1);
+  const activation = device.activation;
+  let prev: Uint8Array | null = null;
+  let expectedNumber = rows[0]!.fiscalNumber;
+  for (const [i, row] of rows.entries()) {
+    if (row.fiscalNumber !== expectedNumber) return `fiscal number ${expectedNumber} is missing`;
+    expectedNumber++;
+    const record = openSealedRecord(row.sealed, device.publicKey);
+    if (record.fiscal_number !== row.fiscalNumber) return `row ${row.fiscalNumber} holds another record`;
+    if (i === 0 && record.fiscal_number === 1) {
+      if (activation === null) return "records exist on a device that was never activated";
+      prev = genesisHash(activation.activation.bytes);
+    }
+    if (prev !== null && !bytesEqual(record.prev_hash, prev)) {
+      return `record ${record.fiscal_number} does not chain to record ${record.fiscal_number - 1}`;
+    }
+    prev = recordHash(row.sealed.record);
+  }
+  if (head.lastHash === null || prev === null || !bytesEqual(head.lastHash, prev)) {
+    return `the stored chain tip ${head.lastHash ? toHex(head.lastHash) : "null"} is not the last record's hash`;
+  }
+  return undefined;
+}
+
+function countersCheck(device: FiscalDevice): string | undefined {
+  const head = device.memory.head;
+  const counts = device.memory.queries.counts();
+  if (counts.rows !== head.lastFiscalNumber || counts.maxFiscalNumber !== head.lastFiscalNumber) {
+    return `counter is ${head.lastFiscalNumber} but the journal holds ${counts.rows} rows up to ${counts.maxFiscalNumber}`;
+  }
+  for (const [type, counter] of Object.entries(head.typeCounters)) {
+    const rows = counts.byType[type] ?? { rows: 0, maxTypeNumber: 0 };
+    if (rows.rows !== counter || rows.maxTypeNumber !== counter) {
+      return `${type} counter is ${counter} but the journal holds ${rows.rows} ${type} rows`;
+    }
+  }
+  return undefined;
+}
+
+/** Executes SELF_TEST; locks the device on failure and unlocks a self-test lock on success. */
+export function selfTest(device: FiscalDevice): ResultOf<"SELF_TEST"> {
+  const checks = [
+    run("key_pair", () => keyPairCheck(device)),
+    run("journal_chain", () => journalCheck(device)),
+    run("counters", () => countersCheck(device)),
+    run("storage", () => {
+      const result = device.memory.quickCheck();
+      return result === "ok" ? undefined : `quick_check: ${result}`;
+    }),
+    run("clock", () =>
+      device.clock.isValid() ? undefined : "device time is before the last record's issued_at",
+    ),
+  ];
+  const passed = checks.every((c) => c.passed);
+  const lock = device.memory.lockReason;
+  if (!passed && lock === null) device.memory.setLockReason(LOCK_SELF_TEST_FAILED);
+  if (passed && lock === LOCK_SELF_TEST_FAILED) device.memory.setLockReason(null);
+  return { passed, checks };
+}

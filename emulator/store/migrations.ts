@@ -1,0 +1,93 @@
+/**
+ * The fiscal memory's schema, as numbered migrations. The version lives in the database
+ * (`PRAGMA user_version`), so a state directory written by an older emulator is upgraded in place
+ * and one written by a newer emulator is refused rather than misread.
+ */
+import type Database from "better-sqlite3";
+
+/** One schema step: applied once, in order, inside a transaction. */
+interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      -- One row: the device's identity from manufacture, its activation and its counters. Counters
+      -- sit next to the journal they count so one transaction updates both.
+      CREATE TABLE device (
+        id                   INTEGER PRIMARY KEY CHECK (id = 1),
+        device_id            TEXT    NOT NULL,
+        seed                 BLOB    NOT NULL,
+        public_key           BLOB    NOT NULL,
+        cloud_root_key       BLOB    NOT NULL,
+        manufactured_at      INTEGER NOT NULL,
+        clock_offset_ms      INTEGER NOT NULL DEFAULT 0,
+        lock_reason          TEXT,
+        merchant_nif         TEXT,
+        outlet_id            TEXT,
+        fiscal_authority_id  TEXT,
+        activation_bytes     BLOB,
+        activation_signature BLOB,
+        last_fiscal_number   INTEGER NOT NULL DEFAULT 0,
+        last_hash            BLOB,
+        last_issued_at       INTEGER
+      ) STRICT;
+
+      CREATE TABLE type_counter (
+        invoice_type TEXT    PRIMARY KEY,
+        last_number  INTEGER NOT NULL
+      ) STRICT;
+
+      -- The append-only journal. record holds the exact signed bytes; the other columns are
+      -- indexes into them for lookups and credit-note checks.
+      CREATE TABLE journal (
+        fiscal_number     INTEGER PRIMARY KEY,
+        type_number       INTEGER NOT NULL,
+        invoice_type      TEXT    NOT NULL,
+        issued_at         INTEGER NOT NULL,
+        record            BLOB    NOT NULL,
+        signature         BLOB    NOT NULL,
+        auth_code         TEXT    NOT NULL,
+        qr                TEXT    NOT NULL,
+        payload_hash      BLOB    NOT NULL,
+        client_ref        TEXT    NOT NULL,
+        total             INTEGER NOT NULL,
+        currency          TEXT    NOT NULL,
+        ref_device_id     TEXT,
+        ref_fiscal_number INTEGER,
+        ref_kind          TEXT
+      ) STRICT;
+      CREATE UNIQUE INDEX journal_payload_hash ON journal (payload_hash);
+      CREATE UNIQUE INDEX journal_client_ref ON journal (client_ref);
+      CREATE UNIQUE INDEX journal_type_number ON journal (invoice_type, type_number);
+      CREATE INDEX journal_reference ON journal (ref_device_id, ref_fiscal_number);
+
+      -- Nothing is ever deleted or rewritten in the journal.
+      CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+        BEGIN SELECT RAISE(ABORT, 'the fiscal journal is append-only'); END;
+      CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+        BEGIN SELECT RAISE(ABORT, 'the fiscal journal is append-only'); END;
+    `,
+  },
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Brings `db` up to SCHEMA_VERSION; throws when the database is newer than this code. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`fiscal memory schema ${current} is newer than this emulator (${SCHEMA_VERSION})`);
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
