@@ -19,5 +19,8 @@ export interface DevicePort {
   readJournal(from: number, limit: number): Promise<ResultOf<"JOURNAL_READ">>;
 }
 
-/** Error codes that mean "the link failed, the device's answer is not known". */
+/**
+ * Error codes that mean "the link failed, the device's answer is not known" — unless the session
+ * established the outcome, which it says with `details.outcome === "not-committed"`.
+ */
 export const IN_DOUBT_CODES: ReadonlySet<number> = new Set([100, 109]);

@@ -47,6 +47,15 @@ export interface FiscalCounters {
   inDoubt: number;
 }
 
+/**
+ * Test hooks at the instants crash-safety tests need to kill the process at. Production never sets
+ * them; `stalela daemon` sets `afterDeviceCommit` only when STALELA_CRASH_POINT=after-commit.
+ */
+export interface FiscalServiceHooks {
+  /** Called when the device has sealed a record and before the store has it. */
+  afterDeviceCommit?(): void;
+}
+
 /** Stable JSON (sorted keys) for request fingerprints: the same body in any key order is the same request. */
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
@@ -69,6 +78,7 @@ export class FiscalService implements InvoiceOperations {
     private readonly outbox: OutboxReader,
     private readonly device: DevicePort,
     private readonly identity: DeviceIdentity,
+    private readonly hooks: FiscalServiceHooks = {},
   ) {}
 
   async fiscalise(body: unknown, idempotencyKey: string, caller: Caller): Promise<CreateResult> {
@@ -246,7 +256,7 @@ export class FiscalService implements InvoiceOperations {
       sealed = await this.device.commit(row.nonce!, row.payload_hash);
     } catch (err) {
       const error = isFiscalError(err) ? err : new FiscalError("DEVICE_UNAVAILABLE", String(err));
-      if (IN_DOUBT_CODES.has(error.code)) {
+      if (IN_DOUBT_CODES.has(error.code) && error.details?.outcome !== "not-committed") {
         // The session could not reach the device to learn the outcome: the invoice stays PREPARED
         // and is settled by reconciliation or by the POS's retry. Never guessed.
         this.counters.inDoubt++;
@@ -256,6 +266,7 @@ export class FiscalService implements InvoiceOperations {
       this.store.transition(row.id, "PREPARED", "ABORTED", { error });
       throw error;
     }
+    this.hooks.afterDeviceCommit?.();
     return this.view(this.storeSealed(row, sealed, null));
   }
 

@@ -119,4 +119,52 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   `,
+  // 2: cloud sync and activation. `sync_attempts` is the append-only log of every upload attempt the
+  // DGI's surveillance rules ask for; `outbox.ack_outcome` keeps how the cloud answered each invoice;
+  // `cloud_failures` counts only the attempts the cloud answered with an error (an unreachable cloud
+  // never makes an invoice FAILED: a shop may be offline for a week); the partial index lets the agent
+  // read pending rows in seq order without walking acked ones.
+  `
+  ALTER TABLE outbox ADD COLUMN ack_outcome TEXT;
+  ALTER TABLE outbox ADD COLUMN cloud_failures INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX outbox_pending_seq ON outbox(seq) WHERE status = 'PENDING';
+
+  CREATE TABLE sync_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    items INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    accepted INTEGER NOT NULL DEFAULT 0,
+    duplicate INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    duration_ms INTEGER NOT NULL
+  );
+  CREATE INDEX sync_attempts_outcome ON sync_attempts(outcome, at);
+  CREATE TRIGGER sync_attempts_no_update BEFORE UPDATE ON sync_attempts
+    BEGIN SELECT RAISE(ABORT, 'the sync attempt log is append-only'); END;
+  CREATE TRIGGER sync_attempts_no_delete BEFORE DELETE ON sync_attempts
+    BEGIN SELECT RAISE(ABORT, 'the sync attempt log is append-only'); END;
+
+  CREATE TABLE cloud_credentials (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id TEXT NOT NULL,
+    credential TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    retired_at INTEGER
+  );
+
+  CREATE TABLE activation_progress (
+    device_id TEXT PRIMARY KEY,
+    step TEXT NOT NULL,
+    bundle BLOB NOT NULL,
+    bundle_signature BLOB NOT NULL,
+    activation BLOB,
+    activation_signature BLOB,
+    credential TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];

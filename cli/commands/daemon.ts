@@ -1,0 +1,99 @@
+/**
+ * `stalela daemon`: runs the fiscal daemon in the foreground (systemd runs it the same way). Config
+ * from defaults, `--config FILE`, STALELA_* environment variables and flags, in that order.
+ * SIGTERM/SIGINT stop it gracefully: in-flight fiscalisations finish, then the link and store close.
+ */
+import { execFile } from "node:child_process";
+import { type Command, InvalidArgumentError } from "commander";
+import {
+  type ConfigPatch,
+  configFromEnv,
+  configFromFile,
+  type DaemonConfig,
+  resolveConfig,
+} from "../../daemon/config.js";
+import { Daemon } from "../../daemon/daemon.js";
+import { createFiscalDevice } from "../../daemon/device/index.js";
+import type { FiscalServiceHooks } from "../../daemon/fiscal/service.js";
+import { runAction } from "../output.js";
+
+interface DaemonFlags {
+  config?: string;
+  device?: string;
+  state?: string;
+  host?: string;
+  port?: number;
+  logLevel?: DaemonConfig["logLevel"];
+  json?: boolean;
+}
+
+function port(text: string): number {
+  const n = Number(text);
+  if (!/^\d{1,5}$/.test(text) || n > 65_535)
+    throw new InvalidArgumentError("must be a port number (0 picks a free one)");
+  return n;
+}
+
+/** Tells systemd the daemon is ready, when it runs under Type=notify. */
+function notifySystemd(state: string): void {
+  if (!process.env.NOTIFY_SOCKET) return;
+  execFile("systemd-notify", [state], () => {
+    // Best effort: outside systemd, or without systemd-notify, there is nobody to tell.
+  });
+}
+
+/**
+ * Crash points for the crash-safety tests: STALELA_CRASH_POINT=after-commit kills the process with
+ * SIGKILL the instant the device has sealed a record, before the store has written it.
+ */
+export function crashHooks(point: string | undefined): FiscalServiceHooks {
+  if (point === "after-commit") return { afterDeviceCommit: () => process.kill(process.pid, "SIGKILL") };
+  return {};
+}
+
+/** Builds the configuration from every source. */
+export function daemonConfig(flags: DaemonFlags, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const file: ConfigPatch = flags.config ? configFromFile(flags.config) : {};
+  const fromFlags: ConfigPatch = {
+    device: flags.device,
+    stateDir: flags.state,
+    logLevel: flags.logLevel,
+    http: { host: flags.host, port: flags.port },
+  };
+  return resolveConfig(file, configFromEnv(env), fromFlags);
+}
+
+/** Registers `daemon`. */
+export function registerDaemonCommand(program: Command): void {
+  program
+    .command("daemon")
+    .description("run the fiscal daemon: POS HTTP API on 127.0.0.1, device link, store")
+    .option("--config <file>", "JSON configuration file")
+    .option(
+      "--device <uri>",
+      "device: serial:PATH, hid:VID:PID[:SERIAL], usb:VID:PID[:SERIAL], tcp:HOST:PORT, auto",
+    )
+    .option("--state <dir>", "state directory (SQLite store)")
+    .option("--host <address>", "address the POS API binds to (default 127.0.0.1)")
+    .option("--port <n>", "port of the POS API (default 8765)", port)
+    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
+    .action((flags: DaemonFlags) =>
+      runAction(flags, async () => {
+        const config = daemonConfig(flags);
+        const device = createFiscalDevice(config.device);
+        const daemon = new Daemon(config, device, undefined, crashHooks(process.env.STALELA_CRASH_POINT));
+        let stopping = false;
+        const stop = (signal: string): void => {
+          if (stopping) return;
+          stopping = true;
+          daemon.logger.info({ signal }, "stopping");
+          notifySystemd("--stopping");
+          void daemon.stop().then(() => process.exit(0));
+        };
+        process.once("SIGTERM", () => stop("SIGTERM"));
+        process.once("SIGINT", () => stop("SIGINT"));
+        await daemon.start();
+        notifySystemd("--ready");
+      }),
+    );
+}

@@ -1,0 +1,23 @@
+/**
+ * What the composition root needs from the device layer: the DEF commands (DevicePort), the link's
+ * life (open, close, connected, a hook after every connect) and its counters, plus a switch to refuse
+ * fiscal calls while a wrong device is plugged in.
+ */
+import type { FiscalError } from "../protocol/index.js";
+import type { DevicePort } from "./fiscal/device-port.js";
+
+/** The device, as the daemon drives it. */
+export interface DeviceLink extends DevicePort {
+  /** Starts connecting (and reconnecting after unplugs) in the background; resolves once started. */
+  open(): Promise<void>;
+  /** Stops reconnecting, rejects every waiting request, closes the transport. */
+  close(): Promise<void>;
+  /** True while a link to the device is up. */
+  readonly connected: boolean;
+  /** Called after every successful (re)connect, including the first. */
+  onConnected(handler: () => void): void;
+  /** Link statistics for status and metrics. */
+  counters(): Readonly<Record<string, number>>;
+  /** While set, every fiscal call (PREPARE, COMMIT) fails with this error; null lifts it. */
+  refuse(error: FiscalError | null): void;
+}

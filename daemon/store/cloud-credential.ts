@@ -1,0 +1,49 @@
+/**
+ * The daemon's upload credential for the Stalela Cloud, issued at activation (docs/CLOUD_API.md
+ * §Authentication). Rows are kept when a credential is replaced (retired_at set) so an audit can tell
+ * which credential was live when. The file lives in the state directory, which only the daemon user
+ * can read.
+ */
+import type { AuditLog } from "./audit.js";
+import type { Db } from "./database.js";
+
+/** The live credential. */
+export interface CloudCredential {
+  readonly deviceId: string;
+  readonly credential: string;
+  readonly issuedAt: number;
+}
+
+/** Reads and replaces the credential. */
+export class CloudCredentialStore {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The live credential, if the daemon was ever activated with the cloud. */
+  current(): CloudCredential | undefined {
+    const row = this.db
+      .prepare(
+        "SELECT device_id, credential, issued_at FROM cloud_credentials WHERE retired_at IS NULL ORDER BY id DESC LIMIT 1",
+      )
+      .get() as { device_id: string; credential: string; issued_at: number } | undefined;
+    return row && { deviceId: row.device_id, credential: row.credential, issuedAt: row.issued_at };
+  }
+
+  /** Makes `credential` the live one, retiring the previous one, in one transaction. */
+  replace(deviceId: string, credential: string, actor: string): void {
+    const at = this.now();
+    this.db
+      .transaction(() => {
+        this.db.prepare("UPDATE cloud_credentials SET retired_at = ? WHERE retired_at IS NULL").run(at);
+        this.db
+          .prepare("INSERT INTO cloud_credentials (device_id, credential, issued_at) VALUES (?, ?, ?)")
+          .run(deviceId, credential, at);
+        // The secret itself never goes into the audit log.
+        this.audit.append(actor, "cloud.credential", { device_id: deviceId });
+      })
+      .immediate();
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The sync agent's side of the outbox: read the next batch in `seq` order, apply the cloud's per-item
+ * acks, record a failed attempt, and the admin's manual retry. Each write is one synchronous
+ * immediate transaction with no await inside, so a crash leaves every row either as it was or fully
+ * updated; a batch cut short by a crash is simply uploaded again (the cloud answers `duplicate`).
+ */
+
+import type { SyncStatus } from "../fiscal/types.js";
+import type { AckOutcome } from "../sync/contract.js";
+import type { Db } from "./database.js";
+import type { InvoiceStore } from "./invoice-store.js";
+
+/** One outbox row joined with its sealed record and invoice: what an upload item is built from. */
+export interface QueuedRecord {
+  readonly seq: number;
+  readonly invoice_id: string;
+  readonly attempts: number;
+  readonly next_attempt_at: number;
+  readonly device_id: string;
+  readonly fiscal_number: number;
+  readonly record: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly auth_code: string;
+  readonly qr: string;
+  readonly cashier_id: string;
+  readonly api_key_id: string | null;
+  readonly payload: Uint8Array | null;
+}
+
+/** The cloud's verdict on one queued row. */
+export interface RowAck {
+  readonly invoiceId: string;
+  readonly outcome: AckOutcome;
+  readonly reason?: string;
+  readonly dgiStatus: string | null;
+}
+
+/** An outbox row as the admin channel lists it. */
+export interface QueueEntry {
+  readonly seq: number;
+  readonly invoice_id: string;
+  readonly device_id: string;
+  readonly fiscal_number: number;
+  readonly status: SyncStatus;
+  readonly attempts: number;
+  readonly cloud_failures: number;
+  readonly next_attempt_at: number;
+  readonly last_error: string | null;
+  readonly dgi_status: string | null;
+  readonly ack_outcome: AckOutcome | null;
+  readonly enqueued_at: number;
+  readonly acked_at: number | null;
+}
+
+/** Queue depth and age, for status and the admin channel. */
+export interface QueueSummary {
+  readonly pending: number;
+  readonly failed: number;
+  readonly acked: number;
+  /** enqueued_at of the oldest PENDING row, ms since the epoch. */
+  readonly oldestPendingAt: number | null;
+}
+
+/** Outbox operations of the sync agent. */
+export class SyncQueue {
+  constructor(
+    private readonly db: Db,
+    private readonly invoices: InvoiceStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * The next `limit` PENDING rows after `afterSeq`, in seq order. Only one batch is ever in memory:
+   * the partial index `outbox_pending_seq` makes this a range scan, whatever the backlog.
+   */
+  nextBatch(limit: number, afterSeq = 0): QueuedRecord[] {
+    return this.db
+      .prepare(
+        `SELECT o.seq, o.invoice_id, o.attempts, o.next_attempt_at, r.device_id, r.fiscal_number, r.record,
+           r.signature, r.auth_code, r.qr, i.cashier_id, i.api_key_id, i.payload
+         FROM outbox o JOIN fiscal_records r ON r.invoice_id = o.invoice_id JOIN invoices i ON i.id = o.invoice_id
+         WHERE o.status = 'PENDING' AND o.seq > ? ORDER BY o.seq LIMIT ?`,
+      )
+      .all(afterSeq, limit) as QueuedRecord[];
+  }
+
+  /**
+   * Applies per-item acks: accepted and duplicate → ACKED (and a DELIVERED invoice → SYNCED, the
+   * mirror of FiscalService.markDelivered); rejected → FAILED with the cloud's reason. Rows already
+   * ACKED are left alone, so a replayed ack is harmless.
+   */
+  applyAcks(acks: readonly RowAck[]): void {
+    const at = this.now();
+    const acked = this.db.prepare(
+      `UPDATE outbox SET status = 'ACKED', ack_outcome = ?, dgi_status = ?, acked_at = ?, attempts = attempts + 1,
+         last_error = NULL WHERE invoice_id = ? AND status <> 'ACKED'`,
+    );
+    const rejected = this.db.prepare(
+      `UPDATE outbox SET status = 'FAILED', ack_outcome = 'rejected', last_error = ?, attempts = attempts + 1
+       WHERE invoice_id = ? AND status = 'PENDING'`,
+    );
+    const stateOf = this.db.prepare("SELECT state FROM invoices WHERE id = ?").pluck();
+    this.db
+      .transaction(() => {
+        for (const ack of acks) {
+          if (ack.outcome === "rejected") {
+            rejected.run(`rejected by the cloud: ${ack.reason ?? "no reason given"}`, ack.invoiceId);
+            continue;
+          }
+          if (acked.run(ack.outcome, ack.dgiStatus, at, ack.invoiceId).changes === 1) {
+            if (stateOf.get(ack.invoiceId) === "DELIVERED") {
+              this.invoices.transition(ack.invoiceId, "DELIVERED", "SYNCED", {
+                note: "acknowledged by the cloud",
+              });
+            }
+          }
+        }
+      })
+      .immediate();
+  }
+
+  /**
+   * Records a failed attempt on rows: `countsTowardsFailure` (the cloud answered with an error) moves
+   * a row to FAILED once it reached `maxFailures`; an unreachable cloud only reschedules.
+   */
+  recordFailure(
+    invoiceIds: readonly string[],
+    error: string,
+    nextAttemptAt: number,
+    countsTowardsFailure: boolean,
+    maxFailures: number,
+  ): number {
+    const bump = countsTowardsFailure ? 1 : 0;
+    const update = this.db.prepare(
+      `UPDATE outbox SET attempts = attempts + 1, cloud_failures = cloud_failures + ?, last_error = ?,
+         next_attempt_at = ?, status = CASE WHEN cloud_failures + ? >= ? THEN 'FAILED' ELSE 'PENDING' END
+       WHERE invoice_id = ? AND status = 'PENDING'`,
+    );
+    const failedNow = this.db
+      .prepare("SELECT COUNT(*) FROM outbox WHERE invoice_id = ? AND status = 'FAILED'")
+      .pluck();
+    let failed = 0;
+    this.db
+      .transaction(() => {
+        for (const id of invoiceIds) {
+          update.run(bump, error, nextAttemptAt, bump, maxFailures, id);
+          if (countsTowardsFailure && (failedNow.get(id) as number) > 0) failed++;
+        }
+      })
+      .immediate();
+    return failed;
+  }
+
+  /**
+   * Manual retry: FAILED rows (all, or the given invoices) back to PENDING with their failure count
+   * reset. Returns how many rows were requeued.
+   */
+  retry(invoiceIds?: readonly string[]): number {
+    const at = this.now();
+    if (invoiceIds === undefined) {
+      return this.db
+        .prepare(
+          `UPDATE outbox SET status = 'PENDING', cloud_failures = 0, next_attempt_at = ?, ack_outcome = NULL
+           WHERE status = 'FAILED'`,
+        )
+        .run(at).changes;
+    }
+    const one = this.db.prepare(
+      `UPDATE outbox SET status = 'PENDING', cloud_failures = 0, next_attempt_at = ?, ack_outcome = NULL
+       WHERE invoice_id = ? AND status = 'FAILED'`,
+    );
+    let n = 0;
+    this.db
+      .transaction(() => {
+        for (const id of invoiceIds) n += one.run(at, id).changes;
+      })
+      .immediate();
+    return n;
+  }
+
+  /** Rows by status, in seq order after `afterSeq` (keyset pagination). */
+  list(status: SyncStatus | undefined, afterSeq: number, limit: number): QueueEntry[] {
+    return this.db
+      .prepare(
+        `SELECT o.seq, o.invoice_id, r.device_id, r.fiscal_number, o.status, o.attempts, o.cloud_failures,
+           o.next_attempt_at, o.last_error, o.dgi_status, o.ack_outcome, o.enqueued_at, o.acked_at
+         FROM outbox o JOIN fiscal_records r ON r.invoice_id = o.invoice_id
+         WHERE (?1 IS NULL OR o.status = ?1) AND o.seq > ?2 ORDER BY o.seq LIMIT ?3`,
+      )
+      .all(status ?? null, afterSeq, limit) as QueueEntry[];
+  }
+
+  /** Depth per status and the age of the head of the queue. */
+  summary(): QueueSummary {
+    const counts = this.db.prepare("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").all() as {
+      status: string;
+      n: number;
+    }[];
+    const by = Object.fromEntries(counts.map((c) => [c.status, c.n]));
+    const oldest = this.db
+      .prepare("SELECT enqueued_at FROM outbox WHERE status = 'PENDING' ORDER BY seq LIMIT 1")
+      .pluck()
+      .get() as number | undefined;
+    return {
+      pending: by.PENDING ?? 0,
+      failed: by.FAILED ?? 0,
+      acked: by.ACKED ?? 0,
+      oldestPendingAt: oldest ?? null,
+    };
+  }
+}

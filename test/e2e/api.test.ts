@@ -1,0 +1,202 @@
+/**
+ * The daemon end to end, as a POS sees it: real daemon process, real emulator process on a real PTY,
+ * HTTP on loopback. Every sealed response is verified with the protocol's offline verifier.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type FiscalRecord,
+  fromBase64Url,
+  fromHex,
+  openSealedRecord,
+  verifyQrPayload,
+} from "../../protocol/index.js";
+import { type ApiReply, E2E_IDENTITY, rawGet, System, sale } from "./system.js";
+
+let sys: System;
+let publicKey: Uint8Array;
+let n = 0;
+const key = (): string => `e2e-${++n}`;
+
+beforeAll(async () => {
+  sys = await new System().start();
+  publicKey = fromHex(sys.emulator.ready.public_key);
+}, 60_000);
+afterAll(async () => {
+  await sys?.stop();
+});
+
+/** Verifies a sealed response offline and returns its record. */
+function verified(reply: ApiReply): FiscalRecord {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+  const f = reply.body.fiscal;
+  const record = openSealedRecord(
+    {
+      record: fromBase64Url(f.record),
+      signature: fromBase64Url(f.signature),
+      auth_code: f.auth_code,
+      qr: f.qr,
+    },
+    publicKey,
+  );
+  expect(verifyQrPayload(f.qr, publicKey).fiscalNumber).toBe(f.fiscal_number);
+  expect(record.fiscal_number).toBe(f.fiscal_number);
+  expect(record.merchant_nif).toBe(E2E_IDENTITY.merchant_nif);
+  expect(record.cashier_id).toBe("CASHIER-1");
+  return record;
+}
+
+const post = (body: unknown, idem: string, headers: Record<string, string> = {}) =>
+  sys.api("POST", "/v1/invoices", body, { "idempotency-key": idem, ...headers });
+
+describe("POS API end to end over a real PTY", () => {
+  it("seals every invoice type, each verifiable offline", async () => {
+    const saleRec = verified(await post(sale(50_000), key()));
+    verified(await post(sale(20_000, { type: "ADVANCE" }), key()));
+    const exp = verified(
+      await post(
+        {
+          type: "EXPORT",
+          currency: "USD",
+          export: { destination_country: "ZM", customs_ref: "DECL-42" },
+          items: [
+            {
+              name: "Cobalt concentrate",
+              kind: "GOODS",
+              quantity: "1.250",
+              unit_price: 400_000,
+              tax_group: "E",
+            },
+          ],
+          payments: [{ method: "BANK_TRANSFER", amount: 500_000 }],
+        },
+        key(),
+      ),
+    );
+    const refund = verified(
+      await post(
+        sale(10_000, {
+          type: "CREDIT",
+          reference: { fiscal_number: saleRec.fiscal_number, kind: "REFUND", reason: "damaged bag" },
+        }),
+        key(),
+      ),
+    );
+    expect(refund.reference).toEqual({
+      device_id: saleRec.device_id,
+      fiscal_number: saleRec.fiscal_number,
+      kind: "REFUND",
+    });
+    verified(
+      await post(
+        sale(40_000, {
+          type: "CREDIT",
+          reference: { fiscal_number: saleRec.fiscal_number, kind: "VOID", reason: "cancelled" },
+        }),
+        key(),
+      ),
+    );
+    verified(
+      await post(
+        {
+          type: "EXPORT_CREDIT",
+          currency: "USD",
+          export: { destination_country: "ZM" },
+          reference: { fiscal_number: exp.fiscal_number, kind: "REFUND", reason: "short delivery" },
+          items: [
+            {
+              name: "Cobalt concentrate",
+              kind: "GOODS",
+              quantity: "0.25",
+              unit_price: 400_000,
+              tax_group: "E",
+            },
+          ],
+          payments: [{ method: "BANK_TRANSFER", amount: 100_000 }],
+        },
+        key(),
+      ),
+    );
+  });
+
+  it("replays the original result, refuses a changed body with 409, and finds an invoice by its key", async () => {
+    const k = key();
+    const first = await post(sale(1_234), k);
+    verified(first);
+    const replay = await post(sale(1_234), k);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.body.fiscal).toEqual(first.body.fiscal);
+    const changed = await post(sale(4_321), k);
+    expect(changed.status).toBe(409);
+    expect(changed.body.error.code).toBe(319);
+    const byKey = await sys.api("GET", `/v1/invoices/${k}`);
+    expect(byKey.status).toBe(200);
+    expect(byKey.body.fiscal.fiscal_number).toBe(first.body.fiscal.fiscal_number);
+    const svg = await sys.api("GET", `/v1/invoices/${first.body.id}/qr.svg`);
+    expect(svg.headers.get("content-type")).toMatch(/image\/svg\+xml/);
+    expect(String(svg.body)).toMatch(/<svg/);
+  });
+
+  it("checks credit notes against the original", async () => {
+    const orig = verified(await post(sale(5_000), key()));
+    const unknown = await post(
+      sale(100, { type: "CREDIT", reference: { fiscal_number: 99_999, kind: "REFUND", reason: "x" } }),
+      key(),
+    );
+    expect([unknown.status, unknown.body.error.code]).toEqual([422, 312]);
+    const excess = await post(
+      sale(5_001, {
+        type: "CREDIT",
+        reference: { fiscal_number: orig.fiscal_number, kind: "REFUND", reason: "x" },
+      }),
+      key(),
+    );
+    expect([excess.status, excess.body.error.code]).toEqual([422, 313]);
+  });
+
+  it("answers hostile input with coded 4xx and keeps serving", async () => {
+    const badJson = await sys.api("POST", "/v1/invoices", "{not json", { "idempotency-key": key() });
+    expect(badJson.status).toBe(400);
+    const wrongTypes = await post(
+      sale(100, { items: [{ name: 5, kind: "GOODS", quantity: "x", unit_price: "1", tax_group: "Z" }] }),
+      key(),
+    );
+    expect(wrongTypes.status).toBe(422);
+    expect(wrongTypes.body.error.issues.map((i: { path: string }) => i.path)).toEqual(
+      expect.arrayContaining(["/items/0/name", "/items/0/unit_price"]),
+    );
+    const huge = await post({ ...sale(), note: "x".repeat(2_000_000) }, key());
+    expect(huge.status).toBe(413);
+    const noKey = await fetch(`${sys.daemon.url}/v1/invoices`, { method: "POST" });
+    expect(noKey.status).toBe(401);
+    expect(
+      await rawGet(`${sys.daemon.url}/v1/status`, {
+        authorization: `Bearer ${sys.key}`,
+        host: "evil.example",
+      }),
+    ).toBe(421);
+    const noIdem = await sys.api("POST", "/v1/invoices", sale());
+    expect([noIdem.status, noIdem.body.error.code]).toEqual([400, 320]);
+    const revokedKey = await sys.createKey("CASHIER-2");
+    await sys.revokeKey(revokedKey);
+    const revoked = await fetch(`${sys.daemon.url}/v1/status`, {
+      headers: { authorization: `Bearer ${revokedKey}` },
+    });
+    expect(revoked.status).toBe(401);
+    expect(((await revoked.json()) as { error: { code: number } }).error.code).toBe(602);
+    verified(await post(sale(777), key()));
+  });
+
+  it("returns 503 with Retry-After while the device is unplugged, and recovers by itself", async () => {
+    await sys.emulator.child.kill("SIGTERM");
+    await sys.emulator.exited;
+    const down = await post(sale(300), key());
+    expect(down.status).toBe(503);
+    expect(down.body.error.code).toBe(100);
+    expect(Number(down.headers.get("retry-after"))).toBeGreaterThan(0);
+    const offset = sys.daemon.log().length;
+    await sys.startEmulator();
+    await sys.waitReconciled(offset, 20_000);
+    verified(await post(sale(300), key()));
+  }, 60_000);
+});
