@@ -1,12 +1,17 @@
 /**
  * The fiscal service: POS invoices in, sealed records out, through PREPARE → COMMIT on the device.
- * Order of durability (what makes a crash at any instant safe):
+ * Order of writes (what makes a crash at any instant safe):
  *   1. the invoice is stored PREPARING before the device sees it;
  *   2. the nonce is stored (PREPARED) before COMMIT is sent;
- *   3. the sealed record, its FISCALIZED transition and its outbox entry are stored in one transaction
- *      before the POS gets its 2xx.
- * Whatever is left PREPARING or PREPARED by a crash or a lost link is settled by `Reconciler` through
- * the device journal, never by a second COMMIT.
+ *   3. the sealed record, its FISCALIZED transition and its outbox entry are stored in one fsync'd
+ *      transaction before the POS gets its 2xx.
+ * Steps 1 and 2 of a one-shot fiscalisation are committed without fsync (they survive a process
+ * crash; only a power cut can lose them): one fsync per invoice instead of three. If a power cut does
+ * lose them after the device sealed, reconciliation imports the record from the journal, and the POS's
+ * retry finds it by payload hash (the payload carries the POS's client_ref, by default its
+ * Idempotency-Key) and gets it back as a replay. Nothing is sealed twice and nothing is lost.
+ * Whatever is left PREPARING or PREPARED is settled by `Reconciler` through the device journal, never
+ * by a second COMMIT.
  */
 import { createHash } from "node:crypto";
 import {
@@ -29,6 +34,7 @@ import type { DeviceIdentity } from "./identity.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { OPEN_STATES, SEALED_STATES } from "./lifecycle.js";
 import { listInvoices } from "./list.js";
+import { Semaphore } from "./semaphore.js";
 import type {
   Caller,
   CreateResult,
@@ -38,6 +44,12 @@ import type {
   InvoiceView,
 } from "./types.js";
 import { invoiceView } from "./views.js";
+
+/**
+ * Most PREPARE→COMMIT pairs open on the device at once. Below the DEF's pending cap (10 by default)
+ * so two-step invoices keep room; high enough that one pair's PREPARE overlaps another's COMMIT.
+ */
+export const OPEN_PAIRS_MAX = 4;
 
 /** Counters the status report and metrics read. */
 export interface FiscalCounters {
@@ -72,6 +84,7 @@ export function stableJson(value: unknown): string {
 export class FiscalService implements InvoiceOperations {
   readonly counters: FiscalCounters = { fiscalised: 0, rejected: 0, aborted: 0, inDoubt: 0 };
   private readonly locks = new KeyedMutex();
+  private readonly pairs = new Semaphore(OPEN_PAIRS_MAX);
 
   constructor(
     private readonly store: InvoiceStore,
@@ -85,8 +98,11 @@ export class FiscalService implements InvoiceOperations {
     return this.locks.run(`key:${idempotencyKey}`, async () => {
       const replay = await this.replayOf(body, idempotencyKey, caller);
       if (replay) return replay;
-      const row = await this.prepareNew(body, idempotencyKey, caller, false);
-      return { invoice: await this.commitRow(row), replayed: false };
+      return this.pairs.run(async () => {
+        const row = await this.prepareNew(body, idempotencyKey, caller, false);
+        if (SEALED_STATES.has(row.state)) return { invoice: this.view(row), replayed: true };
+        return { invoice: await this.commitRow(row), replayed: false };
+      });
     });
   }
 
@@ -94,8 +110,8 @@ export class FiscalService implements InvoiceOperations {
     return this.locks.run(`key:${idempotencyKey}`, async () => {
       const replay = await this.replayOf(body, idempotencyKey, caller, true);
       if (replay) return replay;
-      const row = await this.prepareNew(body, idempotencyKey, caller, true);
-      return { invoice: this.view(row), replayed: false };
+      const row = await this.pairs.run(() => this.prepareNew(body, idempotencyKey, caller, true));
+      return { invoice: this.view(row), replayed: SEALED_STATES.has(row.state) };
     });
   }
 
@@ -213,8 +229,10 @@ export class FiscalService implements InvoiceOperations {
     twoStep: boolean,
   ): Promise<InvoiceRow> {
     const invoice = canonicaliseInvoice(body, { cashierId: caller.cashierId, defaultClientRef: key });
-    const reference = this.checkReference(invoice);
     const payloadHash = invoiceHash(invoice);
+    const adopted = this.store.sealedByPayloadHash(payloadHash);
+    if (adopted !== undefined) return adopted;
+    const reference = this.checkReference(invoice);
     const row = this.store.insertPreparing({
       idempotencyKey: key,
       requestFingerprint: fingerprint(body, caller, twoStep),
@@ -247,6 +265,8 @@ export class FiscalService implements InvoiceOperations {
     return this.store.transition(row.id, "PREPARING", "PREPARED", {
       nonce: prepared.nonce,
       commitBefore: prepared.expires_at,
+      // A two-step POS is told the invoice is PREPARED, so that must survive a power cut.
+      durable: twoStep,
     });
   }
 

@@ -78,40 +78,59 @@ export class InvoiceStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Inserts a new invoice in PREPARING. Throws REQUEST_IN_PROGRESS if its key is live elsewhere. */
+  /**
+   * Runs `write` as one immediate transaction; with `durable` false it is committed without waiting for
+   * fsync (synchronous=NORMAL): it survives a process crash, and a power cut can lose it but never
+   * tear it. The next durable commit's fsync flushes it too, since the WAL is written in order.
+   */
+  private write(durable: boolean, write: () => void): void {
+    if (durable) {
+      this.db.transaction(write).immediate();
+      return;
+    }
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      this.db.transaction(write).immediate();
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
+  }
+
+  /**
+   * Inserts a new invoice in PREPARING (not fsync'd: see FiscalService for why that is safe). Throws
+   * REQUEST_IN_PROGRESS if its key is live elsewhere.
+   */
   insertPreparing(invoice: NewInvoice): InvoiceRow {
     const id = newInvoiceId();
     const at = this.now();
     try {
-      this.db
-        .transaction(() => {
-          this.db
-            .prepare(
-              `INSERT INTO invoices (id, idempotency_key, request_fingerprint, client_ref, type, state, api_key_id,
+      this.write(false, () => {
+        this.db
+          .prepare(
+            `INSERT INTO invoices (id, idempotency_key, request_fingerprint, client_ref, type, state, api_key_id,
                  cashier_id, currency, totals_json, payload, payload_hash, ref_device_id, ref_fiscal_number, mode,
                  created_at)
                VALUES (?, ?, ?, ?, ?, 'PREPARING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(
-              id,
-              invoice.idempotencyKey,
-              invoice.requestFingerprint,
-              invoice.clientRef,
-              invoice.type,
-              invoice.apiKeyId,
-              invoice.cashierId,
-              invoice.currency,
-              JSON.stringify(invoice.totals),
-              invoice.payload,
-              invoice.payloadHash,
-              invoice.reference?.deviceId ?? null,
-              invoice.reference?.fiscalNumber ?? null,
-              invoice.mode,
-              at,
-            );
-          this.addTransition(id, "PREPARING", at, null);
-        })
-        .immediate();
+          )
+          .run(
+            id,
+            invoice.idempotencyKey,
+            invoice.requestFingerprint,
+            invoice.clientRef,
+            invoice.type,
+            invoice.apiKeyId,
+            invoice.cashierId,
+            invoice.currency,
+            JSON.stringify(invoice.totals),
+            invoice.payload,
+            invoice.payloadHash,
+            invoice.reference?.deviceId ?? null,
+            invoice.reference?.fiscalNumber ?? null,
+            invoice.mode,
+            at,
+          );
+        this.addTransition(id, "PREPARING", at, null);
+      });
     } catch (err) {
       if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
         throw new FiscalError(
@@ -124,29 +143,36 @@ export class InvoiceStore {
     return this.byId(id)!;
   }
 
-  /** Moves an invoice from `from` to `to`, recording the transition, and sets the given fields. */
+  /**
+   * Moves an invoice from `from` to `to`, recording the transition, and sets the given fields. Durable
+   * (fsync'd) unless `durable: false`.
+   */
   transition(
     id: string,
     from: InvoiceState,
     to: InvoiceState,
-    fields: { nonce?: Uint8Array; commitBefore?: number; error?: FiscalError; note?: string } = {},
+    fields: {
+      nonce?: Uint8Array;
+      commitBefore?: number;
+      error?: FiscalError;
+      note?: string;
+      durable?: boolean;
+    } = {},
   ): InvoiceRow {
     assertTransition(from, to);
-    this.db
-      .transaction(() => {
-        this.moveState(id, from, to, fields.note ?? null);
-        if (fields.nonce !== undefined) {
-          this.db
-            .prepare("UPDATE invoices SET nonce = ?, commit_before = ? WHERE id = ?")
-            .run(fields.nonce, fields.commitBefore ?? null, id);
-        }
-        if (fields.error !== undefined) {
-          this.db
-            .prepare("UPDATE invoices SET error_code = ?, error_message = ? WHERE id = ?")
-            .run(fields.error.code, fields.error.text, id);
-        }
-      })
-      .immediate();
+    this.write(fields.durable ?? true, () => {
+      this.moveState(id, from, to, fields.note ?? null);
+      if (fields.nonce !== undefined) {
+        this.db
+          .prepare("UPDATE invoices SET nonce = ?, commit_before = ? WHERE id = ?")
+          .run(fields.nonce, fields.commitBefore ?? null, id);
+      }
+      if (fields.error !== undefined) {
+        this.db
+          .prepare("UPDATE invoices SET error_code = ?, error_message = ? WHERE id = ?")
+          .run(fields.error.code, fields.error.text, id);
+      }
+    });
     return this.byId(id)!;
   }
 
@@ -214,9 +240,30 @@ export class InvoiceStore {
       .get(key) as InvoiceRow | undefined;
   }
 
-  /** Lookup by id, else by Idempotency-Key. */
+  /**
+   * Lookup by id, else by Idempotency-Key, else by client_ref (an invoice imported from the device
+   * journal has no key, but its client_ref is the key the POS sent when it gave no client_ref).
+   */
   byIdOrKey(idOrKey: string): InvoiceRow | undefined {
-    return this.byId(idOrKey) ?? this.byIdempotencyKey(idOrKey);
+    return this.byId(idOrKey) ?? this.byIdempotencyKey(idOrKey) ?? this.sealedByClientRef(idOrKey);
+  }
+
+  /** The sealed invoice with this payload hash (at most one: the device refuses to seal a payload twice). */
+  sealedByPayloadHash(hash: Uint8Array): InvoiceRow | undefined {
+    return this.db
+      .prepare(
+        "SELECT * FROM invoices WHERE payload_hash = ? AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED') LIMIT 1",
+      )
+      .get(hash) as InvoiceRow | undefined;
+  }
+
+  /** The sealed invoice with this client_ref. */
+  sealedByClientRef(clientRef: string): InvoiceRow | undefined {
+    return this.db
+      .prepare(
+        "SELECT * FROM invoices WHERE client_ref = ? AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED') LIMIT 1",
+      )
+      .get(clientRef) as InvoiceRow | undefined;
   }
 
   /** The sealed record of an invoice. */

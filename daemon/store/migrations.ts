@@ -36,6 +36,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX invoices_state ON invoices(state);
   CREATE INDEX invoices_created ON invoices(created_at);
   CREATE INDEX invoices_reference ON invoices(ref_device_id, ref_fiscal_number);
+  CREATE INDEX invoices_client_ref ON invoices(client_ref);
 
   CREATE TABLE invoice_transitions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

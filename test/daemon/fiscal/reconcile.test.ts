@@ -42,6 +42,18 @@ describe("reconciliation with the device journal", () => {
     expect((await h.reconciler.run()).imported).toBe(0);
   });
 
+  it("gives a POS retry its invoice back when a power cut lost everything but the device's record", async () => {
+    const inv = canonical("LOST-1");
+    const { nonce } = h.device.execute("PREPARE", { invoice: inv });
+    h.device.execute("COMMIT", { nonce, payload_hash: invoiceHash(inv) });
+    await h.reconciler.run();
+    const retry = await h.service.fiscalise(posSale(), "LOST-1", h.caller);
+    expect(retry.replayed).toBe(true);
+    expect(retry.invoice.fiscal?.fiscal_number).toBe(1);
+    expect(h.service.get("LOST-1")?.fiscal?.fiscal_number).toBe(1);
+    expect(h.device.memory.lastFiscalNumber).toBe(1);
+  });
+
   it("aborts an invoice left PREPARING or PREPARED that the device never sealed, and stale nonces", async () => {
     const inv = canonical("R-3");
     h.device.execute("PREPARE", { invoice: canonical("ORPHAN") });

@@ -1,0 +1,230 @@
+/**
+ * The invoice routes: create (one-shot), two-step prepare / commit / abort, delivered, lookup by id
+ * or Idempotency-Key, the list, and the receipt QR. Handlers only translate HTTP to the fiscal
+ * service's operations; every rule lives in the service.
+ */
+import type { FastifyRequest } from "fastify";
+import { FiscalError } from "../../../protocol/index.js";
+import type { InvoiceView } from "../../fiscal/types.js";
+import { callerOf } from "../auth.js";
+import { API_PREFIX, type ApiInstance, errorResponses, type RouteContext } from "../context.js";
+import { renderQrSvg } from "../qr.js";
+import {
+  CreateHeadersSchema,
+  DEFAULT_LIST_LIMIT,
+  IdParamsSchema,
+  InvoiceBodySchema,
+  InvoicePageSchema,
+  InvoiceViewSchema,
+  invoiceBody,
+  ListQuerySchema,
+  pageBody,
+  QrSvgSchema,
+  REPLAYED_HEADERS,
+  withHeaders,
+} from "../schemas.js";
+import { hasValidIdempotencyKey, idempotencyKeyError } from "../validation.js";
+
+/** Response header that marks a replayed create (the body is the original result). */
+export const REPLAYED_HEADER = "idempotent-replayed";
+
+const TAG = ["invoices"];
+const CREATE_ERRORS = errorResponses(400, 409, 413, 415, 422, 502, 504, 507);
+const CREATED = withHeaders(InvoiceViewSchema, REPLAYED_HEADERS);
+const ACTION_ERRORS = errorResponses(404, 409, 422, 502, 504, 507);
+
+/**
+ * Checks the Idempotency-Key before the body: a create without one is refused with 400 whatever the
+ * body holds, so a POS learns about the missing key first (it is needed to retry safely).
+ */
+async function requireIdempotencyKey(request: FastifyRequest): Promise<void> {
+  if (!hasValidIdempotencyKey(request.headers)) throw idempotencyKeyError();
+}
+
+function notFound(idOrKey: string): FiscalError {
+  return new FiscalError(
+    "RECORD_NOT_FOUND",
+    `no invoice has the id or Idempotency-Key ${JSON.stringify(idOrKey)}`,
+  );
+}
+
+function isSealed(view: InvoiceView): boolean {
+  return (
+    view.fiscal !== null &&
+    (view.state === "FISCALIZED" || view.state === "DELIVERED" || view.state === "SYNCED")
+  );
+}
+
+/** Registers the invoice routes on `app`. */
+export function invoiceRoutes(app: ApiInstance, ctx: RouteContext): void {
+  const { invoices, metrics } = ctx;
+
+  app.post(
+    `${API_PREFIX}/invoices`,
+    {
+      schema: {
+        operationId: "createInvoice",
+        summary: "Fiscalise an invoice in one call (PREPARE and COMMIT)",
+        description:
+          "Answers 201 with the sealed invoice. A retry with the same Idempotency-Key and body answers the " +
+          "original result with `Idempotent-Replayed: true`; the same key with another body is 409.",
+        tags: TAG,
+        headers: CreateHeadersSchema,
+        body: InvoiceBodySchema,
+        response: { 201: CREATED, ...CREATE_ERRORS },
+      },
+      preValidation: requireIdempotencyKey,
+    },
+    async (request, reply) => {
+      const result = await invoices.fiscalise(
+        request.body,
+        request.headers["idempotency-key"],
+        callerOf(request),
+      );
+      if (result.replayed) reply.header(REPLAYED_HEADER, "true");
+      else if (isSealed(result.invoice)) metrics.countFiscalisation(result.invoice.type, "one_shot");
+      return reply.status(201).send(invoiceBody(result.invoice));
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/invoices/prepare`,
+    {
+      schema: {
+        operationId: "prepareInvoice",
+        summary: "Two-step mode: validate on the device and hold the invoice in PREPARED",
+        description:
+          "Answers 201 with the device-validated totals and `commit_before`; commit or abort before then.",
+        tags: TAG,
+        headers: CreateHeadersSchema,
+        body: InvoiceBodySchema,
+        response: { 201: CREATED, ...CREATE_ERRORS },
+      },
+      preValidation: requireIdempotencyKey,
+    },
+    async (request, reply) => {
+      const result = await invoices.prepare(
+        request.body,
+        request.headers["idempotency-key"],
+        callerOf(request),
+      );
+      if (result.replayed) reply.header(REPLAYED_HEADER, "true");
+      return reply.status(201).send(invoiceBody(result.invoice));
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/invoices/:id/commit`,
+    {
+      schema: {
+        operationId: "commitInvoice",
+        summary: "Two-step mode: seal a PREPARED invoice",
+        tags: TAG,
+        params: IdParamsSchema,
+        response: { 200: InvoiceViewSchema, ...ACTION_ERRORS },
+      },
+    },
+    async (request) => {
+      const before = invoices.get(request.params.id);
+      const view = await invoices.commit(request.params.id, callerOf(request));
+      // Count the seal once: a repeated commit of an already sealed invoice is not a new fiscalisation.
+      if (before?.state === "PREPARED" && isSealed(view)) metrics.countFiscalisation(view.type, "two_step");
+      return invoiceBody(view);
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/invoices/:id/abort`,
+    {
+      schema: {
+        operationId: "abortInvoice",
+        summary: "Two-step mode: give up a PREPARED invoice (nothing is sealed)",
+        tags: TAG,
+        params: IdParamsSchema,
+        response: { 200: InvoiceViewSchema, ...ACTION_ERRORS },
+      },
+    },
+    async (request) => invoiceBody(await invoices.abort(request.params.id, callerOf(request))),
+  );
+
+  app.post(
+    `${API_PREFIX}/invoices/:id/delivered`,
+    {
+      schema: {
+        operationId: "markInvoiceDelivered",
+        summary: "The receipt was printed and handed to the customer",
+        tags: TAG,
+        params: IdParamsSchema,
+        response: { 200: InvoiceViewSchema, ...ACTION_ERRORS },
+      },
+    },
+    async (request) => invoiceBody(await invoices.markDelivered(request.params.id, callerOf(request))),
+  );
+
+  app.get(
+    `${API_PREFIX}/invoices/:id`,
+    {
+      schema: {
+        operationId: "getInvoice",
+        summary: "Look an invoice up by id or Idempotency-Key (recovers a lost response)",
+        tags: TAG,
+        params: IdParamsSchema,
+        response: { 200: InvoiceViewSchema, ...errorResponses(404, 422) },
+      },
+    },
+    async (request) => {
+      const view = invoices.get(request.params.id);
+      if (view === undefined) throw notFound(request.params.id);
+      return invoiceBody(view);
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/invoices`,
+    {
+      schema: {
+        operationId: "listInvoices",
+        summary: "List invoices, newest first, with filters and cursor paging",
+        tags: TAG,
+        querystring: ListQuerySchema,
+        response: { 200: InvoicePageSchema, ...errorResponses(422) },
+      },
+    },
+    async (request) => {
+      const { limit, ...filters } = request.query;
+      return pageBody(invoices.list({ ...filters, limit: limit ?? DEFAULT_LIST_LIMIT }));
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/invoices/:id/qr.svg`,
+    {
+      schema: {
+        operationId: "getInvoiceQr",
+        summary: "The receipt's QR code as SVG (sealed invoices only)",
+        tags: TAG,
+        params: IdParamsSchema,
+        response: {
+          200: { description: "QR code image", content: { "image/svg+xml": { schema: QrSvgSchema } } },
+          ...errorResponses(404, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const view = invoices.get(request.params.id);
+      if (view === undefined) throw notFound(request.params.id);
+      if (view.fiscal === null) {
+        throw new FiscalError(
+          "RECORD_NOT_FOUND",
+          `invoice ${view.id} is ${view.state}, not sealed: it has no QR`,
+        );
+      }
+      const svg = await renderQrSvg(view.fiscal.qr);
+      // An SVG can carry script; ours does not, and the policy makes sure a browser never runs any.
+      return reply
+        .type("image/svg+xml")
+        .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
+        .send(svg);
+    },
+  );
+}

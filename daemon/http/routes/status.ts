@@ -1,0 +1,79 @@
+/**
+ * Service routes: liveness, the status report, Prometheus metrics and the OpenAPI document.
+ */
+import Type from "typebox";
+import {
+  API_PREFIX,
+  type ApiInstance,
+  errorResponses,
+  publicErrorResponses,
+  type RouteContext,
+} from "../context.js";
+import { HealthSchema, StatusReportSchema, statusBody } from "../schemas.js";
+
+/** Routes that answer without an API key (liveness and the API's own description). */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([`${API_PREFIX}/health`, "/openapi.json"]);
+
+/** Where Prometheus scrapes. */
+export const METRICS_ROUTE = "/metrics";
+/** Where the OpenAPI 3.1 document is served. */
+export const OPENAPI_ROUTE = "/openapi.json";
+
+const TAG = ["service"];
+
+/** Registers health, status, metrics and the OpenAPI document on `app`. */
+export function statusRoutes(app: ApiInstance, ctx: RouteContext): void {
+  app.get(
+    `${API_PREFIX}/health`,
+    {
+      schema: {
+        operationId: "health",
+        summary: "Liveness: the daemon answers (no API key needed)",
+        tags: TAG,
+        security: [],
+        response: { 200: HealthSchema, ...publicErrorResponses() },
+      },
+    },
+    async () => ({ status: "ok" as const, version: ctx.version }),
+  );
+
+  app.get(
+    `${API_PREFIX}/status`,
+    {
+      schema: {
+        operationId: "status",
+        summary: "Conditions with severity, device state, counters and link statistics",
+        tags: TAG,
+        response: { 200: StatusReportSchema, ...errorResponses() },
+      },
+    },
+    async () => statusBody(ctx.status.status()),
+  );
+
+  app.get(
+    METRICS_ROUTE,
+    {
+      schema: {
+        operationId: "metrics",
+        summary: "Prometheus metrics (text exposition format)",
+        tags: TAG,
+        ...(ctx.metricsRequireAuth ? {} : { security: [] }),
+        response: {
+          200: {
+            description: "Prometheus text format",
+            content: { "text/plain": { schema: Type.String() } },
+          },
+          ...(ctx.metricsRequireAuth ? errorResponses() : publicErrorResponses()),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const text = await ctx.metrics.registry.metrics();
+      return reply.type(ctx.metrics.registry.contentType).send(text);
+    },
+  );
+
+  app.get(OPENAPI_ROUTE, { schema: { hide: true } }, async (_request, reply) =>
+    reply.type("application/json; charset=utf-8").send(app.swagger()),
+  );
+}

@@ -1,0 +1,279 @@
+/**
+ * The typebox schemas of the POS HTTP API. Routes validate and serialise with them, and
+ * @fastify/swagger turns the very same objects into /openapi.json, so the document cannot drift from
+ * what the server does. The invoice body is the protocol's own `PosInvoiceSchema`, never a copy.
+ */
+import Type, { type Static } from "typebox";
+import {
+  CanonicalInvoiceSchema,
+  INVOICE_TYPES,
+  PosInvoiceSchema,
+  REF_PATTERN,
+  TotalsSchema,
+} from "../../protocol/index.js";
+import type { InvoicePage, InvoiceView, StatusReport } from "../fiscal/types.js";
+import { INVOICE_STATES, SYNC_STATUSES } from "../fiscal/types.js";
+
+/** Default page size of `GET /v1/invoices`. */
+export const DEFAULT_LIST_LIMIT = 50;
+/** Largest page size of `GET /v1/invoices`. */
+export const MAX_LIST_LIMIT = 200;
+/** Longest cursor accepted back from a client, in characters (ours are far shorter). */
+export const MAX_CURSOR_CHARS = 512;
+
+/**
+ * An Idempotency-Key: the protocol's reference pattern, because the key becomes the invoice's
+ * `client_ref` when the POS sends none (docs/PROTOCOL.md §7.1).
+ */
+export const IDEMPOTENCY_KEY_PATTERN = REF_PATTERN;
+
+/**
+ * What `{id}` in a path may be: an invoice id or an Idempotency-Key. Same alphabet as the key, a little
+ * longer so the service is free in how it forms ids.
+ */
+export const ID_OR_KEY_PATTERN = "^[A-Za-z0-9._:/#@+=-]{1,128}$";
+
+const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Timestamp = Type.String({ description: "ISO 8601 UTC" });
+
+/** The invoice a POS sends: exactly the protocol's schema. */
+export const InvoiceBodySchema = PosInvoiceSchema;
+
+/** Headers of the create calls (`POST /v1/invoices`, `POST /v1/invoices/prepare`). */
+export const CreateHeadersSchema = Type.Object({
+  "idempotency-key": Type.String({
+    pattern: IDEMPOTENCY_KEY_PATTERN,
+    description:
+      "Chosen by the POS, unique per invoice; a retry with the same key and body returns the original result.",
+  }),
+});
+
+/** `{id}`: an invoice id or the Idempotency-Key it was created with (percent-encode `/` and `#`). */
+export const IdParamsSchema = Type.Object(
+  { id: Type.String({ pattern: ID_OR_KEY_PATTERN, description: "invoice id or Idempotency-Key" }) },
+  { additionalProperties: false },
+);
+
+/** Filters and paging of `GET /v1/invoices`. */
+export const ListQuerySchema = Type.Object(
+  {
+    state: Type.Optional(Type.Enum([...INVOICE_STATES])),
+    type: Type.Optional(Type.Enum([...INVOICE_TYPES])),
+    cashier_id: Type.Optional(Type.String({ pattern: REF_PATTERN })),
+    from: Type.Optional(
+      Type.String({ format: "date-time", description: "created at or after (ISO 8601, inclusive)" }),
+    ),
+    to: Type.Optional(
+      Type.String({ format: "date-time", description: "created before (ISO 8601, exclusive)" }),
+    ),
+    cursor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_CURSOR_CHARS,
+        description: "next_cursor of the previous page",
+      }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT })),
+  },
+  { additionalProperties: false },
+);
+
+const FieldIssueSchema = Type.Object(
+  {
+    path: Type.String({ description: "JSON pointer (RFC 6901) to the field" }),
+    code: Type.Integer(),
+    message: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+/** Response headers, as @fastify/swagger documents them (name → schema with a description). */
+export type ResponseHeaders = Readonly<Record<string, { type: string; description: string }>>;
+
+/** Retry-After on a retryable error (docs/API.md §Retrying). */
+export const RETRY_AFTER_HEADER: ResponseHeaders = {
+  "retry-after": { type: "integer", description: "seconds to wait before retrying the same request" },
+};
+
+/** Idempotent-Replayed on a create that repeats an earlier one. */
+export const REPLAYED_HEADERS: ResponseHeaders = {
+  "idempotent-replayed": {
+    type: "string",
+    description: "`true` when this is the stored result of an earlier request with the same Idempotency-Key",
+  },
+};
+
+/**
+ * `schema` with documented response headers. Only the OpenAPI document reads `headers`; the
+ * serialiser ignores the keyword.
+ */
+export function withHeaders<T extends object>(
+  schema: T,
+  headers: ResponseHeaders,
+): T & { headers: ResponseHeaders } {
+  return { ...schema, headers };
+}
+
+/** The one error shape of the API (docs/API.md §Errors); `description` names the case in OpenAPI. */
+export function errorResponseSchema(description: string) {
+  return Type.Object(
+    {
+      error: Type.Object(
+        {
+          code: Type.Integer({ description: "stable code from the shared table (protocol/errors.ts)" }),
+          name: Type.String({ description: "stable name, e.g. DEVICE_BUSY" }),
+          message: Type.String(),
+          issues: Type.Optional(Type.Array(FieldIssueSchema)),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false, description },
+  );
+}
+
+/** The error shape, described generically. */
+export const ErrorResponseSchema = errorResponseSchema("error");
+export type ErrorResponse = Static<typeof ErrorResponseSchema>;
+
+const FiscalResponseSchema = Type.Object(
+  {
+    fiscal_number: Type.Integer(),
+    type_number: Type.Integer(),
+    device_id: Type.String(),
+    auth_code: Type.String(),
+    timestamp: Type.String({ description: "device time of sealing, ISO 8601 UTC with milliseconds" }),
+    qr: Type.String({ description: "QR payload, RDCDEF01;… (docs/PROTOCOL.md §8.4)" }),
+    invoice_type: Type.Enum([...INVOICE_TYPES]),
+    totals: TotalsSchema,
+    merchant_nif: Type.String(),
+    outlet_id: Type.String(),
+    fiscal_authority_id: Type.String(),
+    cashier_id: Type.String(),
+    client_ref: Type.String(),
+    signature: Type.String({ description: "base64url Ed25519 signature over `record`" }),
+    record: Type.String({ description: "base64url of the signed record (canonical CBOR)" }),
+    record_hash: Type.String({ description: "hex SHA-256 of the record" }),
+  },
+  { additionalProperties: false },
+);
+
+const TransitionSchema = Type.Object(
+  { state: Type.Enum([...INVOICE_STATES]), at: Timestamp, note: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+
+const InvoiceErrorSchema = Type.Object(
+  { code: Type.Integer(), name: Type.String(), message: Type.String() },
+  { additionalProperties: false },
+);
+
+/** An invoice as the API shows it (daemon/fiscal/types.ts `InvoiceView`). */
+export const InvoiceViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    idempotency_key: Nullable(Type.String()),
+    client_ref: Type.String(),
+    type: Type.Enum([...INVOICE_TYPES]),
+    state: Type.Enum([...INVOICE_STATES]),
+    api_key_id: Nullable(Type.String()),
+    cashier_id: Type.String(),
+    currency: Type.String(),
+    totals: TotalsSchema,
+    payload_hash: Type.String({ description: "hex SHA-256 of the canonical invoice" }),
+    created_at: Timestamp,
+    transitions: Type.Array(TransitionSchema),
+    commit_before: Nullable(Type.String({ description: "two-step mode: the nonce expires at" })),
+    fiscal: Nullable(FiscalResponseSchema),
+    error: Nullable(InvoiceErrorSchema),
+    sync: Type.Object(
+      {
+        status: Type.Enum([...SYNC_STATUSES]),
+        dgi_status: Nullable(Type.String()),
+        attempts: Type.Integer(),
+        last_error: Nullable(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    invoice: Nullable(CanonicalInvoiceSchema),
+  },
+  { additionalProperties: false, description: "the invoice" },
+);
+
+/** One page of `GET /v1/invoices`. */
+export const InvoicePageSchema = Type.Object(
+  { items: Type.Array(InvoiceViewSchema), next_cursor: Nullable(Type.String()) },
+  { additionalProperties: false, description: "one page, newest first" },
+);
+
+const SeveritySchema = Type.Enum(["info", "warning", "error"]);
+
+/** `GET /v1/status` (daemon/fiscal/types.ts `StatusReport`). */
+export const StatusReportSchema = Type.Object(
+  {
+    status: Type.Enum(["ok", "info", "warning", "error"]),
+    version: Type.String(),
+    started_at: Timestamp,
+    device: Type.Object(
+      {
+        connected: Type.Boolean(),
+        device_id: Nullable(Type.String()),
+        state: Nullable(Type.String()),
+        last_fiscal_number: Nullable(Type.Integer()),
+        journal_used: Nullable(Type.Integer()),
+        journal_capacity: Nullable(Type.Integer()),
+      },
+      { additionalProperties: false },
+    ),
+    conditions: Type.Array(
+      Type.Object(
+        { code: Type.String(), severity: SeveritySchema, message: Type.String(), since: Timestamp },
+        { additionalProperties: false },
+      ),
+    ),
+    counters: Type.Record(Type.String(), Type.Number()),
+    link: Type.Record(Type.String(), Type.Number()),
+    last_reconcile: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false, description: "service status" },
+);
+
+/** `GET /v1/health`. */
+export const HealthSchema = Type.Object(
+  { status: Type.Literal("ok"), version: Type.String() },
+  { additionalProperties: false, description: "the process is alive" },
+);
+
+/** The QR code of a sealed invoice. */
+export const QrSvgSchema = Type.String({ description: "SVG image of the receipt's QR code" });
+
+// Compile-time proof that the schemas describe exactly the service's types: a field added to
+// daemon/fiscal/types.ts without its schema (or the reverse) fails the typecheck here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Mutable<T> = T extends readonly (infer U)[]
+  ? Mutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Mutable<T[K]> }
+    : T;
+const schemaMatchesTypes: [
+  Same<Mutable<Static<typeof InvoiceViewSchema>>, Mutable<InvoiceView>>,
+  Same<Mutable<Static<typeof InvoicePageSchema>>, Mutable<InvoicePage>>,
+  Same<Mutable<Static<typeof StatusReportSchema>>, Mutable<StatusReport>>,
+] = [true, true, true];
+void schemaMatchesTypes;
+
+/** The wire type of an invoice view (the schema's static type: mutable arrays). */
+export type InvoiceViewBody = Static<typeof InvoiceViewSchema>;
+/** The wire type of a page. */
+export type InvoicePageBody = Static<typeof InvoicePageSchema>;
+/** The wire type of the status report. */
+export type StatusReportBody = Static<typeof StatusReportSchema>;
+
+// The service's types are readonly; the schema's static types are not. The proof above shows they
+// are otherwise identical, so these are the only casts the routes need.
+/** An InvoiceView as its response body type. */
+export const invoiceBody = (view: InvoiceView): InvoiceViewBody => view as InvoiceViewBody;
+/** An InvoicePage as its response body type. */
+export const pageBody = (page: InvoicePage): InvoicePageBody => page as InvoicePageBody;
+/** A StatusReport as its response body type. */
+export const statusBody = (report: StatusReport): StatusReportBody => report as StatusReportBody;
