@@ -21,16 +21,24 @@ export interface E2eBench {
   readonly bare: { readonly opsPerSecond: number; readonly pair: Percentiles };
   readonly latency: Percentiles;
   readonly latencyRatio: number;
-  readonly throughput: readonly { readonly clients: number; readonly perSecond: number; readonly ratio: number }[];
+  readonly throughput: readonly {
+    readonly clients: number;
+    readonly perSecond: number;
+    readonly ratio: number;
+  }[];
 }
 
 async function fiscalise(sys: System, key: string, amount: number): Promise<void> {
   const reply = await sys.api("POST", "/v1/invoices", sale(amount), { "idempotency-key": key });
-  if (reply.status !== 201) throw new Error(`bench request failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+  if (reply.status !== 201)
+    throw new Error(`bench request failed: ${reply.status} ${JSON.stringify(reply.body)}`);
 }
 
 /** Runs the whole benchmark; starts and stops its own processes. */
-export async function runE2eBench(latencyRequests = E2E_LATENCY_REQUESTS, perLevel = E2E_THROUGHPUT_REQUESTS): Promise<E2eBench> {
+export async function runE2eBench(
+  latencyRequests = E2E_LATENCY_REQUESTS,
+  perLevel = E2E_THROUGHPUT_REQUESTS,
+): Promise<E2eBench> {
   const bare = await runEmulatorBench();
   const sys = await new System().start({ emulatorArgs: ["--journal-capacity", "10000000"] });
   try {

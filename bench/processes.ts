@@ -70,4 +70,3 @@ export async function spawnEmulator(args: readonly string[]): Promise<SpawnedEmu
   });
   return { child, ready, stdout: () => out, exited };
 }
-

@@ -5,7 +5,13 @@
 import { connect, type Socket } from "node:net";
 import { WireHost } from "./wire-host.js";
 
-export { CLI_MAIN, type ReadyLine, READY_TIMEOUT_MS, type SpawnedEmulator, spawnEmulator } from "../../bench/processes.js";
+export {
+  CLI_MAIN,
+  READY_TIMEOUT_MS,
+  type ReadyLine,
+  type SpawnedEmulator,
+  spawnEmulator,
+} from "../../bench/processes.js";
 
 /** Connects a WireHost to the process's TCP link; the host fails fast once the socket closes. */
 export async function connectTcp(port: number): Promise<{ host: WireHost; socket: Socket }> {
