@@ -1,0 +1,57 @@
+/**
+ * `stalela demo` (npm start) from a newcomer's point of view: it comes up, prints a curl command, and
+ * that exact request returns a sealed invoice; Ctrl+C stops it and removes its temporary state.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { CLI_MAIN } from "../../bench/processes.js";
+
+/** How long the demo may take to print its banner, in ms. */
+const BANNER_TIMEOUT_MS = 20_000;
+
+describe("stalela demo", () => {
+  it("comes up, and its printed curl command seals an invoice", async () => {
+    const child = spawn(process.execPath, [CLI_MAIN, "demo", "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    try {
+      const deadline = Date.now() + BANNER_TIMEOUT_MS;
+      while (!out.includes("Press Ctrl+C")) {
+        if (Date.now() > deadline) throw new Error(`demo did not come up:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const url = /curl -s -X POST (\S+) /.exec(out)![1]!;
+      const key = /Authorization: Bearer (\S+)'/.exec(out)![1]!;
+      const body = /-d '(.+)'/.exec(out)![1]!;
+      const state = /state\s+(\S+)/.exec(out)![1]!;
+      const res = await fetch(url, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${key}`,
+          "idempotency-key": "demo-test-1",
+          "content-type": "application/json",
+        },
+        body,
+      });
+      expect(res.status).toBe(201);
+      const sealed = (await res.json()) as { state: string; fiscal: { fiscal_number: number; qr: string } };
+      expect(sealed.state).toBe("FISCALIZED");
+      expect(sealed.fiscal.fiscal_number).toBe(1);
+      expect(sealed.fiscal.qr).toMatch(/^RDCDEF01;/);
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(existsSync(state)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 40_000);
+});
