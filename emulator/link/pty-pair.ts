@@ -1,16 +1,16 @@
 /**
  * One PTY pair as the PTY link uses it: the slave configured raw and then left to hosts, the master a
- * bare non-blocking fd pumped by two small loops. Split from pty.ts only to keep files short.
+ * bare non-blocking fd. Split from pty.ts only to keep files short.
  *
  * Why node-pty's native `open()` and not its JS wrapper: the wrapper wraps both fds in tty streams.
  * The slave stream reads in-process (stealing the host's bytes) and the master stream dies on the EIO a
  * master returns while no process has the slave open, closing the fd and the whole pair with it. Here
- * the master is read with fs.read, woken by serialport's fd poller (the one serialport uses for the host
- * side too), and EIO just means "no host now": the loop re-reads every HOST_POLL_INTERVAL_MS until the
- * next host opens the slave.
+ * the master is read and written with readSync/writeSync, which never block on a non-blocking fd and
+ * leave no fs call in flight when the fd is closed. serialport's fd poller (the one it uses for the host
+ * side too) says when to read while a host is there; EIO means "no host now", and the master is then
+ * re-read every HOST_POLL_INTERVAL_MS until the next host opens the slave.
  */
-import { closeSync, read, write } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
+import { closeSync, readSync, writeSync } from "node:fs";
 import {
   DarwinBinding,
   LinuxBinding,
@@ -21,7 +21,7 @@ import {
 import nodePty from "node-pty";
 
 /** How often a master with no host on its slave is re-read to notice the next host (ms). */
-export const HOST_POLL_INTERVAL_MS = 10;
+export const HOST_POLL_INTERVAL_MS = 20;
 /** Wait before retrying a write the host is not draining (its input buffer is full) (ms). */
 const WRITE_RETRY_DELAY_MS = 2;
 /** Bytes queued for a host that does not read, beyond which writes are dropped like a UART overrun. */
@@ -64,19 +64,24 @@ type RawOpener = { open(options: OpenOptions): Promise<{ close(): Promise<void> 
 /** What a pair reports to its link. */
 export type PairEvents = { presence(present: boolean): void; data(bytes: Uint8Array): void };
 
-/** One PTY pair and the loops pumping its master; disconnect() retires a pair and opens another. */
+/** The errno code of a failed fs call. */
+function errnoOf(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? "?";
+}
+
+/** One PTY pair and the I/O on its master; disconnect() retires a pair and opens another. */
 export class PtyPair {
   private hostPresent = false;
   private closed = false;
   // Set by the poller when the slave's last opener closed it, even if a new host opened it before we read.
   private hungUp = false;
+  private polling = false;
   private events: PairEvents | null = null;
-  private reading: Promise<void> = Promise.resolve();
-  private pumping: Promise<void> | null = null;
+  private readonly chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   private readonly queue: Buffer[] = [];
   private queuedBytes = 0;
-  // Aborted by retire(): wakes the loops from their timed waits.
-  private readonly stop = new AbortController();
+  private readTimer: NodeJS.Timeout | null = null;
+  private writeTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly master: LinuxPortBinding,
@@ -107,79 +112,98 @@ export class PtyPair {
   /** Starts reading the master; `events` learns of hosts and their bytes. */
   start(events: PairEvents): void {
     this.events = events;
-    this.master.poller.on("disconnect", (err: Error | null) => {
+    const poller = this.master.poller;
+    poller.on("readable", (err: (Error & { canceled?: boolean }) | null) => {
+      if (err === null) {
+        // After this emit the poller emits "disconnect" for the same wake-up: read once both are in.
+        queueMicrotask(() => this.readOnce());
+      } else if (!err.canceled && !this.closed) {
+        // A failed poll, not our own stop(): the poller stopped itself; re-read on a timer, not go deaf.
+        this.polling = false;
+        this.readTimer = setTimeout(() => this.readOnce(), HOST_POLL_INTERVAL_MS);
+      }
+    });
+    poller.on("disconnect", (err: Error | null) => {
       if (err === null) this.hungUp = true;
     });
-    this.reading = this.readLoop();
+    this.readOnce();
   }
 
-  /** Queues bytes for the host; dropped when no host has the slave open or the queue is full. */
+  /** Sends bytes to the host; dropped when no host has the slave open or too much is already queued. */
   send(bytes: Uint8Array): void {
     if (this.closed || !this.hostPresent || this.queuedBytes + bytes.length > MAX_QUEUED_WRITE_BYTES) return;
     this.queue.push(Buffer.from(bytes));
     this.queuedBytes += bytes.length;
-    this.pumping ??= this.pump();
+    if (this.writeTimer === null) this.flush();
   }
 
-  /** Stops both loops, then closes the master: the slave hangs up and its /dev/pts node goes away. */
+  /** Stops reading and writing, then closes the master: the slave hangs up, its /dev/pts node goes. */
   async retire(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.dropQueued();
-    this.stop.abort();
-    this.master.poller.stop(); // cancels a pending readable wait
-    // No fs call may still be in flight when the fd number is freed for reuse.
-    await Promise.all([this.reading, this.pumping]);
-    await this.master.close();
+    if (this.readTimer !== null) clearTimeout(this.readTimer);
+    if (this.writeTimer !== null) clearTimeout(this.writeTimer);
+    await this.master.close(); // stops the poller, then closes the fd
   }
 
-  private async readLoop(): Promise<void> {
-    const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-    while (!this.closed) {
-      const result = await new Promise<number | string>((resolve) =>
-        read(this.fd, chunk, 0, chunk.length, null, (err, n) => resolve(err ? (err.code ?? "?") : n)),
-      );
-      if (this.closed) return;
-      if (typeof result === "number" && result > 0) {
-        this.setPresent(true);
-        this.events?.data(new Uint8Array(chunk.subarray(0, result)));
-      } else if (typeof result === "string" && RETRY_LATER.has(result)) {
-        // Nothing to read but the slave is open: a host is there, a new one if the last one hung up.
+  /** One read of the master, then the next wake-up: the poller while a host is there, a timer if none. */
+  private readOnce(): void {
+    // Whatever woke us, at most one wake-up is ever pending.
+    if (this.readTimer !== null) clearTimeout(this.readTimer);
+    this.readTimer = null;
+    if (this.closed) return;
+    let n = 0;
+    let code = "";
+    try {
+      n = readSync(this.fd, this.chunk, 0, this.chunk.length, null);
+    } catch (err) {
+      code = errnoOf(err);
+    }
+    if (n > 0 || RETRY_LATER.has(code)) {
+      // Bytes, or nothing yet, from an open slave: a host is there, a new one if the last one hung up.
+      if (n === 0) {
         if (this.hungUp) this.setPresent(false);
         this.hungUp = false;
-        this.setPresent(true);
-        if (!(await this.readable()) && !this.closed) await this.pause(HOST_POLL_INTERVAL_MS);
-      } else {
-        // EIO (Linux) or EOF (some BSDs): no process has the slave open. Not an end: wait for the next.
-        // The poller is stopped meanwhile: a hangup stays signalled and would wake it in a busy loop.
-        this.master.poller.stop();
-        this.hungUp = false;
-        this.setPresent(false);
-        await this.pause(HOST_POLL_INTERVAL_MS);
       }
+      this.setPresent(true);
+      if (n > 0) this.events?.data(new Uint8Array(this.chunk.subarray(0, n)));
+      if (this.closed) return;
+      // Level-triggered: if more is buffered the poller fires again at once.
+      this.polling = true;
+      this.master.poller.poll(UV_READABLE | UV_DISCONNECT);
+      return;
     }
+    // EIO (Linux) or EOF (some BSDs): no process has the slave open. Not an end: look again later. The
+    // poller is stopped meanwhile, as a hangup stays signalled and would wake it in a busy loop.
+    if (this.polling) this.master.poller.stop();
+    this.polling = false;
+    this.hungUp = false;
+    this.setPresent(false);
+    this.readTimer = setTimeout(() => this.readOnce(), HOST_POLL_INTERVAL_MS);
   }
 
-  private async pump(): Promise<void> {
+  /** Writes what the host takes now; the rest is retried after WRITE_RETRY_DELAY_MS. */
+  private flush(): void {
+    this.writeTimer = null;
     for (let head = this.queue[0]; head !== undefined && !this.closed; head = this.queue[0]) {
-      const chunk = head;
-      const result = await new Promise<number | string>((resolve) =>
-        write(this.fd, chunk, 0, chunk.length, (err, n) => resolve(err ? (err.code ?? "?") : n)),
-      );
-      if (this.closed) break;
-      if (typeof result === "number") {
-        this.queuedBytes -= result;
-        if (result >= chunk.length) this.queue.shift();
-        else this.queue[0] = chunk.subarray(result);
-      } else if (typeof result === "string" && RETRY_LATER.has(result)) {
-        // A timer, not the poller: serialport's poller watches one event kind at a time, and waiting
-        // for writable would stop it watching readable.
-        await this.pause(WRITE_RETRY_DELAY_MS);
-      } else {
-        this.dropQueued();
+      let n = 0;
+      try {
+        n = writeSync(this.fd, head);
+      } catch (err) {
+        if (!RETRY_LATER.has(errnoOf(err))) {
+          this.dropQueued();
+          return;
+        }
+        // Host input buffer full. Waiting for "writable" on serialport's poller would stop it watching
+        // "readable" (it polls for the last kind asked only), so a timer it is.
+        this.writeTimer = setTimeout(() => this.flush(), WRITE_RETRY_DELAY_MS);
+        return;
       }
+      this.queuedBytes -= n;
+      if (n >= head.length) this.queue.shift();
+      else this.queue[0] = head.subarray(n);
     }
-    this.pumping = null;
   }
 
   private setPresent(present: boolean): void {
@@ -193,23 +217,5 @@ export class PtyPair {
   private dropQueued(): void {
     this.queue.length = 0;
     this.queuedBytes = 0;
-  }
-
-  /** Waits until the master is readable (false if the wait was cancelled or failed). */
-  private readable(): Promise<boolean> {
-    const poller = this.master.poller;
-    return new Promise((resolve) => {
-      const onReadable = (err: Error | null): void => {
-        poller.off("readable", onReadable);
-        resolve(err === null);
-      };
-      poller.on("readable", onReadable);
-      // Not Poller.once("readable"): that polls for readable alone, and the hangup must be seen too.
-      poller.poll(UV_READABLE | UV_DISCONNECT);
-    });
-  }
-
-  private async pause(ms: number): Promise<void> {
-    await sleep(ms, undefined, { signal: this.stop.signal }).catch(() => {});
   }
 }

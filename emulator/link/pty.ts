@@ -25,7 +25,7 @@ export interface PtyLink extends HostLink {
   readonly path: string;
   /** The real slave device the symlink points to, e.g. /dev/pts/3. */
   readonly slavePath: string;
-  /** Whether a process has the slave open (learnt by reading the master: up to HOST_POLL_INTERVAL_MS late). */
+  /** Whether a process has the slave open (learnt from the master: up to HOST_POLL_INTERVAL_MS late). */
   readonly hostAttached: boolean;
   /** Adds a handler called when a process opens the slave (see hostAttached for the delay). */
   onHostAttached(handler: () => void): void;

@@ -5,14 +5,17 @@
  * A second connection while a host is attached is refused: it is reset at once with nothing written
  * (the host sees ECONNRESET or an immediate close). That mirrors the real device, whose serial port
  * one process holds at a time (serialport locks it), and it keeps a stray client (a probe, a second
- * daemon) from stealing a session in the middle of a COMMIT. The cost is that a host whose previous
- * connection is still half-open must wait until that one ends; TCP keepalive bounds the wait.
+ * daemon) from stealing a session in the middle of a COMMIT. The cost: a host whose previous connection
+ * is still open must wait until it ends. A crashed host process's socket is closed by its kernel at
+ * once; only a vanished machine leaves a half-open one, which TCP keepalive eventually finds.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { type HostLink, handled, LinkEvents } from "./types.js";
 
 /** Idle time before the first keepalive probe on the host's socket (ms): finds hosts that vanished. */
 const KEEPALIVE_INITIAL_DELAY_MS = 5_000;
+/** Bytes buffered for a host that does not read, beyond which writes are dropped like a UART overrun. */
+const MAX_BUFFERED_WRITE_BYTES = 64 * 1024;
 
 /** Where to listen. */
 export interface TcpLinkOptions {
@@ -52,7 +55,7 @@ class TcpLinkImpl extends LinkEvents implements TcpLink {
 
   write(bytes: Uint8Array): void {
     const socket = this.socket;
-    if (socket === null || socket.destroyed || !socket.writable) return;
+    if (socket === null || !socket.writable || socket.writableLength > MAX_BUFFERED_WRITE_BYTES) return;
     // Copy: the caller may reuse its buffer while the socket still queues ours.
     socket.write(Buffer.from(bytes));
   }

@@ -5,7 +5,10 @@
 
 /** One connected host, as the device sees it: raw bytes in and out. */
 export interface HostLink {
-  /** Sends bytes to the host. Never throws; bytes written while no host is attached are dropped (a real UART does the same). */
+  /**
+   * Sends bytes to the host. Never throws; bytes written while no host is attached are dropped (a real
+   * UART does the same).
+   */
   write(bytes: Uint8Array): void;
   /** Registers the handler for bytes from the host (one handler: a second call replaces the first). */
   onData(handler: (bytes: Uint8Array) => void): void;

@@ -18,6 +18,19 @@ async function waitFor(what: string, condition: () => boolean): Promise<void> {
   }
 }
 
+/** Resolves as `promise` does, or fails after EVENT_TIMEOUT_MS. */
+async function within<T>(what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), EVENT_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Accumulates every chunk given to `push`. */
 class Sink {
   private chunks: Uint8Array[] = [];
@@ -27,7 +40,7 @@ class Sink {
   get length(): number {
     return this.chunks.reduce((n, c) => n + c.length, 0);
   }
-  /** Waits for `n` bytes, returns everything received and empties the sink. */
+  /** Waits for `n` bytes, returns all received (any extra fails the caller's check), empties the sink. */
   async take(n: number): Promise<Uint8Array> {
     await waitFor(`${n} bytes (have ${this.length})`, () => this.length >= n);
     const all = Buffer.concat(this.chunks);
@@ -128,7 +141,7 @@ describe("tcp link", () => {
       intruderBytes += chunk.length;
     });
     intruder.on("error", () => {});
-    await new Promise((resolve) => intruder.once("close", resolve));
+    await within("the intruder to be reset", new Promise((resolve) => intruder.once("close", resolve)));
     expect(intruderBytes).toBe(0);
     await exchange(link, first, atDevice);
     expect(events).toEqual(["attached"]);
@@ -140,7 +153,7 @@ describe("tcp link", () => {
     await exchange(link, first, atDevice);
     await link.disconnect();
     expect(events).toEqual(["attached", "gone"]);
-    expect(await first.closed).toBe("ECONNRESET");
+    expect(await within("the reset", first.closed)).toBe("ECONNRESET");
     const second = await client(link);
     await exchange(link, second, atDevice);
   });
@@ -151,7 +164,7 @@ describe("tcp link", () => {
     await waitFor("host attached", () => link.hostAttached);
     await Promise.all([link.close(), link.close()]);
     expect(events).toEqual(["attached", "gone"]);
-    await host.closed;
+    await within("the host socket to close", host.closed);
     await expect(connectClient(link)).rejects.toMatchObject({ code: "ECONNREFUSED" });
   });
 });
