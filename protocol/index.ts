@@ -2,6 +2,7 @@
  * The DEF protocol: pure code shared by the daemon, the emulator and any independent verifier.
  * No I/O and no timers live below this folder.
  */
+export * from "./audit/index.js";
 export * from "./bytes.js";
 export * from "./cbor.js";
 export * from "./errors.js";

@@ -37,7 +37,8 @@ function port(text: string): number {
 /** Tells systemd the daemon is ready, when it runs under Type=notify. */
 function notifySystemd(state: string): void {
   if (!process.env.NOTIFY_SOCKET) return;
-  execFile("systemd-notify", [state], () => {
+  // --pid names the daemon, so systemd credits the message to the service, not to this short-lived child.
+  execFile("systemd-notify", [`--pid=${process.pid}`, state], () => {
     // Best effort: outside systemd, or without systemd-notify, there is nobody to tell.
   });
 }

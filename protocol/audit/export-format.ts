@@ -1,0 +1,109 @@
+/**
+ * The journal export file (docs/EXPORT.md): a JSON document an auditor can read with any tool and
+ * verify offline with only the device's public key. Byte fields carry the exact signed bytes in
+ * base64url, so nothing is re-encoded between the device and the verifier; text fields (auth code,
+ * QR) travel as the receipt prints them.
+ */
+import { fromBase64Url, fromHex, toBase64Url, toHex } from "../bytes.js";
+import type { SignedBlob } from "../security/activation.js";
+import type { SealedRecord } from "../security/record.js";
+
+/** The `format` field: name and major version. A reader refuses any other value. */
+export const EXPORT_FORMAT = "stalela-journal-export/1";
+
+/** One sealed record in an export, as the device returned it (JOURNAL_READ entry). */
+export interface ExportedRecord {
+  /** The record's fiscal number, repeated outside the signed bytes so a reader can index the file. */
+  readonly fiscal_number: number;
+  /** base64url of the canonical CBOR record, exactly as signed and hashed. */
+  readonly record: string;
+  /** base64url of the 64-byte Ed25519 record signature. */
+  readonly signature: string;
+  /** The printed auth code (`XXXX-XXXX-XXXX-XXXX`). */
+  readonly auth_code: string;
+  /** The printed QR payload (`RDCDEF01;…`). */
+  readonly qr: string;
+}
+
+/** The device an export comes from. */
+export interface ExportedDevice {
+  readonly device_id: string;
+  /** Hex of the device's Ed25519 public key as the device reported it (an auditor may pin another). */
+  readonly public_key: string;
+  /** Informative only (not signed): what INFO reported. */
+  readonly model: string;
+  /** Informative only (not signed): what INFO reported. */
+  readonly firmware: string;
+  /** The signed activation record (base64url): it binds the key to the merchant and starts the chain. */
+  readonly activation: { readonly bytes: string; readonly signature: string };
+}
+
+/** A journal export document. */
+export interface JournalExport {
+  readonly format: typeof EXPORT_FORMAT;
+  /** When the export was made, ISO 8601 UTC (host clock; informative). */
+  readonly exported_at: string;
+  readonly device: ExportedDevice;
+  /**
+   * Inclusive fiscal-number range the file claims to hold (`to < from` for an empty journal), and the
+   * device's last fiscal number at export time, so a reader knows whether the range is the whole journal.
+   */
+  readonly range: { readonly from: number; readonly to: number; readonly last_on_device: number };
+  readonly records: readonly ExportedRecord[];
+}
+
+/** The export form of one sealed record. */
+export function exportedRecordOf(fiscalNumber: number, sealed: SealedRecord): ExportedRecord {
+  return {
+    fiscal_number: fiscalNumber,
+    record: toBase64Url(sealed.record),
+    signature: toBase64Url(sealed.signature),
+    auth_code: sealed.auth_code,
+    qr: sealed.qr,
+  };
+}
+
+/** The export form of a device from what INFO reports; its activation must be present. */
+export function exportedDeviceOf(info: {
+  readonly device_id: string;
+  readonly public_key: Uint8Array;
+  readonly model: string;
+  readonly firmware: string;
+  readonly activation: SignedBlob;
+}): ExportedDevice {
+  return {
+    device_id: info.device_id,
+    public_key: toHex(info.public_key),
+    model: info.model,
+    firmware: info.firmware,
+    activation: {
+      bytes: toBase64Url(info.activation.bytes),
+      signature: toBase64Url(info.activation.signature),
+    },
+  };
+}
+
+/** A sealed record decoded back from its export form. Throws TypeError for bad base64url. */
+export function sealedRecordOf(entry: ExportedRecord): SealedRecord {
+  return {
+    record: fromBase64Url(entry.record),
+    signature: fromBase64Url(entry.signature),
+    auth_code: entry.auth_code,
+    qr: entry.qr,
+  };
+}
+
+/** The activation blob decoded back from its export form. Throws TypeError for bad base64url. */
+export function activationBlobOf(device: ExportedDevice): SignedBlob {
+  return {
+    bytes: fromBase64Url(device.activation.bytes),
+    signature: fromBase64Url(device.activation.signature),
+  };
+}
+
+/** Parses a 32-byte Ed25519 public key from hex. Throws TypeError otherwise. */
+export function publicKeyFromHex(hex: string): Uint8Array {
+  const key = fromHex(hex);
+  if (key.length !== 32) throw new TypeError(`an Ed25519 public key is 32 bytes, got ${key.length}`);
+  return key;
+}

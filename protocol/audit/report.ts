@@ -1,0 +1,95 @@
+/**
+ * What `verifyExport` reports: every problem with the fiscal number it concerns and a stable reason
+ * code, summary counts, and the chain's two ends, so an auditor can compare them with the device's
+ * STATUS `last_hash` or with an earlier export.
+ */
+
+/** Why a record failed. Stable: scripts branch on these, docs/EXPORT.md explains each. */
+export const RECORD_FAILURE_REASONS = [
+  "malformed", // the entry is not an export record (missing field, bad base64url)
+  "non_canonical", // the record bytes are CBOR but not in deterministic encoding
+  "not_a_record", // the record bytes are not a fiscal record at all
+  "index_mismatch", // the entry's fiscal_number differs from the signed one
+  "signature", // the record signature does not verify with the device key
+  "auth_code", // the auth code is not the one derived from the signature
+  "qr_invalid", // the QR does not parse or its own signature does not verify
+  "qr_mismatch", // the QR's fields differ from the signed record
+  "chain_break", // prev_hash is not the hash of the previous record (or of the activation, for 1)
+  "counter_gap", // fiscal numbers are missing from the range
+  "type_counter_gap", // the per-type counter skips or repeats within the export
+  "duplicate", // the same fiscal number (or the same invoice payload) appears twice
+  "out_of_order", // the record comes after a higher fiscal number in the file
+  "time_backwards", // issued_at is earlier than the record before it (or the activation)
+  "foreign_device", // the record names another device or another merchant identity
+  "out_of_range", // the fiscal number lies outside the range the file declares
+] as const;
+/** A record failure reason. */
+export type RecordFailureReason = (typeof RECORD_FAILURE_REASONS)[number];
+
+/** Problems with the file as a whole. */
+export const DOCUMENT_ISSUE_REASONS = [
+  "format", // not a stalela-journal-export/1 document, or a header field is missing or mistyped
+  "public_key", // the file's key is malformed, or differs from the pinned key
+  "activation", // the activation record is malformed, unsigned, or names another key or device
+  "range", // the declared range is inconsistent
+] as const;
+/** A document issue reason. */
+export type DocumentIssueReason = (typeof DOCUMENT_ISSUE_REASONS)[number];
+
+/** One problem with one record. */
+export interface RecordFailure {
+  /** The fiscal number concerned (for a gap, the first missing number). Null when unreadable. */
+  readonly fiscal_number: number | null;
+  /** Position of the entry in `records` (0-based); null for a gap, which has no entry. */
+  readonly index: number | null;
+  readonly reason: RecordFailureReason;
+  readonly message: string;
+}
+
+/** One problem with the document. */
+export interface DocumentIssue {
+  readonly reason: DocumentIssueReason;
+  readonly message: string;
+}
+
+/** The verification report. */
+export interface ExportVerification {
+  /** True when the document and every record verify and nothing is missing. */
+  readonly ok: boolean;
+  readonly format: string | null;
+  readonly device_id: string | null;
+  /** Hex of the key every signature was checked with. */
+  readonly public_key: string | null;
+  /** `pinned` when the caller supplied the key (an auditor's registered key), else `file`. */
+  readonly key_source: "pinned" | "file";
+  /** The declared range and the device's last fiscal number at export time (to < last: a partial export). */
+  readonly range: { readonly from: number; readonly to: number; readonly last_on_device: number } | null;
+  /** True when fiscal number 1 is in the file and its prev_hash matched against the activation record's hash. */
+  readonly genesis_checked: boolean;
+  readonly counts: {
+    /** Entries in the file. */
+    readonly records: number;
+    /** Entries with no failure. */
+    readonly verified: number;
+    /** Entries with at least one failure. */
+    readonly failed: number;
+    /** Fiscal numbers of the range with no entry. */
+    readonly missing: number;
+    /** Records per invoice type, among entries that decode. */
+    readonly by_type: Readonly<Record<string, number>>;
+  };
+  readonly chain: {
+    /** Hex prev_hash of the lowest fiscal number (the genesis hash for a full export). */
+    readonly first_prev_hash: string | null;
+    /** Hex SHA-256 of the highest fiscal number's record: compare with the device's STATUS last_hash. */
+    readonly last_hash: string | null;
+  };
+  readonly document_issues: readonly DocumentIssue[];
+  /** Sorted by fiscal number, then by reason. */
+  readonly failures: readonly RecordFailure[];
+  /** The distinct fiscal numbers named by `failures`, ascending. */
+  readonly bad_fiscal_numbers: readonly number[];
+}
+
+/** Progress of a long verification: entries done out of the total. */
+export type VerifyProgress = (done: number, total: number) => void;

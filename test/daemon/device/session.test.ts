@@ -1,0 +1,309 @@
+/**
+ * DeviceSession against a scripted device with fake timers: retransmission with the same SEQ and bytes,
+ * NAK, BUSY back-off, damaged and stale replies, the inter-byte timeout, the lost-reply rule, fail-fast
+ * while away, the bounded queue and close().
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DeviceSession, type DeviceSessionConfig } from "../../../daemon/device/index.js";
+import { MemoryTransport } from "../../../daemon/transport/index.js";
+import { encodeFrame, encodeResult, FiscalError, FrameType, type ResultOf } from "../../../protocol/index.js";
+import { fakeSealedRecord, type Script, ScriptedPeer } from "./scripted-peer.js";
+
+const CLOCK: ResultOf<"TIME_GET"> = { now: 1_750_000_000_000, offset_ms: 0, valid: true };
+const NONCE = new Uint8Array(16).fill(7);
+const HASH = new Uint8Array(32).fill(9);
+const TIMEOUT_MS = 100;
+
+async function setup(script: Script, config: Partial<DeviceSessionConfig> = {}) {
+  const peer = new ScriptedPeer(script);
+  const session = new DeviceSession({
+    transport: new MemoryTransport(peer, "memory:scripted"),
+    config: {
+      replyTimeoutMs: TIMEOUT_MS,
+      maxRetransmits: 2,
+      reconnectInitialDelayMs: 50,
+      reconnectMaxDelayMs: 400,
+      resolveDeadlineMs: 5_000,
+      resolveRetryDelayMs: 10,
+      ...config,
+    },
+    initialSeq: () => 100,
+  });
+  await session.start();
+  return { peer, session };
+}
+
+/** Settles a promise into a value to assert on later, so an early rejection is never unhandled. */
+function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("DeviceSession exchanges", () => {
+  it("retransmits a timed-out request with the same SEQ and the same bytes", async () => {
+    let seen = 0;
+    const { peer, session } = await setup((s, p) => {
+      if (s.cmd === "TIME_GET" && ++seen === 2) p.reply(s.frame.seq, "TIME_GET", CLOCK);
+    });
+    const result = settle(session.request("TIME_GET", {}));
+    await vi.advanceTimersByTimeAsync(TIMEOUT_MS - 1);
+    expect(peer.requests()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await result).toEqual({ ok: true, value: CLOCK });
+    const [first, second] = peer.requests();
+    expect(first!.frame.seq).toBe(100);
+    expect(second!.bytes).toEqual(first!.bytes);
+    expect(session.counters).toMatchObject({ timeouts: 1, retransmits: 1, framesSent: 2 });
+    await session.close();
+  });
+
+  it("resends at once on a NAK and gives up with DEVICE_TIMEOUT when NAKs exhaust the budget", async () => {
+    const { peer, session } = await setup((s, p) => p.nak(s.frame.seq));
+    const result = await settle(session.request("TIME_GET", {}));
+    expect(result.ok).toBe(false);
+    expect((result as { error: FiscalError }).error.errorName).toBe("DEVICE_TIMEOUT");
+    expect(peer.requests()).toHaveLength(3);
+    expect(new Set(peer.requests().map((r) => r.frame.seq))).toEqual(new Set([100]));
+    expect(session.counters).toMatchObject({ naksReceived: 3, retransmits: 2, timeouts: 0 });
+    await session.close();
+  });
+
+  it("backs off for retry_after_ms after BUSY, then sends the same frame again", async () => {
+    let busy = true;
+    const { peer, session } = await setup((s, p) => {
+      if (busy) p.busy(s.frame.seq, 250);
+      else p.reply(s.frame.seq, "TIME_GET", CLOCK);
+      busy = false;
+    });
+    const result = settle(session.request("TIME_GET", {}));
+    await vi.advanceTimersByTimeAsync(249);
+    expect(peer.requests()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await result).toEqual({ ok: true, value: CLOCK });
+    expect(peer.requests()[1]!.bytes).toEqual(peer.requests()[0]!.bytes);
+    expect(session.counters).toMatchObject({ busy: 1, retransmits: 0 });
+    await session.close();
+  });
+
+  it("NAKs a damaged reply and takes the device's replay", async () => {
+    const { peer, session } = await setup((s, p) => {
+      if (s.frame.type === FrameType.REQUEST) {
+        const good = encodeFrame({
+          type: FrameType.RESPONSE,
+          seq: s.frame.seq,
+          payload: encodeResult("TIME_GET", CLOCK),
+        });
+        const bad = good.slice();
+        bad[12] = bad[12]! ^ 0x10; // a payload byte: the header survives, the frame CRC fails
+        p.sendBytes(bad);
+      } else if (s.frame.type === FrameType.NAK) {
+        p.reply(s.frame.seq, "TIME_GET", CLOCK);
+      }
+    });
+    expect(await settle(session.request("TIME_GET", {}))).toEqual({ ok: true, value: CLOCK });
+    const naks = peer.sent.filter((s) => s.frame.type === FrameType.NAK);
+    expect(naks.map((n) => n.frame.seq)).toEqual([100]);
+    expect(session.counters).toMatchObject({ crcErrors: 1, naksSent: 1, timeouts: 0 });
+    await session.close();
+  });
+
+  it("abandons a truncated frame after the inter-byte timeout so the next reply gets through", async () => {
+    const { session, peer } = await setup((s, p) => {
+      const reply = encodeFrame({
+        type: FrameType.RESPONSE,
+        seq: s.frame.seq,
+        payload: encodeResult("TIME_GET", CLOCK),
+      });
+      p.sendBytes(reply.subarray(0, 12)); // the cable dropped the rest
+      setTimeout(() => p.sendBytes(reply), 80);
+    });
+    const result = settle(session.request("TIME_GET", {}));
+    await vi.advanceTimersByTimeAsync(90);
+    expect(await result).toEqual({ ok: true, value: CLOCK });
+    expect(peer.requests()).toHaveLength(1);
+    expect(session.counters.truncatedFrames).toBe(1);
+    await session.close();
+  });
+
+  it("ignores a reply for another SEQ", async () => {
+    const { session } = await setup((s, p) => {
+      p.reply(s.frame.seq + 7, "TIME_GET", { ...CLOCK, now: 1 });
+      p.reply(s.frame.seq, "TIME_GET", CLOCK);
+    });
+    expect(await settle(session.request("TIME_GET", {}))).toEqual({ ok: true, value: CLOCK });
+    expect(session.counters.staleFrames).toBe(1);
+    await session.close();
+  });
+
+  it("passes the device's own error through with its code", async () => {
+    const { session } = await setup((s, p) => p.replyError(s.frame.seq, new FiscalError("CLOCK_INVALID")));
+    const result = await settle(session.request("TIME_GET", {}));
+    expect((result as { error: FiscalError }).error.errorName).toBe("CLOCK_INVALID");
+    await session.close();
+  });
+});
+
+describe("DeviceSession lost replies", () => {
+  it("resolves a COMMIT whose replies all timed out with ABORT then GET_RECORD, never a second COMMIT", async () => {
+    const sealed = fakeSealedRecord(1);
+    const { peer, session } = await setup((s, p) => {
+      if (s.cmd === "ABORT") p.replyError(s.frame.seq, new FiscalError("NONCE_UNKNOWN"));
+      if (s.cmd === "GET_RECORD") p.reply(s.frame.seq, "GET_RECORD", sealed);
+    });
+    const result = settle(session.request("COMMIT", { nonce: NONCE, payload_hash: HASH }));
+    await vi.advanceTimersByTimeAsync(3 * TIMEOUT_MS + 50);
+    expect(await result).toEqual({ ok: true, value: sealed });
+    const commits = peer.requests("COMMIT");
+    expect(commits).toHaveLength(3);
+    expect(new Set(commits.map((c) => c.frame.seq)).size).toBe(1);
+    expect(peer.requests().map((r) => r.cmd)).toEqual(["COMMIT", "COMMIT", "COMMIT", "ABORT", "GET_RECORD"]);
+    expect(session.counters.resolved).toBe(1);
+    await session.close();
+  });
+
+  it("answers a definite not-committed error when GET_RECORD finds nothing", async () => {
+    const { peer, session } = await setup((s, p) => {
+      if (s.cmd === "ABORT") p.reply(s.frame.seq, "ABORT", { nonce: NONCE });
+      if (s.cmd === "GET_RECORD") p.replyError(s.frame.seq, new FiscalError("RECORD_NOT_FOUND"));
+    });
+    const result = settle(session.request("COMMIT", { nonce: NONCE, payload_hash: HASH }));
+    await vi.advanceTimersByTimeAsync(3 * TIMEOUT_MS + 50);
+    const outcome = await result;
+    expect(outcome.ok).toBe(false);
+    const error = (outcome as { error: FiscalError }).error;
+    expect(error.errorName).toBe("DEVICE_TIMEOUT");
+    expect(error.details).toMatchObject({ outcome: "not-committed" });
+    expect(peer.requests("COMMIT")).toHaveLength(3);
+    await session.close();
+  });
+
+  it("fails fast while the device is away, and resolves the COMMIT in flight after it returns", async () => {
+    const sealed = fakeSealedRecord(2);
+    const { peer, session } = await setup((s, p) => {
+      if (s.cmd === "COMMIT") p.unplug();
+      if (s.cmd === "ABORT") p.replyError(s.frame.seq, new FiscalError("NONCE_UNKNOWN"));
+      if (s.cmd === "GET_RECORD") p.reply(s.frame.seq, "GET_RECORD", sealed);
+    });
+    const commit = settle(session.request("COMMIT", { nonce: NONCE, payload_hash: HASH }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(session.linkState).not.toBe("up");
+    const during = await settle(session.request("TIME_GET", {}));
+    expect((during as { error: FiscalError }).error.errorName).toBe("DEVICE_UNAVAILABLE");
+    await vi.advanceTimersByTimeAsync(1_000); // several failed reconnect attempts
+    expect(session.linkState).not.toBe("up");
+    peer.present = true;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await commit).toEqual({ ok: true, value: sealed });
+    expect(peer.requests("COMMIT")).toHaveLength(1);
+    expect(session.counters).toMatchObject({
+      disconnects: 1,
+      reconnects: 1,
+      resolved: 1,
+      unavailableRejected: 1,
+    });
+    await session.close();
+  });
+
+  it("re-sends a PREPARE whose reply was lost (the device answers the same nonce for the same payload)", async () => {
+    const prepared: ResultOf<"PREPARE"> = {
+      nonce: NONCE,
+      payload_hash: HASH,
+      expires_at: 1,
+      totals: { total: 100, tax_total: 0, groups: [{ group: "A", rate_bp: 0, base: 100, tax: 0 }] },
+    };
+    let first = true;
+    const { peer, session } = await setup((s, p) => {
+      if (s.cmd !== "PREPARE") return;
+      if (first) p.unplug();
+      else p.reply(s.frame.seq, "PREPARE", prepared);
+      first = false;
+    });
+    const result = settle(session.request("PREPARE", { invoice: { any: "invoice" } }));
+    await vi.advanceTimersByTimeAsync(10);
+    peer.present = true;
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await result).toEqual({ ok: true, value: prepared });
+    const [a, b] = peer.requests("PREPARE");
+    expect(b!.frame.payload).toEqual(a!.frame.payload);
+    await session.close();
+  });
+
+  it("reports in-doubt, never unknown, when the device does not come back before the deadline", async () => {
+    const { peer, session } = await setup((s, p) => {
+      if (s.cmd === "COMMIT") p.unplug();
+    });
+    const result = settle(session.request("COMMIT", { nonce: NONCE, payload_hash: HASH }));
+    await vi.advanceTimersByTimeAsync(5_100);
+    const outcome = await result;
+    const error = (outcome as { error: FiscalError }).error;
+    expect(error.errorName).toBe("DEVICE_UNAVAILABLE");
+    expect(error.details).toMatchObject({ outcome: "in-doubt", command: "COMMIT" });
+    expect(session.counters.unresolved).toBe(1);
+    expect(peer.requests("COMMIT")).toHaveLength(1);
+    await session.close();
+  });
+});
+
+describe("DeviceSession queue and close", () => {
+  it("serves callers in FIFO order and refuses one more than the queue holds", async () => {
+    const { peer, session } = await setup(
+      (s, p) => setTimeout(() => p.reply(s.frame.seq, "TIME_SET", { ...CLOCK, now: 0 }), 10),
+      { maxQueuedRequests: 3 },
+    );
+    const order: number[] = [];
+    const accepted = [1, 2, 3, 4].map((i) =>
+      session.request("TIME_SET", { now: i }).then(() => order.push(i)),
+    );
+    const refused = await settle(session.request("TIME_SET", { now: 5 }));
+    expect((refused as { error: FiscalError }).error.errorName).toBe("DEVICE_QUEUE_FULL");
+    await vi.advanceTimersByTimeAsync(100);
+    await Promise.all(accepted);
+    expect(order).toEqual([1, 2, 3, 4]);
+    const seqs = peer.requests().map((r) => r.frame.seq);
+    expect(seqs).toEqual([100, 101, 102, 103]);
+    expect(session.counters.queueRejected).toBe(1);
+    await session.close();
+  });
+
+  it("close() rejects the request in flight and every waiter with DEVICE_UNAVAILABLE", async () => {
+    const { session } = await setup(() => {});
+    const all = [1, 2, 3].map((i) => settle(session.request("TIME_GET", {}).then(() => i)));
+    await vi.advanceTimersByTimeAsync(10);
+    await session.close();
+    for (const result of await Promise.all(all)) {
+      expect((result as { error: FiscalError }).error.errorName).toBe("DEVICE_UNAVAILABLE");
+    }
+    const after = await settle(session.request("TIME_GET", {}));
+    expect((after as { error: FiscalError }).error.errorName).toBe("DEVICE_UNAVAILABLE");
+  });
+
+  it("close() during a lost-COMMIT resolution answers in-doubt instead of hanging", async () => {
+    const { session } = await setup((s, p) => {
+      if (s.cmd === "COMMIT") p.unplug();
+    });
+    const result = settle(session.request("COMMIT", { nonce: NONCE, payload_hash: HASH }));
+    await vi.advanceTimersByTimeAsync(100);
+    await session.close();
+    const error = ((await result) as { error: FiscalError }).error;
+    expect(error.details).toMatchObject({ outcome: "in-doubt" });
+  });
+
+  it("hands device events to listeners", async () => {
+    const { peer, session } = await setup(() => {});
+    const events: string[] = [];
+    session.onEvent((e) => events.push(e.event));
+    peer.boot();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(events).toEqual(["BOOT"]);
+    await session.close();
+  });
+});

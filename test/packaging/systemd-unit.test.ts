@@ -1,0 +1,122 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const PACKAGING = fileURLToPath(new URL("../../packaging/", import.meta.url));
+/** Where docs/INSTALL.md puts the `stalela` binary. */
+const STALELA_BIN = "/usr/local/bin/stalela";
+
+type Unit = Map<string, Map<string, string[]>>;
+
+/** Parses a unit file (systemd.syntax(7)): sections, `Key=value` lines, repeated keys kept in order. */
+function parseUnit(text: string): Unit {
+  const unit: Unit = new Map();
+  let section: Map<string, string[]> | null = null;
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
+    const header = /^\[([A-Za-z]+)\]$/.exec(line);
+    if (header !== null) {
+      section = new Map();
+      unit.set(header[1]!, section);
+      return;
+    }
+    const kv = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (kv === null || section === null)
+      throw new Error(`line ${i + 1}: not Key=value in a section: ${line}`);
+    section.set(kv[1]!, [...(section.get(kv[1]!) ?? []), kv[2]!]);
+  });
+  return unit;
+}
+
+function load(name: string): { text: string; unit: Unit } {
+  const text = readFileSync(join(PACKAGING, name), "utf8");
+  return { text, unit: parseUnit(text) };
+}
+
+const one = (unit: Unit, section: string, key: string) => unit.get(section)?.get(key)?.at(-1);
+const all = (unit: Unit, section: string, key: string) => unit.get(section)?.get(key) ?? [];
+
+/** Whether systemd-analyze is installed (not in every container or CI image). */
+const HAS_SYSTEMD_ANALYZE = spawnSync("sh", ["-c", "command -v systemd-analyze"]).status === 0;
+
+/** systemd-analyze verify on a copy whose ExecStart is an existing binary; returns its complaints. */
+function systemdVerify(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "stalela-unit-"));
+  try {
+    const path = join(dir, name);
+    writeFileSync(path, text.replaceAll(STALELA_BIN, process.execPath));
+    const run = spawnSync("systemd-analyze", ["verify", path], { encoding: "utf8" });
+    return `${run.stderr}`.trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("packaging/stalela-daemon.service", () => {
+  const { text, unit } = load("stalela-daemon.service");
+
+  it("runs `stalela daemon` as the stalela user under Type=notify, restarting on failure", () => {
+    expect([...unit.keys()]).toEqual(["Unit", "Service", "Install"]);
+    expect(one(unit, "Service", "ExecStart")).toBe(`${STALELA_BIN} daemon`);
+    expect(one(unit, "Service", "Type")).toBe("notify");
+    // The daemon notifies through the systemd-notify child process.
+    expect(one(unit, "Service", "NotifyAccess")).toBe("all");
+    expect(one(unit, "Service", "User")).toBe("stalela");
+    expect(one(unit, "Service", "Group")).toBe("stalela");
+    expect(one(unit, "Service", "Restart")).toBe("on-failure");
+    expect(all(unit, "Service", "Environment")).toContain("STALELA_STATE_DIR=/var/lib/stalela");
+    expect(one(unit, "Install", "WantedBy")).toBe("multi-user.target");
+  });
+
+  it("is hardened: no new privileges, read-only system but the state directory, DEF-only devices", () => {
+    expect(one(unit, "Service", "NoNewPrivileges")).toBe("yes");
+    expect(one(unit, "Service", "ProtectSystem")).toBe("strict");
+    expect(one(unit, "Service", "ReadWritePaths")).toBe("/var/lib/stalela");
+    expect(one(unit, "Service", "ProtectHome")).toBe("yes");
+    expect(one(unit, "Service", "PrivateTmp")).toBe("yes");
+    expect(one(unit, "Service", "DevicePolicy")).toBe("closed");
+    expect(all(unit, "Service", "DeviceAllow")).toEqual([
+      "/dev/stalela-def rw",
+      "char-ttyACM rw",
+      "char-hidraw rw",
+      "char-usb_device rw",
+    ]);
+    expect(one(unit, "Service", "CapabilityBoundingSet")).toBe("");
+    expect(unit.get("Service")?.has("PrivateDevices")).toBe(false);
+  });
+
+  // Where systemd-analyze is missing, the parse tests above are the check.
+  if (HAS_SYSTEMD_ANALYZE) {
+    it("passes systemd-analyze verify (no unknown keys, no bad values)", () => {
+      expect(systemdVerify("stalela-daemon.service", text)).toBe("");
+      expect(systemdVerify("stalela-daemon.service", `${text}\n[Service]\nNoSuchKey=1\n`)).toContain(
+        "NoSuchKey",
+      );
+    });
+  }
+});
+
+describe("packaging/stalela-emulator.service", () => {
+  const { text, unit } = load("stalela-emulator.service");
+
+  it("runs `stalela emulator` on a PTY as the stalela user, with only PTY devices", () => {
+    expect(one(unit, "Service", "ExecStart")).toMatch(
+      new RegExp(
+        `^${STALELA_BIN} emulator --link /run/stalela-emulator/def --state /var/lib/stalela-emulator$`,
+      ),
+    );
+    expect(one(unit, "Service", "User")).toBe("stalela");
+    expect(one(unit, "Service", "DevicePolicy")).toBe("closed");
+    expect(all(unit, "Service", "DeviceAllow")).toEqual(["/dev/ptmx rw", "char-pts rw"]);
+  });
+
+  if (HAS_SYSTEMD_ANALYZE) {
+    it("passes systemd-analyze verify", () => {
+      expect(systemdVerify("stalela-emulator.service", text)).toBe("");
+    });
+  }
+});
