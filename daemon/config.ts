@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import Type, { type Static } from "typebox";
 import { FiscalError } from "../protocol/index.js";
 import { compileChecker } from "../protocol/schema-issues.js";
+import { type SyncConfig, syncConfigFromEnv } from "./sync/config.js";
 
 /** The default device: the emulator's virtual serial port (`stalela emulator`). */
 export const DEFAULT_DEVICE_URI = "serial:/tmp/stalela-def";
@@ -37,10 +38,15 @@ export const ConfigSchema = Type.Object(
     logLevel: Type.Enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     statusPollMs: Type.Integer({ minimum: 1000, maximum: 3_600_000 }),
     clockSkewWarnMs: Type.Integer({ minimum: 1000, maximum: 86_400_000 }),
+    cloud: Type.Object(
+      {},
+      { additionalProperties: true, description: "sync settings: see daemon/sync/config.ts" },
+    ),
   },
   { additionalProperties: false },
 );
-export type DaemonConfig = Static<typeof ConfigSchema>;
+/** The daemon's configuration; `cloud` is validated by the sync agent (resolveSyncConfig). */
+export type DaemonConfig = Omit<Static<typeof ConfigSchema>, "cloud"> & { cloud: Partial<SyncConfig> };
 
 /** The built-in defaults. */
 export function defaultConfig(): DaemonConfig {
@@ -56,11 +62,15 @@ export function defaultConfig(): DaemonConfig {
     logLevel: "info",
     statusPollMs: STATUS_POLL_MS,
     clockSkewWarnMs: CLOCK_SKEW_WARN_MS,
+    cloud: {},
   };
 }
 
 /** A partial configuration, as a file or flags give it. */
-export type ConfigPatch = Partial<Omit<DaemonConfig, "http">> & { http?: Partial<DaemonConfig["http"]> };
+export type ConfigPatch = Partial<Omit<DaemonConfig, "http" | "cloud">> & {
+  http?: Partial<DaemonConfig["http"]>;
+  cloud?: Partial<SyncConfig>;
+};
 
 const checker = compileChecker(ConfigSchema);
 
@@ -83,6 +93,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigPatch {
   if (env.STALELA_HTTP_HOST) http.host = env.STALELA_HTTP_HOST;
   if (env.STALELA_HTTP_PORT) http.port = Number(env.STALELA_HTTP_PORT);
   if (Object.keys(http).length > 0) patch.http = http;
+  const cloud = syncConfigFromEnv(env);
+  if (Object.keys(cloud).length > 0) patch.cloud = cloud;
   return patch;
 }
 
@@ -127,7 +139,7 @@ export function resolveConfig(...patches: ConfigPatch[]): DaemonConfig {
       { issues },
     );
   }
-  return config as DaemonConfig;
+  return config as unknown as DaemonConfig;
 }
 
 function stripUndefined(o: object): object {

@@ -21,6 +21,7 @@ import { type Db, openDatabase } from "./store/database.js";
 import { DeviceBindingStore } from "./store/device-binding.js";
 import { InvoiceStore } from "./store/invoice-store.js";
 import { OutboxStore } from "./store/outbox.js";
+import { CloudSync } from "./sync/cloud-sync.js";
 
 /** The daemon's version, shown in status, health and OpenAPI. */
 export const DAEMON_VERSION = "0.1.0";
@@ -35,7 +36,7 @@ export class Daemon {
   readonly logger: Logger;
   private db: Db | undefined;
   private app: ApiInstance | undefined;
-  private service: FiscalService | undefined;
+  private cloud: CloudSync | undefined;
   private reconciler: Reconciler | undefined;
   private readonly identity = new DeviceIdentity();
   private deviceStatus: { at: number; status: ResultOf<"STATUS"> } | undefined;
@@ -67,7 +68,20 @@ export class Daemon {
     const bound = bindings.current();
     if (bound) this.identity.set(bound);
     const service = new FiscalService(store, outbox, this.device, this.identity, this.hooks);
-    this.service = service;
+    const cloud = new CloudSync({
+      db,
+      invoices: store,
+      audit,
+      bindings,
+      identity: this.identity,
+      device: this.device,
+      stateDir: this.config.stateDir,
+      logger: this.logger,
+      config: this.config.cloud,
+    });
+    this.addConditionSource(() => cloud.conditions());
+    await cloud.start();
+    this.cloud = cloud;
     const reconciler = new Reconciler(store, this.device, service, this.identity);
     this.reconciler = reconciler;
     const board = new StatusBoard({
@@ -117,6 +131,7 @@ export class Daemon {
     const steps: [string, () => Promise<void> | void][] = [
       ["http", async () => this.app?.close()],
       ["device", async () => this.device.close()],
+      ["cloud sync", async () => this.cloud?.stop()],
       [
         "store",
         () => {

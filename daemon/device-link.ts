@@ -3,7 +3,7 @@
  * life (open, close, connected, a hook after every connect) and its counters, plus a switch to refuse
  * fiscal calls while a wrong device is plugged in.
  */
-import type { FiscalError } from "../protocol/index.js";
+import type { ArgsOf, FiscalError, ResultOf } from "../protocol/index.js";
 import type { DevicePort } from "./fiscal/device-port.js";
 
 /** The device, as the daemon drives it. */
@@ -18,6 +18,8 @@ export interface DeviceLink extends DevicePort {
   onConnected(handler: () => void): void;
   /** Link statistics for status and metrics. */
   counters(): Readonly<Record<string, number>>;
+  /** Activates the device with a cloud-signed bundle (the activation flow). */
+  activate(bundle: ArgsOf<"ACTIVATE">["bundle"]): Promise<ResultOf<"ACTIVATE">>;
   /** While set, every fiscal call (PREPARE, COMMIT) fails with this error; null lifts it. */
   refuse(error: FiscalError | null): void;
 }

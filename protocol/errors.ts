@@ -83,11 +83,15 @@ export const ERRORS = {
   // Cloud 5xx: the Stalela Cloud link.
   CLOUD_UNREACHABLE: row(500, 502, "the Stalela Cloud is unreachable"),
   CLOUD_REJECTED: row(501, 502, "the Stalela Cloud rejected the request"),
+  ACTIVATION_CODE_UNKNOWN: row(502, 422, "the activation code is unknown"),
+  ACTIVATION_CODE_USED: row(503, 409, "the activation code has already been used"),
+  CLOUD_NOT_ACTIVATED: row(504, 409, "the daemon has no cloud credential: activate the device first"),
   // Auth 6xx: who may call.
   AUTH_MISSING: row(600, 401, "authentication is required"),
   AUTH_INVALID: row(601, 401, "the credential is not valid"),
   AUTH_REVOKED: row(602, 401, "the credential has been revoked"),
   HOST_REJECTED: row(603, 421, "the Host header is not allowed"),
+  CLOUD_CREDENTIAL_INVALID: row(604, 401, "the Stalela Cloud refused the daemon's credential"),
 } as const;
 
 /** The stable name of an error, e.g. `NONCE_EXPIRED`. */

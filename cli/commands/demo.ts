@@ -1,22 +1,24 @@
 /**
- * `stalela demo` (what `npm start` runs): the whole service in one process for a first try: an
- * emulated DEF on a virtual serial port, activated with the development cloud key, the daemon on that
- * port, an API key, and a ready curl command. State goes to a temporary directory unless --state.
+ * `stalela demo` (what `npm start` runs): the whole service in one process for a first try: the
+ * reference Stalela Cloud emulator, an emulated DEF on a virtual serial port, the daemon on that port,
+ * the device activated the way a technician does it (an activation code, through the daemon's admin
+ * channel), an API key, and a ready curl command. State goes to a temporary directory unless --state.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import pino from "pino";
+import { AdminClient } from "../../daemon/admin/client.js";
 import { resolveConfig } from "../../daemon/config.js";
 import { Daemon, STORE_FILE } from "../../daemon/daemon.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
 import { ApiKeyStore } from "../../daemon/store/api-keys.js";
 import { AuditLog } from "../../daemon/store/audit.js";
 import { openDatabase } from "../../daemon/store/database.js";
-import { DEV_CLOUD_ROOT_SEED, startEmulator } from "../../emulator/index.js";
+import { startCloudEmulator } from "../../emulator/cloud/index.js";
+import { startEmulator } from "../../emulator/index.js";
 import { openPtyLink } from "../../emulator/link/pty.js";
-import { signActivationBundle } from "../../protocol/index.js";
 import { runAction } from "../output.js";
 
 /** The identity the demo device is activated with. */
@@ -59,48 +61,44 @@ function createDemoKey(stateDir: string): string {
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
-    .description("run emulated device + daemon with temporary state, and print a ready curl command")
+    .description(
+      "run cloud emulator + emulated device + daemon with temporary state; print a ready curl command",
+    )
     .option("--port <n>", "port of the POS API", port, 8765)
     .option("--state <dir>", "keep state in this directory instead of a temporary one")
     .action((opts: { port: number; state?: string }) =>
       runAction({}, async () => {
         const stateDir = opts.state ?? mkdtempSync(join(tmpdir(), "stalela-demo-"));
         const linkPath = join(stateDir, "def");
+        const cloud = await startCloudEmulator({ stateDir: join(stateDir, "cloud"), port: 0 });
         const emulator = await startEmulator({
           stateDir: join(stateDir, "emulator"),
           links: [await openPtyLink({ path: linkPath })],
         });
-        if (emulator.device.state === "UNACTIVATED") {
-          const bundle = signActivationBundle(
-            {
-              kind: "ACTIVATION_BUNDLE",
-              v: 1,
-              bundle_id: "DEMO",
-              device_id: emulator.deviceId,
-              ...DEMO_IDENTITY,
-              issued_at: Date.now(),
-            },
-            DEV_CLOUD_ROOT_SEED,
-          );
-          emulator.device.execute("ACTIVATE", { bundle });
-        }
         const daemonState = join(stateDir, "daemon");
         const key = createDemoKey(daemonState);
         const config = resolveConfig({
           device: `serial:${linkPath}`,
           stateDir: daemonState,
           http: { port: opts.port },
+          cloud: { endpoint: cloud.url },
         });
         const daemon = new Daemon(config, createFiscalDevice(config.device), pino({ level: "warn" }));
         const stop = async (): Promise<void> => {
           await daemon.stop();
           await emulator.stop();
+          await cloud.close();
           if (opts.state === undefined) rmSync(stateDir, { recursive: true, force: true });
           process.exit(0);
         };
         process.once("SIGINT", () => void stop());
         process.once("SIGTERM", () => void stop());
         await daemon.start();
+        if (emulator.device.state === "UNACTIVATED") {
+          // What a technician does on site: a code from the cloud, claimed through the daemon.
+          const code = cloud.issueCode(DEMO_IDENTITY);
+          await new AdminClient(join(daemonState, "admin.sock")).activateWithCode(code);
+        }
         const url = daemon.url!;
         const body = JSON.stringify(DEMO_INVOICE);
         process.stdout.write(
@@ -110,6 +108,7 @@ export function registerDemoCommand(program: Command): void {
             `  API        ${url}/v1   (OpenAPI: ${url}/openapi.json)`,
             `  API key    ${key}`,
             `  device     ${emulator.deviceId} on ${linkPath} (emulated, activated for ${DEMO_IDENTITY.merchant_nif})`,
+            `  cloud      ${cloud.url} (reference Stalela Cloud emulator; sealed invoices upload there)`,
             `  state      ${stateDir}${opts.state === undefined ? " (deleted on exit)" : ""}`,
             "",
             "Seal your first invoice:",

@@ -69,16 +69,24 @@ export class SyncQueue {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Runs `fn` in one immediate transaction: the acks of a batch and its log entry share one fsync. */
+  inTransaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   /**
    * The next `limit` PENDING rows after `afterSeq`, in seq order. Only one batch is ever in memory:
-   * the partial index `outbox_pending_seq` makes this a range scan, whatever the backlog.
+   * the partial index `outbox_pending_seq` makes this a range scan, whatever the backlog. It is named
+   * (INDEXED BY) because without statistics the planner picks `outbox_due` and sorts every pending row
+   * per batch, which made a drain quadratic in the backlog.
    */
   nextBatch(limit: number, afterSeq = 0): QueuedRecord[] {
     return this.db
       .prepare(
         `SELECT o.seq, o.invoice_id, o.attempts, o.next_attempt_at, r.device_id, r.fiscal_number, r.record,
            r.signature, r.auth_code, r.qr, i.cashier_id, i.api_key_id, i.payload
-         FROM outbox o JOIN fiscal_records r ON r.invoice_id = o.invoice_id JOIN invoices i ON i.id = o.invoice_id
+         FROM outbox o INDEXED BY outbox_pending_seq
+         JOIN fiscal_records r ON r.invoice_id = o.invoice_id JOIN invoices i ON i.id = o.invoice_id
          WHERE o.status = 'PENDING' AND o.seq > ? ORDER BY o.seq LIMIT ?`,
       )
       .all(afterSeq, limit) as QueuedRecord[];
@@ -185,12 +193,34 @@ export class SyncQueue {
         `SELECT o.seq, o.invoice_id, r.device_id, r.fiscal_number, o.status, o.attempts, o.cloud_failures,
            o.next_attempt_at, o.last_error, o.dgi_status, o.ack_outcome, o.enqueued_at, o.acked_at
          FROM outbox o JOIN fiscal_records r ON r.invoice_id = o.invoice_id
-         WHERE (?1 IS NULL OR o.status = ?1) AND o.seq > ?2 ORDER BY o.seq LIMIT ?3`,
+         WHERE (@status IS NULL OR o.status = @status) AND o.seq > @after ORDER BY o.seq LIMIT @limit`,
       )
-      .all(status ?? null, afterSeq, limit) as QueueEntry[];
+      .all({ status: status ?? null, after: afterSeq, limit }) as QueueEntry[];
   }
 
-  /** Depth per status and the age of the head of the queue. */
+  /**
+   * What status conditions need, from indexes only (never a scan of acknowledged rows, which grow
+   * forever): pending and failed counts and the age of the head. `acked` is left at 0.
+   */
+  backlog(): QueueSummary {
+    const pending = this.db
+      .prepare("SELECT COUNT(*) FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING'")
+      .pluck()
+      .get() as number;
+    const failed = this.db
+      .prepare("SELECT COUNT(*) FROM outbox INDEXED BY outbox_due WHERE status = 'FAILED'")
+      .pluck()
+      .get() as number;
+    const oldest = this.db
+      .prepare(
+        "SELECT enqueued_at FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING' ORDER BY seq LIMIT 1",
+      )
+      .pluck()
+      .get() as number | undefined;
+    return { pending, failed, acked: 0, oldestPendingAt: oldest ?? null };
+  }
+
+  /** Depth per status (all of them, a full count: for the admin channel) and the age of the head. */
   summary(): QueueSummary {
     const counts = this.db.prepare("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").all() as {
       status: string;
@@ -198,7 +228,9 @@ export class SyncQueue {
     }[];
     const by = Object.fromEntries(counts.map((c) => [c.status, c.n]));
     const oldest = this.db
-      .prepare("SELECT enqueued_at FROM outbox WHERE status = 'PENDING' ORDER BY seq LIMIT 1")
+      .prepare(
+        "SELECT enqueued_at FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING' ORDER BY seq LIMIT 1",
+      )
       .pluck()
       .get() as number | undefined;
     return {

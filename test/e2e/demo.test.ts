@@ -1,6 +1,7 @@
 /**
- * `stalela demo` (npm start) from a newcomer's point of view: it comes up, prints a curl command, and
- * that exact request returns a sealed invoice; Ctrl+C stops it and removes its temporary state.
+ * `stalela demo` (npm start) from a newcomer's point of view: it comes up, prints a curl command, that
+ * exact request returns a sealed invoice which then reaches the cloud emulator; Ctrl+C stops it and
+ * removes its temporary state.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -11,7 +12,7 @@ import { CLI_MAIN } from "../../bench/processes.js";
 const BANNER_TIMEOUT_MS = 20_000;
 
 describe("stalela demo", () => {
-  it("comes up, and its printed curl command seals an invoice", async () => {
+  it("comes up, its printed curl command seals an invoice, and the invoice is uploaded", async () => {
     const child = spawn(process.execPath, [CLI_MAIN, "demo", "--port", "0"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -47,6 +48,14 @@ describe("stalela demo", () => {
       expect(sealed.state).toBe("FISCALIZED");
       expect(sealed.fiscal.fiscal_number).toBe(1);
       expect(sealed.fiscal.qr).toMatch(/^RDCDEF01;/);
+      // The sync agent uploads it to the demo's cloud emulator, which acknowledges it.
+      let sync = "";
+      for (const until = Date.now() + 15_000; sync !== "ACKED" && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 100));
+        const got = await fetch(`${url}/demo-test-1`, { headers: { authorization: `Bearer ${key}` } });
+        sync = ((await got.json()) as { sync: { status: string } }).sync.status;
+      }
+      expect(sync).toBe("ACKED");
       child.kill("SIGINT");
       expect(await exited).toBe(0);
       expect(existsSync(state)).toBe(false);

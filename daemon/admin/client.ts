@@ -1,0 +1,129 @@
+/**
+ * The CLI's client for the admin channel: HTTP over the daemon's Unix socket with node:http (global
+ * fetch cannot speak to a socket path). Error answers become the same FiscalError the daemon threw,
+ * so the CLI prints the same `E503 ACTIVATION_CODE_USED: …` and can branch on the code.
+ */
+import { request } from "node:http";
+import { errorNameOf, FiscalError } from "../../protocol/index.js";
+import type { ActivationResult } from "../activation/activation.js";
+import type { StatusCondition, SyncStatus } from "../fiscal/types.js";
+import type { SyncAttemptRow } from "../store/sync-log.js";
+import type { QueueEntry, QueueSummary } from "../store/sync-queue.js";
+import type { SyncCounters } from "../sync/agent.js";
+
+/** How long the client waits for an admin answer, in ms (activation talks to the cloud and device). */
+export const ADMIN_REQUEST_TIMEOUT_MS = 120_000;
+
+/** `GET /admin/v1/queue`. */
+export interface QueueStatus extends QueueSummary {
+  readonly counters: SyncCounters;
+  readonly conditions: readonly StatusCondition[];
+}
+
+/** Talks to a running daemon's admin socket. */
+export class AdminClient {
+  constructor(
+    private readonly socketPath: string,
+    private readonly timeoutMs: number = ADMIN_REQUEST_TIMEOUT_MS,
+  ) {}
+
+  /** Online activation with a code. */
+  activateWithCode(code: string): Promise<ActivationResult> {
+    return this.call("POST", "/admin/v1/activate", { code });
+  }
+
+  /** Offline activation with the bytes of a bundle file. */
+  activateWithBundle(fileBytes: Uint8Array): Promise<ActivationResult> {
+    return this.call("POST", "/admin/v1/activate", { bundle: Buffer.from(fileBytes).toString("base64") });
+  }
+
+  queueStatus(): Promise<QueueStatus> {
+    return this.call("GET", "/admin/v1/queue");
+  }
+
+  /** One page of queue entries in seq order; pass `next_after` back as `after` for the next page. */
+  queueList(filter: { status?: SyncStatus; after?: number; limit?: number } = {}): Promise<{
+    items: QueueEntry[];
+    next_after: number | null;
+  }> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v !== undefined) query.set(k, String(v));
+    return this.call("GET", `/admin/v1/queue/items?${query}`);
+  }
+
+  /** Requeues FAILED invoices (all, or the given ids). */
+  retry(invoiceIds?: readonly string[]): Promise<{ requeued: number }> {
+    return this.call(
+      "POST",
+      "/admin/v1/queue/retry",
+      invoiceIds === undefined ? {} : { invoice_ids: invoiceIds },
+    );
+  }
+
+  /** Rotates the daemon's cloud upload credential. */
+  rotateCredential(): Promise<{ old_valid_until: string }> {
+    return this.call("POST", "/admin/v1/credential/rotate", {});
+  }
+
+  /** The latest sync attempts, newest first. */
+  attempts(limit = 100): Promise<{ items: SyncAttemptRow[] }> {
+    return this.call("GET", `/admin/v1/sync/attempts?limit=${limit}`);
+  }
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise<T>((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: this.socketPath,
+          path,
+          method,
+          headers:
+            payload === undefined
+              ? {}
+              : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+          timeout: this.timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("error", reject);
+          res.on("end", () => {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+            } catch {
+              reject(new Error(`the admin channel answered ${res.statusCode} with non-JSON`));
+              return;
+            }
+            if ((res.statusCode ?? 500) < 400) resolve(parsed as T);
+            else
+              reject(
+                errorOf(parsed as { error?: { code?: number; message?: string } }, res.statusCode ?? 500),
+              );
+          });
+        },
+      );
+      req.on("timeout", () =>
+        req.destroy(new Error(`the admin channel did not answer in ${this.timeoutMs} ms`)),
+      );
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        reject(
+          err.code === "ENOENT" || err.code === "ECONNREFUSED" || err.code === "EACCES"
+            ? new Error(
+                `cannot reach the daemon's admin socket ${this.socketPath} (${err.code}): is the daemon running, and are you its user?`,
+              )
+            : err,
+        );
+      });
+      req.end(payload);
+    });
+  }
+}
+
+function errorOf(body: { error?: { code?: number; message?: string } }, status: number): Error {
+  const name = body.error?.code === undefined ? undefined : errorNameOf(body.error.code);
+  if (name === undefined)
+    return new Error(`the admin channel answered ${status}: ${body.error?.message ?? "no detail"}`);
+  return new FiscalError(name, body.error?.message);
+}

@@ -1,0 +1,123 @@
+/**
+ * The admin channel (docs/ADMIN.md): HTTP over a Unix socket, `admin.sock` in the state directory,
+ * mode 0600. Only the daemon's user (and root) can connect, which the kernel enforces; a POS holds an
+ * API key for the TCP API and can never reach these routes, and there is no second secret to leak or
+ * rotate. Routes: activation (code or bundle file), queue status / list / retry, sync attempts.
+ */
+import { chmodSync, existsSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { FiscalError, isFiscalError } from "../../protocol/index.js";
+import type { ActivationService } from "../activation/activation.js";
+import type { SyncStatus } from "../fiscal/types.js";
+import { SYNC_STATUSES } from "../fiscal/types.js";
+import type { SyncAttemptLog } from "../store/sync-log.js";
+import type { SyncQueue } from "../store/sync-queue.js";
+import type { SyncAgent } from "../sync/agent.js";
+
+/** The socket's file name inside the state directory. */
+export const ADMIN_SOCKET_FILE = "admin.sock";
+/** The socket's permissions: owner read/write only. */
+export const ADMIN_SOCKET_MODE = 0o600;
+/** Largest admin request body, in bytes (a bundle file is a few hundred). */
+export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
+/** Most queue entries one list call returns. */
+export const QUEUE_LIST_MAX = 1_000;
+
+/** What the admin routes call. */
+export interface AdminDeps {
+  readonly activation: ActivationService;
+  readonly agent: SyncAgent;
+  readonly queue: SyncQueue;
+  readonly attempts: SyncAttemptLog;
+}
+
+/** Builds the admin app (tested with inject(), served by AdminServer). */
+export function buildAdminApp(deps: AdminDeps): FastifyInstance {
+  const app = Fastify({ bodyLimit: ADMIN_BODY_LIMIT_BYTES, logger: false });
+  app.setErrorHandler((err, _request, reply) => {
+    const fiscal = isFiscalError(err)
+      ? err
+      : new FiscalError("MESSAGE_INVALID", (err as Error).message ?? "bad request");
+    const status = isFiscalError(err)
+      ? fiscal.httpStatus
+      : ((err as { statusCode?: number }).statusCode ?? 500);
+    return reply
+      .status(status)
+      .send({ error: { code: fiscal.code, name: fiscal.errorName, message: fiscal.text } });
+  });
+
+  app.post("/admin/v1/activate", async (request) => {
+    const body = (request.body ?? {}) as { code?: unknown; bundle?: unknown };
+    if (typeof body.code === "string") return deps.activation.activateWithCode(body.code, "admin");
+    if (typeof body.bundle === "string") {
+      return deps.activation.activateWithBundle(Buffer.from(body.bundle, "base64"), "admin");
+    }
+    throw new FiscalError("FIELD_REQUIRED", "send `code` or `bundle` (base64 of the bundle file)");
+  });
+
+  app.get("/admin/v1/queue", async () => ({
+    ...deps.queue.summary(),
+    counters: deps.agent.counters,
+    conditions: deps.agent.conditions(),
+  }));
+
+  app.get<{ Querystring: { status?: string; after?: string; limit?: string } }>(
+    "/admin/v1/queue/items",
+    async (request) => {
+      const { status, after, limit } = request.query;
+      if (status !== undefined && !(SYNC_STATUSES as readonly string[]).includes(status)) {
+        throw new FiscalError("FIELD_RANGE", `status must be one of ${SYNC_STATUSES.join(", ")}`);
+      }
+      const n = Math.min(Number(limit ?? 100) || 100, QUEUE_LIST_MAX);
+      const items = deps.queue.list(status as SyncStatus | undefined, Number(after ?? 0) || 0, n);
+      return { items, next_after: items.length === n ? items.at(-1)!.seq : null };
+    },
+  );
+
+  app.post("/admin/v1/queue/retry", async (request) => {
+    const body = (request.body ?? {}) as { invoice_ids?: unknown };
+    const ids = body.invoice_ids;
+    if (ids !== undefined && !(Array.isArray(ids) && ids.every((i) => typeof i === "string"))) {
+      throw new FiscalError("FIELD_TYPE", "invoice_ids must be an array of invoice ids");
+    }
+    return { requeued: deps.agent.retry(ids as string[] | undefined) };
+  });
+
+  app.post("/admin/v1/credential/rotate", async () => deps.agent.rotateCredential("admin"));
+
+  app.get<{ Querystring: { limit?: string } }>("/admin/v1/sync/attempts", async (request) => ({
+    items: deps.attempts.latest(Math.min(Number(request.query.limit ?? 100) || 100, QUEUE_LIST_MAX)),
+  }));
+  return app;
+}
+
+/** Serves the admin app on `<stateDir>/admin.sock`. */
+export class AdminServer {
+  private app: FastifyInstance | undefined;
+  /** The socket path, once started. */
+  readonly socketPath: string;
+
+  constructor(
+    private readonly deps: AdminDeps,
+    stateDir: string,
+    private readonly logger: Logger,
+  ) {
+    this.socketPath = join(stateDir, ADMIN_SOCKET_FILE);
+  }
+
+  /** Listens on the socket (replacing a stale one left by a crash) and restricts it to the owner. */
+  async start(): Promise<void> {
+    if (existsSync(this.socketPath)) unlinkSync(this.socketPath);
+    this.app = buildAdminApp(this.deps);
+    await this.app.listen({ path: this.socketPath });
+    chmodSync(this.socketPath, ADMIN_SOCKET_MODE);
+    this.logger.info({ socket: this.socketPath }, "admin channel listening");
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    this.app = undefined;
+  }
+}

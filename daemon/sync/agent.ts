@@ -1,0 +1,325 @@
+/**
+ * The sync agent: drains the outbox to the Stalela Cloud in `seq` order, one batch in memory at a
+ * time. After a failed attempt the whole queue waits (exponential backoff with jitter), because an
+ * outage fails every batch alike; only attempts the cloud answered with an error count towards an
+ * invoice's FAILED, so a shop offline for a week drains by itself when the link returns. Every
+ * attempt is appended to `sync_attempts` and logged.
+ */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { FiscalError, isFiscalError } from "../../protocol/index.js";
+import type { StatusCondition } from "../fiscal/types.js";
+import type { CloudCredential } from "../store/cloud-credential.js";
+import type { AttemptOutcome, SyncAttemptLog } from "../store/sync-log.js";
+import type { QueuedRecord, QueueSummary, RowAck, SyncQueue } from "../store/sync-queue.js";
+import { backoffDelayMs } from "./backoff.js";
+import type { CloudPort } from "./client.js";
+import { syncConditions } from "./conditions.js";
+import type { SyncConfig } from "./config.js";
+import type { UploadResponse } from "./contract.js";
+import { ackKey, uploadItemOf } from "./upload-items.js";
+
+/** How long the queue summary behind status conditions may be reused, in ms. */
+export const SUMMARY_TTL_MS = 1_000;
+/** One day in ms: the offline warning is logged at most this often. */
+const DAY_MS = 86_400_000;
+
+/** What the agent needs. */
+export interface SyncAgentDeps {
+  readonly queue: SyncQueue;
+  readonly attempts: SyncAttemptLog;
+  readonly credentials: {
+    current(): CloudCredential | undefined;
+    replace(deviceId: string, credential: string, actor: string): void;
+  };
+  readonly cloud: CloudPort;
+  readonly config: SyncConfig;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+/** Counters since start, for status and metrics. */
+export interface SyncCounters {
+  attempts: number;
+  failedAttempts: number;
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+}
+
+/** What one step of the agent did. */
+export type SyncStep =
+  | { readonly kind: "idle" }
+  | { readonly kind: "waiting"; readonly waitMs: number }
+  | { readonly kind: "uploaded"; readonly items: number }
+  | { readonly kind: "failed"; readonly outcome: AttemptOutcome; readonly waitMs: number };
+
+/** Live state the conditions are built from. */
+export interface SyncHealth {
+  readonly startedAt: number;
+  readonly lastContactAt: number | undefined;
+  readonly unreachableSince: number | undefined;
+  readonly credentialRefusedAt: number | undefined;
+  readonly hasCredential: boolean;
+  readonly summary: QueueSummary;
+}
+
+/** Uploads the outbox. */
+export class SyncAgent {
+  readonly counters: SyncCounters = {
+    attempts: 0,
+    failedAttempts: 0,
+    accepted: 0,
+    duplicate: 0,
+    rejected: 0,
+  };
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private consecutiveFailures = 0;
+  private startedAt = 0;
+  private lastContactAt: number | undefined;
+  private unreachableSince: number | undefined;
+  private credentialRefusedAt: number | undefined;
+  private offlineLoggedAt = 0;
+  private summaryCache: { at: number; summary: QueueSummary } | undefined;
+
+  constructor(private readonly deps: SyncAgentDeps) {}
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  /** Starts draining in the background. */
+  start(): void {
+    this.startedAt = this.now();
+    this.lastContactAt = this.deps.attempts.lastContactAt();
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops; an upload in flight finishes (its acks are applied) before this resolves. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.current;
+  }
+
+  /** Looks at the queue now rather than at the next poll (after a retry or an activation). */
+  wake(): void {
+    if (!this.running || this.current !== undefined) return;
+    this.consecutiveFailures = 0;
+    this.schedule(0);
+  }
+
+  /** Manual retry (admin channel): FAILED invoices back to PENDING. Returns how many. */
+  retry(invoiceIds?: readonly string[]): number {
+    const n = this.deps.queue.retry(invoiceIds);
+    this.deps.logger.info({ requeued: n, invoiceIds }, "manual sync retry");
+    this.summaryCache = undefined;
+    this.wake();
+    return n;
+  }
+
+  /**
+   * Rotates the upload credential (docs/CLOUD_API.md §Authentication): the cloud issues a new one and
+   * keeps the old one valid until the new one is first used, so storing it after the answer is safe.
+   * Throws CLOUD_NOT_ACTIVATED without a credential, CLOUD_UNREACHABLE / CLOUD_CREDENTIAL_INVALID.
+   */
+  async rotateCredential(actor: string): Promise<{ old_valid_until: string }> {
+    const current = this.deps.credentials.current();
+    if (current === undefined) throw new FiscalError("CLOUD_NOT_ACTIVATED");
+    const answer = await this.deps.cloud.rotate(current.credential);
+    this.deps.credentials.replace(current.deviceId, answer.credential, actor);
+    this.credentialRefusedAt = undefined;
+    return { old_valid_until: answer.old_valid_until };
+  }
+
+  /** Status conditions (the daemon's `addConditionSource`). */
+  conditions(): StatusCondition[] {
+    return syncConditions(this.health(), this.deps.config, this.now());
+  }
+
+  /** The live state behind the conditions. */
+  health(): SyncHealth {
+    const now = this.now();
+    if (this.summaryCache === undefined || now - this.summaryCache.at > SUMMARY_TTL_MS) {
+      this.summaryCache = { at: now, summary: this.deps.queue.backlog() };
+    }
+    return {
+      startedAt: this.startedAt,
+      lastContactAt: this.lastContactAt,
+      unreachableSince: this.unreachableSince,
+      credentialRefusedAt: this.credentialRefusedAt,
+      hasCredential: this.deps.credentials.current() !== undefined,
+      summary: this.summaryCache.summary,
+    };
+  }
+
+  /** One step: upload the head batch if it is due. Exposed for tests and the benchmark. */
+  async step(): Promise<SyncStep> {
+    const credential = this.deps.credentials.current();
+    if (credential === undefined) return { kind: "idle" };
+    const batch = this.deps.queue.nextBatch(this.deps.config.batchSize);
+    if (batch.length === 0) return { kind: "idle" };
+    const wait = batch[0]!.next_attempt_at - this.now();
+    if (wait > 0) return { kind: "waiting", waitMs: wait };
+    return this.upload(credential, batch);
+  }
+
+  private async upload(credential: CloudCredential, batch: QueuedRecord[]): Promise<SyncStep> {
+    const started = this.now();
+    const base = { firstSeq: batch[0]!.seq, lastSeq: batch.at(-1)!.seq, items: batch.length };
+    this.counters.attempts++;
+    let answer: UploadResponse;
+    try {
+      answer = await this.deps.cloud.upload(credential.credential, {
+        batch_id: randomUUID(),
+        items: batch.map(uploadItemOf),
+      });
+    } catch (err) {
+      return this.failed(batch, base, started, err);
+    }
+    // A store error from here on is not the cloud's fault: it propagates to the loop, which logs it.
+    {
+      const byKey = new Map(answer.acks.map((a) => [ackKey(a.device_id, a.fiscal_number), a]));
+      const acks: RowAck[] = [];
+      const missing: string[] = [];
+      for (const row of batch) {
+        const ack = byKey.get(ackKey(row.device_id, row.fiscal_number));
+        if (ack === undefined) missing.push(row.invoice_id);
+        else
+          acks.push({
+            invoiceId: row.invoice_id,
+            outcome: ack.outcome,
+            reason: ack.reason,
+            dgiStatus: ack.dgi_status,
+          });
+      }
+      const now = this.now();
+      const tally = { accepted: 0, duplicate: 0, rejected: 0 };
+      for (const a of acks) tally[a.outcome]++;
+      const outcome: AttemptOutcome = tally.rejected + missing.length > 0 ? "partial" : "ok";
+      const error = missing.length > 0 ? `${missing.length} items without an ack` : null;
+      this.deps.queue.inTransaction(() => {
+        this.deps.queue.applyAcks(acks);
+        if (missing.length > 0) {
+          const retryAt = now + backoffDelayMs(this.deps.config, 1, this.deps.random);
+          this.deps.queue.recordFailure(
+            missing,
+            "the cloud sent no ack for this item",
+            retryAt,
+            true,
+            this.deps.config.maxAttempts,
+          );
+        }
+        this.deps.attempts.append({
+          at: started,
+          ...base,
+          outcome,
+          ...tally,
+          error,
+          durationMs: now - started,
+        });
+      });
+      this.counters.accepted += tally.accepted;
+      this.counters.duplicate += tally.duplicate;
+      this.counters.rejected += tally.rejected;
+      this.deps.logger.info({ batch: base, outcome, ...tally, durationMs: now - started }, "sync attempt");
+      if (tally.rejected > 0)
+        this.deps.logger.warn({ batch: base, rejected: tally.rejected }, "cloud rejected invoices");
+      this.lastContactAt = now;
+      this.unreachableSince = undefined;
+      this.credentialRefusedAt = undefined;
+      this.consecutiveFailures = 0;
+      if (tally.rejected > 0 || missing.length > 0) this.summaryCache = undefined;
+      return { kind: "uploaded", items: batch.length };
+    }
+  }
+
+  private failed(
+    batch: QueuedRecord[],
+    base: { firstSeq: number; lastSeq: number; items: number },
+    started: number,
+    err: unknown,
+  ): SyncStep {
+    const now = this.now();
+    const outcome: AttemptOutcome = isFiscalError(err, "CLOUD_UNREACHABLE")
+      ? "unreachable"
+      : isFiscalError(err, "CLOUD_CREDENTIAL_INVALID")
+        ? "auth-refused"
+        : "cloud-error";
+    const message = err instanceof Error ? err.message : String(err);
+    this.consecutiveFailures++;
+    this.counters.failedAttempts++;
+    const waitMs = backoffDelayMs(this.deps.config, this.consecutiveFailures, this.deps.random);
+    const failedNow = this.deps.queue.recordFailure(
+      batch.map((r) => r.invoice_id),
+      message,
+      now + waitMs,
+      outcome === "cloud-error",
+      this.deps.config.maxAttempts,
+    );
+    this.deps.attempts.append({
+      at: started,
+      ...base,
+      outcome,
+      accepted: 0,
+      duplicate: 0,
+      rejected: 0,
+      error: message,
+      durationMs: now - started,
+    });
+    if (outcome === "unreachable") this.unreachableSince ??= now;
+    if (outcome === "auth-refused") this.credentialRefusedAt ??= now;
+    this.deps.logger.warn(
+      { batch: base, outcome, err: message, retryInMs: waitMs, failedNow },
+      "sync attempt failed",
+    );
+    if (failedNow > 0) {
+      this.summaryCache = undefined;
+      this.deps.logger.error({ failed: failedNow }, "invoices FAILED after the maximum number of attempts");
+    }
+    this.logOfflineDaily(now);
+    return { kind: "failed", outcome, waitMs };
+  }
+
+  private logOfflineDaily(now: number): void {
+    const since = this.lastContactAt ?? this.startedAt;
+    const limit = this.deps.config.offlineWarnDays * DAY_MS;
+    if (now - since >= limit && now - this.offlineLoggedAt >= DAY_MS) {
+      this.offlineLoggedAt = now;
+      this.deps.logger.warn(
+        { lastContactAt: this.lastContactAt ?? null },
+        "no successful cloud contact for days",
+      );
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.current = this.loop().finally(() => {
+        this.current = undefined;
+      });
+    }, ms);
+  }
+
+  private async loop(): Promise<void> {
+    let step: SyncStep;
+    try {
+      step = await this.step();
+    } catch (err) {
+      // A store error (disk full, corrupt row) must not kill the agent silently: log and back off.
+      this.deps.logger.error({ err }, "sync step failed");
+      step = { kind: "failed", outcome: "cloud-error", waitMs: this.deps.config.backoffMaxMs };
+    }
+    const next =
+      step.kind === "uploaded" ? 0 : step.kind === "idle" ? this.deps.config.pollIntervalMs : step.waitMs;
+    this.schedule(next);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Checking one upload item the way the real cloud must: the record decodes, its signature verifies
+ * with the key the device registered, the identifiers outside the record agree with the signed ones,
+ * and (device_id, fiscal_number) is stored at most once.
+ */
+
+import type { UploadAck, UploadItem } from "../../daemon/sync/contract.js";
+import {
+  decodeRecord,
+  type FiscalRecord,
+  fromBase64Url,
+  SignContext,
+  verifyWith,
+} from "../../protocol/index.js";
+import { type CloudStore, EMULATED_DGI_STATUS } from "./store.js";
+
+/** Per-run counters the emulator reports. */
+export interface CloudCounters {
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  uploads: number;
+}
+
+function rejected(item: UploadItem, reason: string): UploadAck {
+  return {
+    device_id: item.device_id,
+    fiscal_number: item.fiscal_number,
+    outcome: "rejected",
+    reason,
+    dgi_status: null,
+  };
+}
+
+function identifiersAgree(item: UploadItem, record: FiscalRecord): boolean {
+  return (
+    record.device_id === item.device_id &&
+    record.fiscal_number === item.fiscal_number &&
+    record.merchant_nif === item.merchant_nif &&
+    record.outlet_id === item.outlet_id &&
+    record.fiscal_authority_id === item.fiscal_authority_id &&
+    record.cashier_id === item.cashier_id
+  );
+}
+
+/**
+ * Checks and stores one item of an authenticated device's batch; answers its ack. `signatureValid`
+ * is the record signature's check when it was already made (in parallel, VerifyPool).
+ */
+export function ingestItem(
+  store: CloudStore,
+  deviceId: string,
+  publicKey: Uint8Array,
+  item: UploadItem,
+  rejectNumbers: ReadonlySet<number>,
+  counters: CloudCounters,
+  signatureValid?: boolean,
+): UploadAck {
+  const ack = check();
+  counters[ack.outcome]++;
+  return ack;
+
+  function check(): UploadAck {
+    if (item.device_id !== deviceId) return rejected(item, "the credential is bound to another device");
+    let bytes: Uint8Array;
+    let signature: Uint8Array;
+    let record: FiscalRecord;
+    try {
+      bytes = fromBase64Url(item.record);
+      signature = fromBase64Url(item.signature);
+      record = decodeRecord(bytes);
+    } catch (err) {
+      return rejected(item, `the record does not decode: ${(err as Error).message}`);
+    }
+    if (!identifiersAgree(item, record))
+      return rejected(item, "the identifiers do not match the signed record");
+    const valid = signatureValid ?? verifyWith(publicKey, SignContext.RECORD, bytes, signature);
+    if (!valid) {
+      return rejected(item, "the record signature does not verify with the registered device key");
+    }
+    if (rejectNumbers.has(item.fiscal_number)) return rejected(item, "rejected by fault injection");
+    const stored = store.insertUpload({
+      device_id: item.device_id,
+      fiscal_number: item.fiscal_number,
+      invoice_id: item.invoice_id,
+      fiscal_authority_id: item.fiscal_authority_id,
+      outlet_id: item.outlet_id,
+      merchant_nif: item.merchant_nif,
+      cashier_id: item.cashier_id,
+      api_key_id: item.api_key_id,
+      record: bytes,
+      signature,
+      auth_code: item.auth_code,
+      qr: item.qr,
+      invoice: item.invoice === null ? null : fromBase64Url(item.invoice),
+    });
+    if (!stored) {
+      const previous = store.storedRecord(item.device_id, item.fiscal_number);
+      if (previous === undefined || Buffer.compare(previous, bytes) !== 0) {
+        return rejected(item, "another record is already stored under this fiscal number");
+      }
+      return { ...base(), outcome: "duplicate", dgi_status: EMULATED_DGI_STATUS };
+    }
+    return { ...base(), outcome: "accepted", dgi_status: EMULATED_DGI_STATUS };
+  }
+
+  function base(): { device_id: string; fiscal_number: number } {
+    return { device_id: item.device_id, fiscal_number: item.fiscal_number };
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The agent's timing and failure rules against a scripted cloud, with fake timers: exponential
+ * backoff with jitter, FAILED after the configured number of cloud errors, an unreachable cloud never
+ * failing an invoice, and the status conditions.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { AuditLog } from "../../daemon/store/audit.js";
+import { CloudCredentialStore } from "../../daemon/store/cloud-credential.js";
+import { type Db, openDatabase } from "../../daemon/store/database.js";
+import { InvoiceStore } from "../../daemon/store/invoice-store.js";
+import { SyncAttemptLog } from "../../daemon/store/sync-log.js";
+import { SyncQueue } from "../../daemon/store/sync-queue.js";
+import { SyncAgent } from "../../daemon/sync/agent.js";
+import { backoffDelayMs } from "../../daemon/sync/backoff.js";
+import type { CloudPort } from "../../daemon/sync/client.js";
+import { syncConditions } from "../../daemon/sync/conditions.js";
+import { resolveSyncConfig } from "../../daemon/sync/config.js";
+import type { UploadRequest, UploadResponse } from "../../daemon/sync/contract.js";
+import { SyntheticDevice } from "../../emulator/cloud/synthetic.js";
+import { FiscalError } from "../../protocol/index.js";
+import { SHOP } from "./fixtures.js";
+
+const config = resolveSyncConfig({
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 8_000,
+  backoffJitter: 0.5,
+  maxAttempts: 3,
+  pollIntervalMs: 500,
+});
+
+/** A cloud whose answers the test scripts; it records when each upload arrived. */
+class ScriptedCloud implements CloudPort {
+  calls: number[] = [];
+  answer: (req: UploadRequest) => UploadResponse = (req) => ({
+    acks: req.items.map((i) => ({
+      device_id: i.device_id,
+      fiscal_number: i.fiscal_number,
+      outcome: "accepted",
+      dgi_status: null,
+    })),
+  });
+  async upload(_c: string, req: UploadRequest): Promise<UploadResponse> {
+    this.calls.push(Date.now());
+    return this.answer(req);
+  }
+  claim(): never {
+    throw new Error("not scripted");
+  }
+  registerActivation(): never {
+    throw new Error("not scripted");
+  }
+  rotate(): never {
+    throw new Error("not scripted");
+  }
+}
+
+let dir: string;
+let db: Db;
+let queue: SyncQueue;
+let cloud: ScriptedCloud;
+let agent: SyncAgent;
+
+function seal(n: number): void {
+  const store = new InvoiceStore(db);
+  const device = new SyntheticDevice("SYN-DEF-9", SHOP);
+  device.activate(new Uint8Array(8));
+  for (let i = 0; i < n; i++) {
+    const { record, sealed } = device.seal("CASHIER-1");
+    store.importRecord(record, sealed);
+  }
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  dir = mkdtempSync(join(tmpdir(), "stalela-agent-"));
+  db = openDatabase(join(dir, "d.sqlite"));
+  const audit = new AuditLog(db);
+  const credentials = new CloudCredentialStore(db, audit);
+  credentials.replace("SYN-DEF-9", "stc_test", "test");
+  queue = new SyncQueue(db, new InvoiceStore(db));
+  cloud = new ScriptedCloud();
+  agent = new SyncAgent({
+    queue,
+    attempts: new SyncAttemptLog(db),
+    credentials,
+    cloud,
+    config,
+    logger: pino({ level: "silent" }),
+    random: () => 0.5,
+  });
+});
+afterEach(async () => {
+  await agent.stop();
+  vi.useRealTimers();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("backoff", () => {
+  it("doubles from the base up to the cap, with the configured jitter share", () => {
+    const p = { backoffBaseMs: 1_000, backoffMaxMs: 8_000, backoffJitter: 0.5 };
+    expect([1, 2, 3, 4, 5, 9].map((n) => backoffDelayMs(p, n, () => 0))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 8_000, 8_000,
+    ]);
+    expect(backoffDelayMs(p, 3, () => 0.999_999)).toBe(2_000);
+    expect(backoffDelayMs({ ...p, backoffJitter: 0 }, 3, () => 0.7)).toBe(4_000);
+  });
+
+  it("retries a failing cloud at base·2^k·(1 − jitter·r) and marks the batch FAILED after maxAttempts", async () => {
+    seal(5);
+    cloud.answer = () => {
+      throw new FiscalError("CLOUD_REJECTED", "HTTP 500", { status: 500 });
+    };
+    const t0 = Date.now();
+    agent.start();
+    await vi.advanceTimersByTimeAsync(20_000);
+    // delays with random 0.5 and jitter 0.5: 750, 1500 ms; the third error makes the rows FAILED.
+    expect(cloud.calls.map((t) => t - t0)).toEqual([0, 750, 2_250]);
+    expect(queue.summary()).toMatchObject({ pending: 0, failed: 5 });
+    expect(agent.conditions().map((c) => c.code)).toContain("SYNC_FAILED");
+    expect(queue.list("FAILED", 0, 10)[0]).toMatchObject({
+      attempts: 3,
+      cloud_failures: 3,
+      last_error: expect.stringContaining("HTTP 500"),
+    });
+  });
+
+  it("never fails an invoice while the cloud is merely unreachable, and drains when it is back", async () => {
+    seal(3);
+    let down = true;
+    const accept = cloud.answer;
+    cloud.answer = (req) => {
+      if (down) throw new FiscalError("CLOUD_UNREACHABLE", "ECONNREFUSED", { kind: "unreachable" });
+      return accept(req);
+    };
+    agent.start();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(cloud.calls.length).toBeGreaterThan(5);
+    expect(queue.summary()).toMatchObject({ pending: 3, failed: 0 });
+    expect(agent.conditions().map((c) => c.code)).toContain("CLOUD_UNREACHABLE");
+    down = false;
+    await vi.advanceTimersByTimeAsync(8_000);
+    expect(queue.summary()).toMatchObject({ pending: 0, acked: 3 });
+    expect(agent.conditions().map((c) => c.code)).not.toContain("CLOUD_UNREACHABLE");
+  });
+});
+
+describe("status conditions", () => {
+  const base = {
+    startedAt: 0,
+    lastContactAt: undefined,
+    unreachableSince: undefined,
+    credentialRefusedAt: undefined,
+    hasCredential: true,
+    summary: { pending: 0, failed: 0, acked: 0, oldestPendingAt: null },
+  };
+  const thresholds = { pendingWarnMs: 3_600_000, offlineWarnDays: 7 };
+  const day = 86_400_000;
+
+  it("warns for uploads pending longer than the configured age", () => {
+    const summary = { ...base.summary, pending: 4, oldestPendingAt: 0 };
+    expect(
+      syncConditions({ ...base, lastContactAt: 0, summary }, thresholds, 3_600_001).map((c) => c.code),
+    ).toEqual(["SYNC_PENDING_TOO_LONG"]);
+    expect(syncConditions({ ...base, lastContactAt: 0, summary }, thresholds, 3_599_000)).toEqual([]);
+  });
+
+  it("warns after N days without a successful cloud contact", () => {
+    expect(syncConditions({ ...base, lastContactAt: day }, thresholds, 8 * day).map((c) => c.code)).toEqual([
+      "CLOUD_OFFLINE_DAYS",
+    ]);
+    expect(syncConditions({ ...base, lastContactAt: 2 * day }, thresholds, 8 * day)).toEqual([]);
+  });
+
+  it("warns when invoices wait but the daemon has no cloud credential", () => {
+    const summary = { ...base.summary, pending: 1, oldestPendingAt: 0 };
+    const codes = syncConditions({ ...base, hasCredential: false, summary }, thresholds, 1_000).map(
+      (c) => c.code,
+    );
+    expect(codes).toEqual(["CLOUD_NOT_ACTIVATED"]);
+  });
+});
+
+describe("sync configuration", () => {
+  it("has working defaults and refuses values out of range with a coded error", () => {
+    expect(resolveSyncConfig()).toMatchObject({ batchSize: 100, maxAttempts: 10, offlineWarnDays: 7 });
+    expect(() => resolveSyncConfig({ batchSize: 0 })).toThrow(/E303 FIELD_RANGE/);
+    expect(() => resolveSyncConfig({ endpoint: "ftp://x" })).toThrow(/E302 FIELD_TYPE/);
+    expect(() => resolveSyncConfig({ backoffBaseMs: 5_000, backoffMaxMs: 2_000 })).toThrow(/FIELD_RANGE/);
+  });
+});
