@@ -3,11 +3,15 @@
  * itself here with one line.
  */
 import type { Command } from "commander";
+import { registerDeviceActivateCommand } from "./activate.js";
+import { registerDeviceInfoCommands } from "./device-info.js";
 import { registerDeviceExportCommand } from "./export.js";
 
 /** Registers the `device` command group and its subcommands. */
 export function registerDeviceCommand(program: Command): Command {
   const device = program.command("device").description("talk to the fiscal device (DEF) directly");
+  registerDeviceInfoCommands(device);
+  registerDeviceActivateCommand(device);
   registerDeviceExportCommand(device);
   return device;
 }

@@ -1,0 +1,98 @@
+/**
+ * `stalela invoice get ID`: one invoice from the daemon's store, by id, Idempotency-Key or client_ref,
+ * exactly as the API's GET /v1/invoices/{id} shows it (the same InvoiceView). It reads the SQLite
+ * store directly (WAL lets a reader in while the daemon writes), so it works with the daemon stopped.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import type { InvoiceView } from "../../daemon/fiscal/types.js";
+import { invoiceView } from "../../daemon/fiscal/views.js";
+import { openDatabase } from "../../daemon/store/database.js";
+import { InvoiceStore } from "../../daemon/store/invoice-store.js";
+import { OutboxStore } from "../../daemon/store/outbox.js";
+import { FiscalError, isFiscalError } from "../../protocol/index.js";
+import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
+import { defaultStateDir } from "./device-connect.js";
+import { STORE_FILE } from "./keys.js";
+
+interface InvoiceFlags extends OutputOptions {
+  readonly state: string;
+}
+
+/** Looks an invoice up in the store of `stateDir`; RECORD_NOT_FOUND when unknown. */
+export function readInvoice(stateDir: string, idOrKey: string): InvoiceView {
+  const path = join(stateDir, STORE_FILE);
+  // A missing store is not created here: a typo in --state must not leave an empty database behind.
+  if (!existsSync(path)) {
+    throw new FiscalError("RECORD_NOT_FOUND", `no daemon store at ${path}: check --state`);
+  }
+  const db = openDatabase(path);
+  try {
+    const store = new InvoiceStore(db);
+    const outbox = new OutboxStore(db);
+    const row = store.byIdOrKey(idOrKey);
+    if (row === undefined) {
+      throw new FiscalError(
+        "RECORD_NOT_FOUND",
+        `no invoice with id, Idempotency-Key or client_ref ${JSON.stringify(idOrKey)} in ${path}`,
+      );
+    }
+    return invoiceView(store, (id) => outbox.statusOf(id), row);
+  } finally {
+    db.close();
+  }
+}
+
+/** The readable lines of an invoice view. */
+export function invoiceLines(view: InvoiceView): string[] {
+  const f = view.fiscal;
+  return [
+    `invoice ${view.id}  ${view.type}  ${view.state}`,
+    `  key          ${view.idempotency_key ?? "(none: imported from the device journal)"}`,
+    `  client_ref   ${view.client_ref}`,
+    `  cashier      ${view.cashier_id}`,
+    `  total        ${view.totals.total} ${view.currency} (minor units)`,
+    ...(f === null
+      ? ["  fiscal       not sealed"]
+      : [
+          `  fiscal no.   ${f.fiscal_number} (${view.type} #${f.type_number}) on ${f.device_id}`,
+          `  sealed at    ${f.timestamp}`,
+          `  auth code    ${f.auth_code}`,
+          `  QR           ${f.qr}`,
+        ]),
+    ...(view.error === null
+      ? []
+      : [`  error        E${view.error.code} ${view.error.name}: ${view.error.message}`]),
+    `  sync         ${view.sync.status}, ${view.sync.attempts} attempt(s)` +
+      `${view.sync.dgi_status ? `, DGI ${view.sync.dgi_status}` : ""}` +
+      `${view.sync.last_error ? `, last error: ${view.sync.last_error}` : ""}`,
+    "  transitions",
+    ...view.transitions.map((t) => `    ${t.at}  ${t.state}${t.note === undefined ? "" : `  (${t.note})`}`),
+  ];
+}
+
+/** Registers `invoice get`. */
+export function registerInvoiceCommand(program: Command): void {
+  const invoice = program.command("invoice").description("look invoices up in the daemon's store");
+  invoice
+    .command("get <id>")
+    .description("one invoice by id, Idempotency-Key or client_ref: state, fiscal number, QR, sync")
+    .option("--state <dir>", "daemon state directory", defaultStateDir())
+    .option("--json", "the API's InvoiceView as JSON")
+    .addHelpText("after", "\nExit codes: 0 found, 2 unknown (E115 RECORD_NOT_FOUND), 1 other failure.")
+    .action(async (id: string, flags: InvoiceFlags) => {
+      let unknown = false;
+      await runAction(flags, () => {
+        try {
+          const view = readInvoice(flags.state, id);
+          printResult(flags, view, () => invoiceLines(view));
+        } catch (err) {
+          unknown = isFiscalError(err, "RECORD_NOT_FOUND");
+          throw err;
+        }
+      });
+      // E115 is a device-group code (exit 3), but here it means the operator asked for a wrong id.
+      if (unknown) process.exitCode = EXIT.USAGE;
+    });
+}

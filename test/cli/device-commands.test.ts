@@ -1,0 +1,209 @@
+/**
+ * `stalela device info | status | time | self-test | activate --bundle` as a technician runs them:
+ * the real binary against a real emulator process on TCP, one command at a time (one host per link).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SpawnedEmulator, spawnEmulator } from "../../bench/processes.js";
+import { formatBundleFile } from "../../daemon/activation/bundle-file.js";
+import { createFiscalDevice } from "../../daemon/device/index.js";
+import { bundleFor, sale } from "../emulator/fixtures.js";
+import { type CliRun, removeTempFiles, runCli, tempFile } from "./run-cli.js";
+
+let emulator: SpawnedEmulator;
+let dir: string;
+let device: string[];
+
+/** The coded error a --json run printed. */
+function errorOf(run: CliRun): { code: number; name: string; message: string } {
+  return (JSON.parse(run.stdout) as { error: { code: number; name: string; message: string } }).error;
+}
+
+function bundleFile(name: string, deviceId: string, overrides: Parameters<typeof bundleFor>[2] = {}): string {
+  return tempFile(name, formatBundleFile(bundleFor(deviceId, undefined, overrides)));
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "stalela-cli-device-"));
+  emulator = await spawnEmulator([
+    "--tcp",
+    "127.0.0.1:0",
+    "--no-link",
+    "--state",
+    join(dir, "emu"),
+    "--control",
+    "127.0.0.1:0",
+    "--fault-seed",
+    "7",
+  ]);
+  device = ["--device", `tcp:127.0.0.1:${emulator.ready.tcp!.port}`, "--state", join(dir, "daemon")];
+});
+afterAll(async () => {
+  emulator?.child.kill("SIGTERM");
+  await emulator?.exited;
+  rmSync(dir, { recursive: true, force: true });
+  removeTempFiles();
+});
+
+/** The direct-device flags without --state (info, status, time and self-test take no store). */
+const link = (): string[] => device.slice(0, 2);
+
+describe("stalela device (direct)", () => {
+  it("info, status, time and self-test answer with JSON that parses", async () => {
+    const info = await runCli(["device", "info", ...link(), "--json"]);
+    expect(info.code).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({
+      device_id: emulator.ready.device_id,
+      public_key: emulator.ready.public_key,
+      state: "UNACTIVATED",
+      identity: null,
+    });
+    const status = await runCli(["device", "status", ...link(), "--json"]);
+    expect(status.code).toBe(0);
+    const s = JSON.parse(status.stdout) as {
+      state: string;
+      warnings: string[];
+      clock_check: { skew_ms: number };
+    };
+    expect(s.state).toBe("UNACTIVATED");
+    expect(s.warnings).toContain("NOT_ACTIVATED");
+    expect(Math.abs(s.clock_check.skew_ms)).toBeLessThan(5_000);
+    const time = await runCli(["device", "time", ...link(), "--json"]);
+    expect(time.code).toBe(0);
+    expect(JSON.parse(time.stdout)).toMatchObject({ set: false, valid: true });
+    const test = await runCli(["device", "self-test", ...link(), "--json"]);
+    expect(test.code).toBe(0);
+    expect(JSON.parse(test.stdout)).toMatchObject({ passed: true });
+    const human = await runCli(["device", "status", ...link()]);
+    expect(human.stdout).toMatch(/journal\s+0 \/ \d+ records/);
+    expect(human.stdout).toContain("skew");
+  });
+
+  it("activate --bundle refuses a bundle for another device, a bad signature and a malformed file, each with exit 3", async () => {
+    const other = await runCli([
+      "device",
+      "activate",
+      "--bundle",
+      bundleFile("other.json", "DEF-00000000"),
+      ...device,
+      "--json",
+    ]);
+    expect(other.code).toBe(3);
+    expect(errorOf(other)).toMatchObject({ code: 117, name: "ACTIVATION_WRONG_DEVICE" });
+    const forged = bundleFor(emulator.ready.device_id, new Uint8Array(32).fill(9));
+    const bad = await runCli([
+      "device",
+      "activate",
+      "--bundle",
+      tempFile("forged.json", formatBundleFile(forged)),
+      ...device,
+      "--json",
+    ]);
+    expect(bad.code).toBe(3);
+    expect(errorOf(bad)).toMatchObject({ code: 116, name: "ACTIVATION_BAD_SIGNATURE" });
+    const junk = await runCli(["device", "activate", "--bundle", tempFile("junk.json", "{}"), ...device]);
+    expect(junk.code).toBe(3);
+    expect(junk.stderr).toContain("E118 ACTIVATION_INVALID");
+  });
+
+  it("activate needs exactly one of --code and --bundle (exit 2), and --code needs the daemon (exit 4)", async () => {
+    const neither = await runCli(["device", "activate", ...device]);
+    expect(neither.code).toBe(2);
+    const code = await runCli(["device", "activate", "--code", "ACT-1234", ...device, "--json"]);
+    expect(code.code).toBe(4);
+    expect(errorOf(code).message).toContain("no daemon answers");
+  });
+
+  it("activate --bundle activates an unactivated device offline, then refuses another bundle (E103, exit 3)", async () => {
+    const run = await runCli([
+      "device",
+      "activate",
+      "--bundle",
+      bundleFile("good.json", emulator.ready.device_id),
+      ...device,
+      "--json",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      device_id: emulator.ready.device_id,
+      merchant_nif: "A1234567B",
+      registered: false,
+      via: "device",
+    });
+    const info = await runCli(["device", "info", ...link(), "--json"]);
+    expect(JSON.parse(info.stdout)).toMatchObject({ state: "ACTIVE", identity: { outlet_id: "OUTLET-1" } });
+    const again = await runCli([
+      "device",
+      "activate",
+      "--bundle",
+      bundleFile("second.json", emulator.ready.device_id, { bundle_id: "BUNDLE-2" }),
+      ...device,
+      "--json",
+    ]);
+    expect(again.code).toBe(3);
+    expect(errorOf(again)).toMatchObject({ code: 103, name: "DEVICE_ALREADY_ACTIVATED" });
+  });
+
+  it("time --set moves an activated device's clock within the allowed step and refuses beyond it (exit 3)", async () => {
+    const ahead = new Date(Date.now() + 10 * 60_000).toISOString();
+    const set = await runCli(["device", "time", "--set", ahead, ...link(), "--json"]);
+    expect(set.code).toBe(0);
+    const clock = JSON.parse(set.stdout) as { set: boolean; skew_ms: number };
+    expect(clock.set).toBe(true);
+    expect(clock.skew_ms).toBeGreaterThan(9 * 60_000);
+    const back = await runCli(["device", "time", "--set", "now", ...link(), "--json"]);
+    expect(back.code).toBe(0);
+    expect(Math.abs((JSON.parse(back.stdout) as { skew_ms: number }).skew_ms)).toBeLessThan(5_000);
+    const far = new Date(Date.now() + 86_400_000).toISOString();
+    const refused = await runCli(["device", "time", "--set", far, ...link(), "--json"]);
+    expect(refused.code).toBe(3);
+    expect(errorOf(refused)).toMatchObject({ code: 107, name: "TIME_SET_REFUSED" });
+    const badArg = await runCli(["device", "time", "--set", "tomorrow", ...link()]);
+    expect(badArg.code).toBe(2);
+  });
+
+  it("self-test exits 3 when it fails (clock behind the last record)", async () => {
+    // One sealed record, then the device clock is pushed an hour behind it: the clock check fails.
+    const host = createFiscalDevice(link()[1]!);
+    await host.open();
+    try {
+      await host.session.waitConnected(5_000);
+      const prepared = await host.prepare(sale("CLI-SELFTEST-1"));
+      await host.commit(prepared.nonce, prepared.payload_hash);
+    } finally {
+      await host.close();
+    }
+    const control = emulator.ready.control!;
+    const res = await fetch(`http://${control.host}:${control.port}/faults`, {
+      method: "PUT",
+      body: JSON.stringify({ clock_skew_ms: -3_600_000 }),
+    });
+    expect(res.status).toBe(200);
+    const run = await runCli(["device", "self-test", ...link(), "--json"]);
+    expect(run.code).toBe(3);
+    const result = JSON.parse(run.stdout) as { passed: boolean; checks: { name: string; passed: boolean }[] };
+    expect(result.passed).toBe(false);
+    expect(result.checks.find((c) => c.name === "clock")?.passed).toBe(false);
+    const human = await runCli(["device", "self-test", ...link()]);
+    expect(human.code).toBe(3);
+    expect(human.stdout).toContain("self-test FAILED");
+  });
+
+  it("exits 3 with the likely causes when no device answers", async () => {
+    const run = await runCli([
+      "device",
+      "info",
+      "--device",
+      "tcp:127.0.0.1:1",
+      "--connect-timeout-ms",
+      "300",
+      "--json",
+    ]);
+    expect(run.code).toBe(3);
+    expect(errorOf(run)).toMatchObject({ name: "DEVICE_UNAVAILABLE" });
+    expect(errorOf(run).message).toContain("is the daemon stopped");
+  });
+});
