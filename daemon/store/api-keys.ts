@@ -7,7 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { FiscalError, REF_PATTERN } from "../../protocol/index.js";
 import type { ApiKeyVerifier, Caller } from "../fiscal/types.js";
 import type { AuditLog } from "./audit.js";
-import type { Db } from "./database.js";
+import { type Db, statement } from "./database.js";
 
 /** Bytes of randomness in a key's secret part. */
 export const API_KEY_SECRET_BYTES = 32;
@@ -56,11 +56,10 @@ export class ApiKeyStore implements ApiKeyVerifier {
     const at = this.now();
     this.db
       .transaction(() => {
-        this.db
-          .prepare(
-            "INSERT INTO api_keys (id, cashier_id, label, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-          )
-          .run(id, cashierId, label, sha256(secret), at);
+        statement(
+          this.db,
+          "INSERT INTO api_keys (id, cashier_id, label, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        ).run(id, cashierId, label, sha256(secret), at);
         this.audit.append(actor, "api-key.create", { id, cashier_id: cashierId, label });
       })
       .immediate();
@@ -72,9 +71,10 @@ export class ApiKeyStore implements ApiKeyVerifier {
     if (this.info(id) === undefined) throw new FiscalError("RECORD_NOT_FOUND", `no API key ${id}`);
     this.db
       .transaction(() => {
-        this.db
-          .prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-          .run(this.now(), id);
+        statement(this.db, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(
+          this.now(),
+          id,
+        );
         this.audit.append(actor, "api-key.revoke", { id });
       })
       .immediate();
@@ -83,13 +83,13 @@ export class ApiKeyStore implements ApiKeyVerifier {
 
   /** Every key, newest first. */
   list(): ApiKeyInfo[] {
-    const rows = this.db.prepare("SELECT * FROM api_keys ORDER BY created_at DESC, id").all() as KeyRow[];
+    const rows = statement(this.db, "SELECT * FROM api_keys ORDER BY created_at DESC, id").all() as KeyRow[];
     return rows.map(toInfo);
   }
 
   /** One key's public details. */
   info(id: string): ApiKeyInfo | undefined {
-    const row = this.db.prepare("SELECT * FROM api_keys WHERE id = ?").get(id) as KeyRow | undefined;
+    const row = statement(this.db, "SELECT * FROM api_keys WHERE id = ?").get(id) as KeyRow | undefined;
     return row && toInfo(row);
   }
 
@@ -97,7 +97,8 @@ export class ApiKeyStore implements ApiKeyVerifier {
   verify(presentedKey: string): Caller {
     const match = KEY_FORMAT.exec(presentedKey);
     const row =
-      match && (this.db.prepare("SELECT * FROM api_keys WHERE id = ?").get(match[1]) as KeyRow | undefined);
+      match &&
+      (statement(this.db, "SELECT * FROM api_keys WHERE id = ?").get(match[1]) as KeyRow | undefined);
     // Compare even when the id is unknown, so timing does not tell which ids exist.
     const expected = row?.secret_hash ?? Buffer.alloc(32);
     const ok = timingSafeEqual(sha256(match?.[2] ?? presentedKey), expected) && row !== undefined;

@@ -56,3 +56,26 @@ export function migrate(db: Db): number {
   }
   return MIGRATIONS.length;
 }
+
+/** Most statements cached per connection; the SQL strings are a fixed set, so this is only a guard. */
+export const STATEMENT_CACHE_LIMIT = 256;
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement for `sql`, compiled once per connection: compiling costs more than running
+ * most of the daemon's queries (it showed as 4 % of a fiscalisation's CPU profile).
+ */
+export function statement(db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (cache === undefined) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let stmt = cache.get(sql);
+  if (stmt === undefined) {
+    if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+    stmt = db.prepare(sql);
+    cache.set(sql, stmt);
+  }
+  return stmt;
+}

@@ -8,7 +8,7 @@ import type { FiscalRecord, InvoiceTotals, SealedRecord } from "../../protocol/i
 import { FiscalError, recordHash } from "../../protocol/index.js";
 import { assertTransition, pathBetween } from "../fiscal/lifecycle.js";
 import type { InvoiceState } from "../fiscal/types.js";
-import type { Db } from "./database.js";
+import { type Db, statement } from "./database.js";
 
 /** An invoice row as stored. */
 export interface InvoiceRow {
@@ -105,30 +105,29 @@ export class InvoiceStore {
     const at = this.now();
     try {
       this.write(false, () => {
-        this.db
-          .prepare(
-            `INSERT INTO invoices (id, idempotency_key, request_fingerprint, client_ref, type, state, api_key_id,
+        statement(
+          this.db,
+          `INSERT INTO invoices (id, idempotency_key, request_fingerprint, client_ref, type, state, api_key_id,
                  cashier_id, currency, totals_json, payload, payload_hash, ref_device_id, ref_fiscal_number, mode,
                  created_at)
                VALUES (?, ?, ?, ?, ?, 'PREPARING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            id,
-            invoice.idempotencyKey,
-            invoice.requestFingerprint,
-            invoice.clientRef,
-            invoice.type,
-            invoice.apiKeyId,
-            invoice.cashierId,
-            invoice.currency,
-            JSON.stringify(invoice.totals),
-            invoice.payload,
-            invoice.payloadHash,
-            invoice.reference?.deviceId ?? null,
-            invoice.reference?.fiscalNumber ?? null,
-            invoice.mode,
-            at,
-          );
+        ).run(
+          id,
+          invoice.idempotencyKey,
+          invoice.requestFingerprint,
+          invoice.clientRef,
+          invoice.type,
+          invoice.apiKeyId,
+          invoice.cashierId,
+          invoice.currency,
+          JSON.stringify(invoice.totals),
+          invoice.payload,
+          invoice.payloadHash,
+          invoice.reference?.deviceId ?? null,
+          invoice.reference?.fiscalNumber ?? null,
+          invoice.mode,
+          at,
+        );
         this.addTransition(id, "PREPARING", at, null);
       });
     } catch (err) {
@@ -163,14 +162,18 @@ export class InvoiceStore {
     this.write(fields.durable ?? true, () => {
       this.moveState(id, from, to, fields.note ?? null);
       if (fields.nonce !== undefined) {
-        this.db
-          .prepare("UPDATE invoices SET nonce = ?, commit_before = ? WHERE id = ?")
-          .run(fields.nonce, fields.commitBefore ?? null, id);
+        statement(this.db, "UPDATE invoices SET nonce = ?, commit_before = ? WHERE id = ?").run(
+          fields.nonce,
+          fields.commitBefore ?? null,
+          id,
+        );
       }
       if (fields.error !== undefined) {
-        this.db
-          .prepare("UPDATE invoices SET error_code = ?, error_message = ? WHERE id = ?")
-          .run(fields.error.code, fields.error.text, id);
+        statement(this.db, "UPDATE invoices SET error_code = ?, error_message = ? WHERE id = ?").run(
+          fields.error.code,
+          fields.error.text,
+          id,
+        );
       }
     });
     return this.byId(id)!;
@@ -201,24 +204,23 @@ export class InvoiceStore {
     this.db
       .transaction(() => {
         const at = this.now();
-        this.db
-          .prepare(
-            `INSERT INTO invoices (id, client_ref, type, state, cashier_id, currency, totals_json, payload_hash,
+        statement(
+          this.db,
+          `INSERT INTO invoices (id, client_ref, type, state, cashier_id, currency, totals_json, payload_hash,
                ref_device_id, ref_fiscal_number, source, created_at)
              VALUES (?, ?, ?, 'PREPARING', ?, ?, ?, ?, ?, ?, 'device-journal', ?)`,
-          )
-          .run(
-            id,
-            record.client_ref,
-            record.invoice_type,
-            record.cashier_id,
-            record.currency,
-            JSON.stringify(record.totals),
-            record.payload_hash,
-            record.reference?.device_id ?? null,
-            record.reference?.fiscal_number ?? null,
-            at,
-          );
+        ).run(
+          id,
+          record.client_ref,
+          record.invoice_type,
+          record.cashier_id,
+          record.currency,
+          JSON.stringify(record.totals),
+          record.payload_hash,
+          record.reference?.device_id ?? null,
+          record.reference?.fiscal_number ?? null,
+          at,
+        );
         this.addTransition(id, "PREPARING", at, "imported from the device journal");
         for (const [from, to] of steps("PREPARING", "FISCALIZED"))
           this.moveState(id, from, to, "imported from the device journal");
@@ -230,14 +232,15 @@ export class InvoiceStore {
 
   /** The invoice with this id. */
   byId(id: string): InvoiceRow | undefined {
-    return this.db.prepare("SELECT * FROM invoices WHERE id = ?").get(id) as InvoiceRow | undefined;
+    return statement(this.db, "SELECT * FROM invoices WHERE id = ?").get(id) as InvoiceRow | undefined;
   }
 
   /** The latest attempt made with this Idempotency-Key. */
   byIdempotencyKey(key: string): InvoiceRow | undefined {
-    return this.db
-      .prepare("SELECT * FROM invoices WHERE idempotency_key = ? ORDER BY rowid DESC LIMIT 1")
-      .get(key) as InvoiceRow | undefined;
+    return statement(
+      this.db,
+      "SELECT * FROM invoices WHERE idempotency_key = ? ORDER BY rowid DESC LIMIT 1",
+    ).get(key) as InvoiceRow | undefined;
   }
 
   /**
@@ -250,43 +253,41 @@ export class InvoiceStore {
 
   /** The sealed invoice with this payload hash (at most one: the device refuses to seal a payload twice). */
   sealedByPayloadHash(hash: Uint8Array): InvoiceRow | undefined {
-    return this.db
-      .prepare(
-        "SELECT * FROM invoices WHERE payload_hash = ? AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED') LIMIT 1",
-      )
-      .get(hash) as InvoiceRow | undefined;
+    return statement(
+      this.db,
+      "SELECT * FROM invoices WHERE payload_hash = ? AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED') LIMIT 1",
+    ).get(hash) as InvoiceRow | undefined;
   }
 
   /** The sealed invoice with this client_ref. */
   sealedByClientRef(clientRef: string): InvoiceRow | undefined {
-    return this.db
-      .prepare(
-        "SELECT * FROM invoices WHERE client_ref = ? AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED') LIMIT 1",
-      )
-      .get(clientRef) as InvoiceRow | undefined;
+    return statement(
+      this.db,
+      "SELECT * FROM invoices WHERE client_ref = ? AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED') LIMIT 1",
+    ).get(clientRef) as InvoiceRow | undefined;
   }
 
   /** The sealed record of an invoice. */
   recordOf(invoiceId: string): RecordRow | undefined {
-    return this.db.prepare("SELECT * FROM fiscal_records WHERE invoice_id = ?").get(invoiceId) as
+    return statement(this.db, "SELECT * FROM fiscal_records WHERE invoice_id = ?").get(invoiceId) as
       | RecordRow
       | undefined;
   }
 
   /** The sealed record with this fiscal number on this device. */
   recordByNumber(deviceId: string, fiscalNumber: number): RecordRow | undefined {
-    return this.db
-      .prepare("SELECT * FROM fiscal_records WHERE device_id = ? AND fiscal_number = ?")
-      .get(deviceId, fiscalNumber) as RecordRow | undefined;
+    return statement(this.db, "SELECT * FROM fiscal_records WHERE device_id = ? AND fiscal_number = ?").get(
+      deviceId,
+      fiscalNumber,
+    ) as RecordRow | undefined;
   }
 
   /** The highest fiscal number stored for a device and how many records are stored (0, 0 when none). */
   journalExtent(deviceId: string): { max: number; count: number } {
-    const row = this.db
-      .prepare(
-        "SELECT COALESCE(MAX(fiscal_number), 0) AS max, COUNT(*) AS count FROM fiscal_records WHERE device_id = ?",
-      )
-      .get(deviceId) as { max: number; count: number };
+    const row = statement(
+      this.db,
+      "SELECT COALESCE(MAX(fiscal_number), 0) AS max, COUNT(*) AS count FROM fiscal_records WHERE device_id = ?",
+    ).get(deviceId) as { max: number; count: number };
     return row;
   }
 
@@ -294,89 +295,90 @@ export class InvoiceStore {
   firstGap(deviceId: string): number | undefined {
     const { max, count } = this.journalExtent(deviceId);
     if (count === max) return undefined;
-    const row = this.db
-      .prepare(
-        `SELECT 1 AS n WHERE NOT EXISTS (SELECT 1 FROM fiscal_records WHERE device_id = @d AND fiscal_number = 1)
+    const row = statement(
+      this.db,
+      `SELECT 1 AS n WHERE NOT EXISTS (SELECT 1 FROM fiscal_records WHERE device_id = @d AND fiscal_number = 1)
          UNION ALL
          SELECT fiscal_number + 1 FROM fiscal_records r WHERE device_id = @d AND NOT EXISTS
            (SELECT 1 FROM fiscal_records WHERE device_id = @d AND fiscal_number = r.fiscal_number + 1)
          ORDER BY n LIMIT 1`,
-      )
-      .get({ d: deviceId }) as { n: number } | undefined;
+    ).get({ d: deviceId }) as { n: number } | undefined;
     return row?.n;
   }
 
   /** Total already credited against an original by sealed credit notes. */
   creditedAgainst(deviceId: string, fiscalNumber: number): number {
-    const rows = this.db
-      .prepare(
-        `SELECT totals_json FROM invoices WHERE ref_device_id = ? AND ref_fiscal_number = ?
+    const rows = statement(
+      this.db,
+      `SELECT totals_json FROM invoices WHERE ref_device_id = ? AND ref_fiscal_number = ?
            AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED')`,
-      )
-      .all(deviceId, fiscalNumber) as { totals_json: string }[];
+    ).all(deviceId, fiscalNumber) as { totals_json: string }[];
     return rows.reduce((sum, r) => sum + (JSON.parse(r.totals_json) as InvoiceTotals).total, 0);
   }
 
   /** Invoices whose outcome at the device is not final (PREPARING, PREPARED). */
   openInvoices(): InvoiceRow[] {
-    return this.db
-      .prepare("SELECT * FROM invoices WHERE state IN ('PREPARING', 'PREPARED') ORDER BY rowid")
-      .all() as InvoiceRow[];
+    return statement(
+      this.db,
+      "SELECT * FROM invoices WHERE state IN ('PREPARING', 'PREPARED') ORDER BY rowid",
+    ).all() as InvoiceRow[];
   }
 
   /** Runs a read-only query over invoices (for the list's dynamic filters). */
   query<T>(sql: string, params: readonly (string | number)[]): T[] {
-    return this.db.prepare(sql).all(...params) as T[];
+    return statement(this.db, sql).all(...params) as T[];
   }
 
   /** Transitions of an invoice, oldest first. */
   transitionsOf(invoiceId: string): { state: InvoiceState; at: number; note: string | null }[] {
-    return this.db
-      .prepare("SELECT state, at, note FROM invoice_transitions WHERE invoice_id = ? ORDER BY id")
-      .all(invoiceId) as { state: InvoiceState; at: number; note: string | null }[];
+    return statement(
+      this.db,
+      "SELECT state, at, note FROM invoice_transitions WHERE invoice_id = ? ORDER BY id",
+    ).all(invoiceId) as { state: InvoiceState; at: number; note: string | null }[];
   }
 
   private moveState(id: string, from: InvoiceState, to: InvoiceState, note: string | null): void {
     assertTransition(from, to);
-    const changed = this.db
-      .prepare("UPDATE invoices SET state = ? WHERE id = ? AND state = ?")
-      .run(to, id, from).changes;
+    const changed = statement(this.db, "UPDATE invoices SET state = ? WHERE id = ? AND state = ?").run(
+      to,
+      id,
+      from,
+    ).changes;
     if (changed !== 1) throw new FiscalError("INVALID_STATE", `invoice ${id} is no longer ${from}`);
     this.addTransition(id, to, this.now(), note);
   }
 
   private addTransition(id: string, state: InvoiceState, at: number, note: string | null): void {
-    this.db
-      .prepare("INSERT INTO invoice_transitions (invoice_id, state, at, note) VALUES (?, ?, ?, ?)")
-      .run(id, state, at, note);
+    statement(
+      this.db,
+      "INSERT INTO invoice_transitions (invoice_id, state, at, note) VALUES (?, ?, ?, ?)",
+    ).run(id, state, at, note);
   }
 
   private insertRecord(invoiceId: string, record: FiscalRecord, sealed: SealedRecord): void {
     const at = this.now();
-    this.db
-      .prepare(
-        `INSERT INTO fiscal_records (device_id, fiscal_number, invoice_id, type_number, issued_at, record, signature,
+    statement(
+      this.db,
+      `INSERT INTO fiscal_records (device_id, fiscal_number, invoice_id, type_number, issued_at, record, signature,
            auth_code, qr, record_hash, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        record.device_id,
-        record.fiscal_number,
-        invoiceId,
-        record.type_number,
-        record.issued_at,
-        sealed.record,
-        sealed.signature,
-        sealed.auth_code,
-        sealed.qr,
-        recordHash(sealed.record),
-        at,
-      );
-    this.db
-      .prepare(
-        `INSERT INTO outbox (invoice_id, seq, next_attempt_at, enqueued_at)
+    ).run(
+      record.device_id,
+      record.fiscal_number,
+      invoiceId,
+      record.type_number,
+      record.issued_at,
+      sealed.record,
+      sealed.signature,
+      sealed.auth_code,
+      sealed.qr,
+      recordHash(sealed.record),
+      at,
+    );
+    statement(
+      this.db,
+      `INSERT INTO outbox (invoice_id, seq, next_attempt_at, enqueued_at)
          VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?, ?)`,
-      )
-      .run(invoiceId, at, at);
+    ).run(invoiceId, at, at);
   }
 }
 

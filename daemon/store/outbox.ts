@@ -3,7 +3,7 @@
  * (InvoiceStore.seal). The sync agent claims, uploads and acks rows; this module reads their state.
  */
 import type { SyncStatus } from "../fiscal/types.js";
-import type { Db } from "./database.js";
+import { type Db, statement } from "./database.js";
 
 /** Upload state of one invoice. */
 export interface OutboxStatus {
@@ -23,16 +23,18 @@ export class OutboxStore implements OutboxReader {
   constructor(private readonly db: Db) {}
 
   statusOf(invoiceId: string): OutboxStatus | undefined {
-    return this.db
-      .prepare("SELECT status, attempts, last_error, dgi_status FROM outbox WHERE invoice_id = ?")
-      .get(invoiceId) as OutboxStatus | undefined;
+    return statement(
+      this.db,
+      "SELECT status, attempts, last_error, dgi_status FROM outbox WHERE invoice_id = ?",
+    ).get(invoiceId) as OutboxStatus | undefined;
   }
 
   /** Rows not yet acknowledged, by status: the queue depth for status and metrics. */
   depth(): Record<string, number> {
-    const rows = this.db
-      .prepare("SELECT status, COUNT(*) AS n FROM outbox WHERE status <> 'ACKED' GROUP BY status")
-      .all() as {
+    const rows = statement(
+      this.db,
+      "SELECT status, COUNT(*) AS n FROM outbox WHERE status <> 'ACKED' GROUP BY status",
+    ).all() as {
       status: string;
       n: number;
     }[];
