@@ -91,7 +91,7 @@ export class Daemon {
       deviceStatus: () => this.deviceStatus,
       deviceId: () => this.identity.current?.deviceId ?? null,
       identityMismatch: () => this.mismatch,
-      counters: () => ({ ...service.counters }),
+      counters: () => ({ ...service.counters, ...this.queueDepths() }),
       link: () => this.device.counters(),
       lastReconcile: () => reconciler.last,
       extraConditions: () => this.conditionSources.flatMap((source) => source()),
@@ -147,6 +147,16 @@ export class Daemon {
       }
     }
     this.logger.info("daemon stopped");
+  }
+
+  /** Queue depths for status and metrics: the device session's, and the upload outbox's (cached). */
+  private queueDepths(): Record<string, number> {
+    const backlog = this.cloud?.parts.agent.health().summary;
+    return {
+      device_queue: this.device.queued,
+      outbox_pending: backlog?.pending ?? 0,
+      outbox_failed: backlog?.failed ?? 0,
+    };
   }
 
   /** After every (re)connect: check the identity, bind a newly activated device, reconcile. */

@@ -16,6 +16,8 @@ export interface DeviceLink extends DevicePort {
   readonly connected: boolean;
   /** Called after every successful (re)connect, including the first. */
   onConnected(handler: () => void): void;
+  /** Requests waiting for the device (the session's queue depth). */
+  readonly queued: number;
   /** Link statistics for status and metrics. */
   counters(): Readonly<Record<string, number>>;
   /** Activates the device with a cloud-signed bundle (the activation flow). */

@@ -61,6 +61,11 @@ export class FiscalDevice {
     return this.session.onLinkState(listener);
   }
 
+  /** Requests waiting for the device. */
+  get queued(): number {
+    return this.session.queued;
+  }
+
   /** Link counters for the status endpoint and metrics. */
   counters(): Readonly<LinkCounters> {
     return this.session.counters;

@@ -137,6 +137,17 @@ describe("POS API end to end over a real PTY", () => {
     expect(String(svg.body)).toMatch(/<svg/);
   });
 
+  it("reports the device, its queues and its counters in /v1/status and /metrics", async () => {
+    const status = await sys.api("GET", "/v1/status");
+    expect(status.status).toBe(200);
+    expect(status.body.device).toMatchObject({ connected: true, state: "ACTIVE" });
+    expect(status.body.counters.fiscalised).toBeGreaterThan(0);
+    expect(status.body.counters.outbox_pending).toBeGreaterThan(0);
+    expect(status.body.counters.device_queue).toBe(0);
+    const metrics = await sys.api("GET", "/metrics");
+    expect(String(metrics.body)).toMatch(/outbox_pending/);
+  });
+
   it("checks credit notes against the original", async () => {
     const orig = verified(await post(sale(5_000), key()));
     const unknown = await post(
