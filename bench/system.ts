@@ -116,7 +116,8 @@ export class System {
 
   /** `stalela keys revoke ID`. */
   async revokeKey(key: string): Promise<void> {
-    const id = key.split("_")[1]!;
+    // stl_<12-character id>_<secret>: the id itself may contain "_", so cut by position.
+    const id = key.slice(4, 16);
     await run(process.execPath, [CLI_MAIN, "keys", "revoke", id, "--state", this.daemonState, "--json"]);
   }
 

@@ -14,7 +14,7 @@ export const DEFAULT_DEVICE_URI = "serial:/tmp/stalela-def";
 /** The default POS API port on 127.0.0.1. */
 export const DEFAULT_HTTP_PORT = 8765;
 /** How often the daemon refreshes the device status it reports, in ms. */
-export const STATUS_POLL_MS = 10_000;
+export const STATUS_POLL_MS = 2_000;
 /** Device clock drift from the host clock above which status warns, in ms. */
 export const CLOCK_SKEW_WARN_MS = 5 * 60_000;
 

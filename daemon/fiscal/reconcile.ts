@@ -74,9 +74,9 @@ export class Reconciler {
         liveHashes.add(hash);
         continue;
       }
-      const settled = await this.service.settle(row, "reconciliation");
+      const settled = await this.service.settleOpen(row, "reconciliation");
       if (settled.state === "ABORTED") settledAborted++;
-      else settledSealed++;
+      else if (settled.state !== "PREPARING" && settled.state !== "PREPARED") settledSealed++;
     }
 
     const status = await this.device.status();

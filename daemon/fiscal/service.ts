@@ -195,6 +195,19 @@ export class FiscalService implements InvoiceOperations {
     return this.storeSealed(row, sealed, `sealed, found in the device journal (${reason})`);
   }
 
+  /**
+   * Settles an open invoice under its key's lock, re-reading it first: reconciliation snapshots the open
+   * invoices, and a POS retry of the same key (or the request still in flight, after a reconnect) may
+   * settle one before reconciliation reaches it. Settling the stale row again would store its record twice.
+   */
+  async settleOpen(row: InvoiceRow, reason: string): Promise<InvoiceRow> {
+    return this.locks.run(`key:${row.idempotency_key ?? row.id}`, async () => {
+      const current = this.store.byId(row.id)!;
+      if (current.state !== "PREPARING" && current.state !== "PREPARED") return current;
+      return this.settle(current, reason);
+    });
+  }
+
   private async replayOf(
     body: unknown,
     key: string,

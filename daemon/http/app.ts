@@ -123,6 +123,9 @@ export function buildApp(deps: HttpDeps): ApiInstance {
       sendFailure(reply, toApiFailure(error));
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Node's connection check enforces requestTimeout only while headersTimeout (default 60 s) is not
+  // larger: without this, a client that sends its headers and then stalls its body is never answered 408.
+  app.server.headersTimeout = REQUEST_TIMEOUT_MS;
 
   app.setValidatorCompiler(validatorCompiler);
   // Responses go out with JSON.stringify. The service's typed objects already have the schemas'
