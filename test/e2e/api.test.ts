@@ -138,7 +138,15 @@ describe("POS API end to end over a real PTY", () => {
   });
 
   it("reports the device, its queues and its counters in /v1/status and /metrics", async () => {
-    const status = await sys.api("GET", "/v1/status");
+    // The outbox depth is counted by the sync agent's loop about once a second, never on this path.
+    let status = await sys.api("GET", "/v1/status");
+    for (
+      const until = Date.now() + 5_000;
+      status.body.counters.outbox_pending === 0 && Date.now() < until;
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await sys.api("GET", "/v1/status");
+    }
     expect(status.status).toBe(200);
     expect(status.body.device).toMatchObject({ connected: true, state: "ACTIVE" });
     expect(status.body.counters.fiscalised).toBeGreaterThan(0);
