@@ -6,7 +6,7 @@
  */
 import { appendFileSync } from "node:fs";
 import { type ChaosReport, checkInvariants } from "./checker.js";
-import { ChaosCluster } from "./cluster.js";
+import { ChaosCluster, type Participant } from "./cluster.js";
 import { CHAOS_FULL, chaosSeed, createRng, type Rng } from "./seed.js";
 import { startWorkload, type Workload } from "./workload.js";
 
@@ -36,6 +36,13 @@ export interface Scenario {
    * place (a forward clock skew cannot be undone without back-dating the device).
    */
   readonly finalFaults?: Record<string, unknown>;
+  /** Makes the cluster (a plain ChaosCluster by default; scenario 5 adds the cloud). */
+  makeCluster?(): ChaosCluster;
+  /**
+   * Runs after the run's faults are cleared, before the checker: waits for whatever must settle (the
+   * upload outbox draining) and returns extra participants for invariant (a) (the cloud).
+   */
+  settle?(ctx: ScenarioContext): Promise<Participant[]>;
   /** Breaks things while the workload runs; resolves when done (the workload may still be running). */
   sabotage(ctx: ScenarioContext): Promise<void>;
 }
@@ -76,7 +83,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     `chaos ${scenario.name}: seed ${seed} (${mode}, ${scenario.invoices} invoices); replay with CHAOS_SEED=${seed}`,
   );
   const started = Date.now();
-  const cluster = new ChaosCluster();
+  const cluster = scenario.makeCluster?.() ?? new ChaosCluster();
   try {
     await cluster.boot([...(scenario.emulatorArgs ?? []), "--fault-seed", String(seed)]);
     const workload = startWorkload(
@@ -86,13 +93,17 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       scenario.name.replace(/[^A-Za-z0-9]/g, "").slice(0, 12),
     );
     const facts: Record<string, unknown> = {};
-    await Promise.all([
-      scenario.sabotage({ cluster, workload, rng: createRng((seed ^ SABOTEUR_SEED_SALT) >>> 0), facts }),
-      workload.done,
-    ]);
+    const ctx: ScenarioContext = {
+      cluster,
+      workload,
+      rng: createRng((seed ^ SABOTEUR_SEED_SALT) >>> 0),
+      facts,
+    };
+    await Promise.all([scenario.sabotage(ctx), workload.done]);
     await cluster.control("POST", "/faults/reset");
     if (scenario.finalFaults) await cluster.control("PUT", "/faults", scenario.finalFaults);
-    const report = await checkInvariants(cluster, workload.outcomes);
+    const extra = (await scenario.settle?.(ctx)) ?? [];
+    const report = await checkInvariants(cluster, workload.outcomes, extra);
     const result: ScenarioResult = {
       scenario: scenario.name,
       mode,
