@@ -60,6 +60,11 @@ export const SYNC_ENV_VARIABLES = {
   STALELA_CLOUD_URL: "endpoint",
   STALELA_SYNC_BATCH_SIZE: "batchSize",
   STALELA_SYNC_MAX_ATTEMPTS: "maxAttempts",
+  STALELA_SYNC_BACKOFF_BASE_MS: "backoffBaseMs",
+  STALELA_SYNC_BACKOFF_MAX_MS: "backoffMaxMs",
+  STALELA_SYNC_POLL_MS: "pollIntervalMs",
+  STALELA_SYNC_PENDING_WARN_MS: "pendingWarnMs",
+  STALELA_SYNC_OFFLINE_WARN_DAYS: "offlineWarnDays",
 } as const;
 
 /** Reads the environment's part of the sync configuration. */
