@@ -11,7 +11,7 @@ import { HidTransport } from "./hid.js";
 import { UsbHotplugWatcher } from "./hotplug.js";
 import { type HidApi, listUsbDevices, loadUsb, type UsbApi, type UsbDeviceHandle } from "./native.js";
 import { SerialTransport } from "./serial.js";
-import { deviceUnavailable, type Transport, TransportHandlers } from "./types.js";
+import { deviceUnavailable, HotplugTransportBase, type Transport } from "./types.js";
 import { findBulkInterface, UsbBulkTransport } from "./usb-bulk.js";
 import { formatUsbId, matchesUsbId, USB_CLASS_HID, type UsbId } from "./usb-ids.js";
 
@@ -45,9 +45,8 @@ export function chooseUsbTransport(device: UsbDeviceHandle): Exclude<AutoChoice,
 }
 
 /** Discovers the DEF on every open and delegates to the transport it needs. */
-export class AutoTransport implements Transport {
+export class AutoTransport extends HotplugTransportBase implements Transport {
   readonly address = "auto";
-  private readonly handlers = new TransportHandlers();
   private readonly watcher: UsbHotplugWatcher;
   private inner: Transport | null = null;
   /** What the last open chose, for the status endpoint. */
@@ -55,6 +54,7 @@ export class AutoTransport implements Transport {
 
   /** Assigns only. */
   constructor(private readonly options: AutoTransportOptions) {
+    super();
     this.watcher = new UsbHotplugWatcher(options.ids, null, {
       arrived: () => this.handlers.emitArrival(),
       departed: () => {},
@@ -87,21 +87,6 @@ export class AutoTransport implements Transport {
   write(bytes: Uint8Array): Promise<void> {
     if (this.inner === null) return Promise.reject(deviceUnavailable(this.address, "no device is open"));
     return this.inner.write(bytes);
-  }
-
-  /** Sets the data handler. */
-  onData(handler: (bytes: Uint8Array) => void): void {
-    this.handlers.setData(handler);
-  }
-
-  /** Sets the disconnect handler. */
-  onDisconnect(handler: (reason: Error) => void): void {
-    this.handlers.setDisconnect(handler);
-  }
-
-  /** Sets the hot-plug arrival handler. */
-  onArrival(handler: () => void): void {
-    this.handlers.setArrival(handler);
   }
 
   /** Closes the chosen transport and stops watching. */

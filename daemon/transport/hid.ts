@@ -12,7 +12,7 @@ import {
 } from "../../protocol/index.js";
 import { UsbHotplugWatcher } from "./hotplug.js";
 import { type HidApi, type HidHandle, loadNodeHid, loadUsb, type UsbApi } from "./native.js";
-import { deviceUnavailable, messageOf, type Transport, TransportHandlers } from "./types.js";
+import { deviceUnavailable, HotplugTransportBase, messageOf, type Transport } from "./types.js";
 import { formatUsbId, type UsbId } from "./usb-ids.js";
 
 /** How to find and reach one HID DEF. */
@@ -29,7 +29,7 @@ export interface HidTransportOptions {
 }
 
 /** A Transport over one HID interface. */
-export class HidTransport implements Transport {
+export class HidTransport extends HotplugTransportBase implements Transport {
   readonly address: string;
   /** Reports dropped by reassembly, by cause (the frame CRC and the session's retries recover them). */
   readonly reassemblyFaults: Record<ReassemblyFault, number> = {
@@ -40,7 +40,6 @@ export class HidTransport implements Transport {
     timeout: 0,
     oversize: 0,
   };
-  private readonly handlers = new TransportHandlers();
   private readonly watcher: UsbHotplugWatcher;
   private handle: HidHandle | null = null;
   private reassembler = new HidReassembler();
@@ -49,6 +48,7 @@ export class HidTransport implements Transport {
 
   /** Assigns only; `open()` finds and opens the device. */
   constructor(private readonly options: HidTransportOptions) {
+    super();
     const base = `hid:${formatUsbId(options.id)}`;
     this.address = options.serial === null ? base : `${base}:${options.serial}`;
     this.watcher = new UsbHotplugWatcher([options.id], options.serial, {
@@ -110,21 +110,6 @@ export class HidTransport implements Transport {
     });
     this.writing = run.catch(() => {});
     return run;
-  }
-
-  /** Sets the data handler. */
-  onData(handler: (bytes: Uint8Array) => void): void {
-    this.handlers.setData(handler);
-  }
-
-  /** Sets the disconnect handler. */
-  onDisconnect(handler: (reason: Error) => void): void {
-    this.handlers.setDisconnect(handler);
-  }
-
-  /** Sets the hot-plug arrival handler. */
-  onArrival(handler: () => void): void {
-    this.handlers.setArrival(handler);
   }
 
   /** Closes the device and stops hot-plug watching. */

@@ -2,7 +2,7 @@
  * In-memory transport: the host end of an in-process byte pipe (the emulator's `createMemoryLinkPair()`
  * host end fits this shape). For embedded tests and tools that run a DEF emulator in the same process.
  */
-import { deviceUnavailable, type Transport, TransportHandlers } from "./types.js";
+import { deviceUnavailable, type Transport, TransportBase } from "./types.js";
 
 /** The host end of an in-process pipe. */
 export interface MemoryPeer {
@@ -17,9 +17,8 @@ export interface MemoryPeer {
 }
 
 /** A Transport over a MemoryPeer. */
-export class MemoryTransport implements Transport {
+export class MemoryTransport extends TransportBase implements Transport {
   readonly address: string;
-  private readonly handlers = new TransportHandlers();
   private wired = false;
   private isOpen = false;
 
@@ -28,6 +27,7 @@ export class MemoryTransport implements Transport {
     private readonly peer: MemoryPeer,
     address = "memory:",
   ) {
+    super();
     this.address = address;
   }
 
@@ -55,16 +55,6 @@ export class MemoryTransport implements Transport {
   async write(bytes: Uint8Array): Promise<void> {
     if (!this.isOpen || !this.peer.isOpen) throw deviceUnavailable(this.address, "not open");
     this.peer.write(bytes);
-  }
-
-  /** Sets the data handler. */
-  onData(handler: (bytes: Uint8Array) => void): void {
-    this.handlers.setData(handler);
-  }
-
-  /** Sets the disconnect handler. */
-  onDisconnect(handler: (reason: Error) => void): void {
-    this.handlers.setDisconnect(handler);
   }
 
   /** Closes the host end. */

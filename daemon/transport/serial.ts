@@ -4,7 +4,7 @@
  * emulator replugging its PTY) arrives as serialport's 'close' with `disconnected: true`.
  */
 import { SerialPort } from "serialport";
-import { deviceUnavailable, messageOf, type Transport, TransportHandlers } from "./types.js";
+import { deviceUnavailable, messageOf, type Transport, TransportBase } from "./types.js";
 
 /** How to open a serial port. */
 export interface SerialTransportOptions {
@@ -17,13 +17,13 @@ export interface SerialTransportOptions {
 }
 
 /** A Transport over one serial port. */
-export class SerialTransport implements Transport {
+export class SerialTransport extends TransportBase implements Transport {
   readonly address: string;
-  private readonly handlers = new TransportHandlers();
   private port: SerialPort | null = null;
 
   /** Assigns only; `open()` opens the port. */
   constructor(private readonly options: SerialTransportOptions) {
+    super();
     this.address = options.address ?? `serial:${options.path}`;
   }
 
@@ -62,16 +62,6 @@ export class SerialTransport implements Transport {
         err ? reject(deviceUnavailable(this.address, `write failed: ${messageOf(err)}`, err)) : resolve(),
       );
     });
-  }
-
-  /** Sets the data handler. */
-  onData(handler: (bytes: Uint8Array) => void): void {
-    this.handlers.setData(handler);
-  }
-
-  /** Sets the disconnect handler. */
-  onDisconnect(handler: (reason: Error) => void): void {
-    this.handlers.setDisconnect(handler);
   }
 
   /** Closes the port (a port already gone closes silently). */

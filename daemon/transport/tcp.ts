@@ -4,7 +4,7 @@
  * latency-bound.
  */
 import { connect, type Socket } from "node:net";
-import { deviceUnavailable, messageOf, type Transport, TransportHandlers } from "./types.js";
+import { deviceUnavailable, messageOf, type Transport, TransportBase } from "./types.js";
 
 /** Longest wait for a TCP connection to be accepted, in ms. */
 export const TCP_CONNECT_TIMEOUT_MS = 3_000;
@@ -20,13 +20,13 @@ export interface TcpTransportOptions {
 }
 
 /** A Transport over one TCP connection. */
-export class TcpTransport implements Transport {
+export class TcpTransport extends TransportBase implements Transport {
   readonly address: string;
-  private readonly handlers = new TransportHandlers();
   private socket: Socket | null = null;
 
   /** Assigns only; `open()` connects. */
   constructor(private readonly options: TcpTransportOptions) {
+    super();
     const host = options.host.includes(":") ? `[${options.host}]` : options.host;
     this.address = `tcp:${host}:${options.port}`;
   }
@@ -73,16 +73,6 @@ export class TcpTransport implements Transport {
         err ? reject(deviceUnavailable(this.address, `write failed: ${messageOf(err)}`, err)) : resolve(),
       );
     });
-  }
-
-  /** Sets the data handler. */
-  onData(handler: (bytes: Uint8Array) => void): void {
-    this.handlers.setData(handler);
-  }
-
-  /** Sets the disconnect handler. */
-  onDisconnect(handler: (reason: Error) => void): void {
-    this.handlers.setDisconnect(handler);
   }
 
   /** Ends the connection and waits until the socket is closed. */

@@ -109,3 +109,29 @@ export class TransportHandlers {
     this.arrival?.();
   }
 }
+
+/**
+ * The handler plumbing every transport shares: one data handler and one disconnect handler, kept in
+ * `handlers` for the subclass to fire.
+ */
+export abstract class TransportBase {
+  protected readonly handlers = new TransportHandlers();
+
+  /** Sets the data handler. */
+  onData(handler: (bytes: Uint8Array) => void): void {
+    this.handlers.setData(handler);
+  }
+
+  /** Sets the disconnect handler. */
+  onDisconnect(handler: (reason: Error) => void): void {
+    this.handlers.setDisconnect(handler);
+  }
+}
+
+/** A transport that also reports USB hot-plug arrivals. */
+export abstract class HotplugTransportBase extends TransportBase {
+  /** Sets the hot-plug arrival handler. */
+  onArrival(handler: () => void): void {
+    this.handlers.setArrival(handler);
+  }
+}

@@ -13,7 +13,7 @@ import {
   type UsbEndpointInfo,
   type UsbInterfaceInfo,
 } from "./native.js";
-import { deviceUnavailable, messageOf, type Transport, TransportHandlers } from "./types.js";
+import { deviceUnavailable, HotplugTransportBase, messageOf, type Transport } from "./types.js";
 import { formatUsbId, USB_CLASS_CDC_DATA, USB_CLASS_VENDOR, type UsbId } from "./usb-ids.js";
 
 /** How long one bulk IN transfer waits for data before it is re-armed, in ms (bounds close latency). */
@@ -55,9 +55,8 @@ export interface UsbBulkTransportOptions {
 }
 
 /** A Transport over the bulk endpoints of one USB interface. */
-export class UsbBulkTransport implements Transport {
+export class UsbBulkTransport extends HotplugTransportBase implements Transport {
   readonly address: string;
-  private readonly handlers = new TransportHandlers();
   private readonly watcher: UsbHotplugWatcher;
   private device: UsbDeviceHandle | null = null;
   private iface: BulkInterface | null = null;
@@ -65,6 +64,7 @@ export class UsbBulkTransport implements Transport {
 
   /** Assigns only; `open()` finds the device and claims its interface. */
   constructor(private readonly options: UsbBulkTransportOptions) {
+    super();
     const base = `usb:${formatUsbId(options.id)}`;
     this.address = options.serial === null ? base : `${base}:${options.serial}`;
     this.watcher = new UsbHotplugWatcher([options.id], options.serial, {
@@ -121,21 +121,6 @@ export class UsbBulkTransport implements Transport {
     });
     this.writing = run.catch(() => {});
     return run;
-  }
-
-  /** Sets the data handler. */
-  onData(handler: (bytes: Uint8Array) => void): void {
-    this.handlers.setData(handler);
-  }
-
-  /** Sets the disconnect handler. */
-  onDisconnect(handler: (reason: Error) => void): void {
-    this.handlers.setDisconnect(handler);
-  }
-
-  /** Sets the hot-plug arrival handler. */
-  onArrival(handler: () => void): void {
-    this.handlers.setArrival(handler);
   }
 
   /** Releases the interface, closes the device and stops hot-plug watching. */
