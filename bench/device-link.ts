@@ -14,8 +14,9 @@ import { createFiscalDevice, type FiscalDevice } from "../daemon/device/index.js
 import { DEV_CLOUD_ROOT_SEED } from "../emulator/dev-keys.js";
 import { startEmulator } from "../emulator/emulator.js";
 import { openPtyLink } from "../emulator/link/pty.js";
-import { type CanonicalInvoice, canonicaliseInvoice, signActivationBundle } from "../protocol/index.js";
+import { type CanonicalInvoice, signActivationBundle } from "../protocol/index.js";
 import { type EmulatorBench, runEmulatorBench } from "./emulator.js";
+import { benchInvoice } from "./invoices.js";
 import { fmt, isMain, msSince, type Percentiles, percentiles } from "./measure.js";
 
 /** Timed PREPARE+COMMIT pairs for the latency figures. */
@@ -42,20 +43,7 @@ export interface DeviceLinkBench {
 }
 
 function invoice(i: number): CanonicalInvoice {
-  const amount = 1_000 + (i % 9_000);
-  return canonicaliseInvoice(
-    {
-      type: "SALE",
-      client_ref: `LINK-${i}`,
-      currency: "CDF",
-      items: [
-        { name: "Sac de riz 25 kg", kind: "GOODS", quantity: 2, unit_price: amount, tax_group: "B" },
-        { name: "Transport", kind: "SERVICE", quantity: "1.5", unit_price: 2_000, tax_group: "A" },
-      ],
-      payments: [{ method: "CASH", amount: amount * 2 + 3_000 }],
-    },
-    { cashierId: "CASHIER-1" },
-  );
+  return benchInvoice("LINK", i);
 }
 
 async function fiscalise(device: FiscalDevice, inv: CanonicalInvoice): Promise<void> {

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { resolveDeviceConfig } from "../emulator/config.js";
 import { DEV_CLOUD_ROOT_SEED } from "../emulator/dev-keys.js";
 import { FiscalDevice } from "../emulator/device/fiscal-device.js";
-import { type CanonicalInvoice, canonicaliseInvoice, signActivationBundle } from "../protocol/index.js";
+import { type CanonicalInvoice, signActivationBundle } from "../protocol/index.js";
+import { benchInvoice } from "./invoices.js";
 import { fmt, isMain, msSince, type Percentiles, percentiles } from "./measure.js";
 
 /** Timed PREPARE+COMMIT pairs by default. */
@@ -32,20 +33,7 @@ export interface EmulatorBench {
 }
 
 function invoice(i: number): CanonicalInvoice {
-  const amount = 1_000 + (i % 9_000);
-  return canonicaliseInvoice(
-    {
-      type: "SALE",
-      client_ref: `BENCH-${i}`,
-      currency: "CDF",
-      items: [
-        { name: "Sac de riz 25 kg", kind: "GOODS", quantity: 2, unit_price: amount, tax_group: "B" },
-        { name: "Transport", kind: "SERVICE", quantity: "1.5", unit_price: 2_000, tax_group: "A" },
-      ],
-      payments: [{ method: "CASH", amount: amount * 2 + 3_000 }],
-    },
-    { cashierId: "CASHIER-1" },
-  );
+  return benchInvoice("BENCH", i);
 }
 
 /** Runs the benchmark in a temporary state directory, which it removes afterwards. */
