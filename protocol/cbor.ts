@@ -184,6 +184,22 @@ export function decodeCanonical(bytes: Uint8Array): CborValue {
   return normalised;
 }
 
+/**
+ * Decodes bytes this software already accepted with `decodeCanonical` and stored (a sealed record
+ * read back from the daemon's own database), without re-encoding them: a quarter of the cost. Never
+ * for bytes from a wire, a file or a peer. Throws CBOR_INVALID for bytes that do not decode.
+ */
+export function decodeStored(bytes: Uint8Array): CborValue {
+  try {
+    return normalise(decoder.decode(bytes), 0);
+  } catch (err) {
+    if (err instanceof FiscalError) throw err;
+    throw new FiscalError("CBOR_INVALID", `undecodable CBOR (${(err as Error).message})`, undefined, {
+      cause: err,
+    });
+  }
+}
+
 /** Maps what cbor-x hands back (Buffers, bigints, Maps) onto the subset, or refuses it. */
 function normalise(value: unknown, depth: number): CborValue {
   if (depth > MAX_CBOR_DEPTH) throw new FiscalError("CBOR_INVALID", `nesting deeper than ${MAX_CBOR_DEPTH}`);

@@ -180,6 +180,19 @@ export class InvoiceStore {
   }
 
   /**
+   * DELIVERED → SYNCED for an invoice the cloud acknowledged, inside the caller's transaction (the sync
+   * agent applies a batch of acks in one). An invoice not yet DELIVERED is left alone: the POS's
+   * delivery confirmation makes the move then (FiscalService.markDelivered). Returns whether it moved.
+   */
+  markSynced(id: string, note: string): boolean {
+    const moved =
+      statement(this.db, "UPDATE invoices SET state = 'SYNCED' WHERE id = ? AND state = 'DELIVERED'").run(id)
+        .changes === 1;
+    if (moved) this.addTransition(id, "SYNCED", this.now(), note);
+    return moved;
+  }
+
+  /**
    * Seals an invoice: PREPARED → FISCALIZED, the record, and its outbox entry, in one transaction.
    * `note` explains a seal found by reconciliation rather than by the COMMIT reply.
    */

@@ -7,7 +7,7 @@
 
 import type { SyncStatus } from "../fiscal/types.js";
 import type { AckOutcome } from "../sync/contract.js";
-import type { Db } from "./database.js";
+import { type Db, statement } from "./database.js";
 import type { InvoiceStore } from "./invoice-store.js";
 
 /** One outbox row joined with its sealed record and invoice: what an upload item is built from. */
@@ -81,15 +81,14 @@ export class SyncQueue {
    * per batch, which made a drain quadratic in the backlog.
    */
   nextBatch(limit: number, afterSeq = 0): QueuedRecord[] {
-    return this.db
-      .prepare(
-        `SELECT o.seq, o.invoice_id, o.attempts, o.next_attempt_at, r.device_id, r.fiscal_number, r.record,
+    return statement(
+      this.db,
+      `SELECT o.seq, o.invoice_id, o.attempts, o.next_attempt_at, r.device_id, r.fiscal_number, r.record,
            r.signature, r.auth_code, r.qr, i.cashier_id, i.api_key_id, i.payload
          FROM outbox o INDEXED BY outbox_pending_seq
          JOIN fiscal_records r ON r.invoice_id = o.invoice_id JOIN invoices i ON i.id = o.invoice_id
          WHERE o.status = 'PENDING' AND o.seq > ? ORDER BY o.seq LIMIT ?`,
-      )
-      .all(afterSeq, limit) as QueuedRecord[];
+    ).all(afterSeq, limit) as QueuedRecord[];
   }
 
   /**
@@ -99,15 +98,16 @@ export class SyncQueue {
    */
   applyAcks(acks: readonly RowAck[]): void {
     const at = this.now();
-    const acked = this.db.prepare(
+    const acked = statement(
+      this.db,
       `UPDATE outbox SET status = 'ACKED', ack_outcome = ?, dgi_status = ?, acked_at = ?, attempts = attempts + 1,
          last_error = NULL WHERE invoice_id = ? AND status <> 'ACKED'`,
     );
-    const rejected = this.db.prepare(
+    const rejected = statement(
+      this.db,
       `UPDATE outbox SET status = 'FAILED', ack_outcome = 'rejected', last_error = ?, attempts = attempts + 1
        WHERE invoice_id = ? AND status = 'PENDING'`,
     );
-    const stateOf = this.db.prepare("SELECT state FROM invoices WHERE id = ?").pluck();
     this.db
       .transaction(() => {
         for (const ack of acks) {
@@ -116,11 +116,7 @@ export class SyncQueue {
             continue;
           }
           if (acked.run(ack.outcome, ack.dgiStatus, at, ack.invoiceId).changes === 1) {
-            if (stateOf.get(ack.invoiceId) === "DELIVERED") {
-              this.invoices.transition(ack.invoiceId, "DELIVERED", "SYNCED", {
-                note: "acknowledged by the cloud",
-              });
-            }
+            this.invoices.markSynced(ack.invoiceId, "acknowledged by the cloud");
           }
         }
       })
@@ -139,14 +135,16 @@ export class SyncQueue {
     maxFailures: number,
   ): number {
     const bump = countsTowardsFailure ? 1 : 0;
-    const update = this.db.prepare(
+    const update = statement(
+      this.db,
       `UPDATE outbox SET attempts = attempts + 1, cloud_failures = cloud_failures + ?, last_error = ?,
          next_attempt_at = ?, status = CASE WHEN cloud_failures + ? >= ? THEN 'FAILED' ELSE 'PENDING' END
        WHERE invoice_id = ? AND status = 'PENDING'`,
     );
-    const failedNow = this.db
-      .prepare("SELECT COUNT(*) FROM outbox WHERE invoice_id = ? AND status = 'FAILED'")
-      .pluck();
+    const failedNow = statement(
+      this.db,
+      "SELECT COUNT(*) FROM outbox WHERE invoice_id = ? AND status = 'FAILED'",
+    ).pluck();
     let failed = 0;
     this.db
       .transaction(() => {
@@ -166,14 +164,14 @@ export class SyncQueue {
   retry(invoiceIds?: readonly string[]): number {
     const at = this.now();
     if (invoiceIds === undefined) {
-      return this.db
-        .prepare(
-          `UPDATE outbox SET status = 'PENDING', cloud_failures = 0, next_attempt_at = ?, ack_outcome = NULL
+      return statement(
+        this.db,
+        `UPDATE outbox SET status = 'PENDING', cloud_failures = 0, next_attempt_at = ?, ack_outcome = NULL
            WHERE status = 'FAILED'`,
-        )
-        .run(at).changes;
+      ).run(at).changes;
     }
-    const one = this.db.prepare(
+    const one = statement(
+      this.db,
       `UPDATE outbox SET status = 'PENDING', cloud_failures = 0, next_attempt_at = ?, ack_outcome = NULL
        WHERE invoice_id = ? AND status = 'FAILED'`,
     );
@@ -188,14 +186,13 @@ export class SyncQueue {
 
   /** Rows by status, in seq order after `afterSeq` (keyset pagination). */
   list(status: SyncStatus | undefined, afterSeq: number, limit: number): QueueEntry[] {
-    return this.db
-      .prepare(
-        `SELECT o.seq, o.invoice_id, r.device_id, r.fiscal_number, o.status, o.attempts, o.cloud_failures,
+    return statement(
+      this.db,
+      `SELECT o.seq, o.invoice_id, r.device_id, r.fiscal_number, o.status, o.attempts, o.cloud_failures,
            o.next_attempt_at, o.last_error, o.dgi_status, o.ack_outcome, o.enqueued_at, o.acked_at
          FROM outbox o JOIN fiscal_records r ON r.invoice_id = o.invoice_id
          WHERE (@status IS NULL OR o.status = @status) AND o.seq > @after ORDER BY o.seq LIMIT @limit`,
-      )
-      .all({ status: status ?? null, after: afterSeq, limit }) as QueueEntry[];
+    ).all({ status: status ?? null, after: afterSeq, limit }) as QueueEntry[];
   }
 
   /**
@@ -203,18 +200,22 @@ export class SyncQueue {
    * forever): pending and failed counts and the age of the head. `acked` is left at 0.
    */
   backlog(): QueueSummary {
-    const pending = this.db
-      .prepare("SELECT COUNT(*) FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING'")
+    const pending = statement(
+      this.db,
+      "SELECT COUNT(*) FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING'",
+    )
       .pluck()
       .get() as number;
-    const failed = this.db
-      .prepare("SELECT COUNT(*) FROM outbox INDEXED BY outbox_due WHERE status = 'FAILED'")
+    const failed = statement(
+      this.db,
+      "SELECT COUNT(*) FROM outbox INDEXED BY outbox_due WHERE status = 'FAILED'",
+    )
       .pluck()
       .get() as number;
-    const oldest = this.db
-      .prepare(
-        "SELECT enqueued_at FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING' ORDER BY seq LIMIT 1",
-      )
+    const oldest = statement(
+      this.db,
+      "SELECT enqueued_at FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING' ORDER BY seq LIMIT 1",
+    )
       .pluck()
       .get() as number | undefined;
     return { pending, failed, acked: 0, oldestPendingAt: oldest ?? null };
@@ -222,15 +223,15 @@ export class SyncQueue {
 
   /** Depth per status (all of them, a full count: for the admin channel) and the age of the head. */
   summary(): QueueSummary {
-    const counts = this.db.prepare("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").all() as {
+    const counts = statement(this.db, "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").all() as {
       status: string;
       n: number;
     }[];
     const by = Object.fromEntries(counts.map((c) => [c.status, c.n]));
-    const oldest = this.db
-      .prepare(
-        "SELECT enqueued_at FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING' ORDER BY seq LIMIT 1",
-      )
+    const oldest = statement(
+      this.db,
+      "SELECT enqueued_at FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING' ORDER BY seq LIMIT 1",
+    )
       .pluck()
       .get() as number | undefined;
     return {

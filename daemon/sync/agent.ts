@@ -1,9 +1,10 @@
 /**
- * The sync agent: drains the outbox to the Stalela Cloud in `seq` order, one batch in memory at a
- * time. After a failed attempt the whole queue waits (exponential backoff with jitter), because an
- * outage fails every batch alike; only attempts the cloud answered with an error count towards an
- * invoice's FAILED, so a shop offline for a week drains by itself when the link returns. Every
- * attempt is appended to `sync_attempts` and logged.
+ * The sync agent: drains the outbox to the Stalela Cloud in `seq` order, with at most
+ * `config.inFlight` batches in memory and on the wire at a time. After a failed attempt the whole
+ * queue waits (exponential backoff with jitter), because an outage fails every batch alike; only
+ * attempts the cloud answered with an error count towards an invoice's FAILED, so a shop offline
+ * for a week drains by itself when the link returns. Every attempt is appended to `sync_attempts`
+ * and logged.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
@@ -55,6 +56,11 @@ export type SyncStep =
   | { readonly kind: "uploaded"; readonly items: number }
   | { readonly kind: "failed"; readonly outcome: AttemptOutcome; readonly waitMs: number };
 
+/** One drain's shared state: whether one of its batches already failed. */
+interface DrainRound {
+  failed: boolean;
+}
+
 /** Live state the conditions are built from. */
 export interface SyncHealth {
   readonly startedAt: number;
@@ -75,6 +81,7 @@ export class SyncAgent {
     rejected: 0,
   };
   private running = false;
+  private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> | undefined;
   private consecutiveFailures = 0;
@@ -96,12 +103,14 @@ export class SyncAgent {
     this.startedAt = this.now();
     this.lastContactAt = this.deps.attempts.lastContactAt();
     this.running = true;
+    this.stopping = false;
     this.schedule(0);
   }
 
   /** Stops; an upload in flight finishes (its acks are applied) before this resolves. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.current;
@@ -157,23 +166,67 @@ export class SyncAgent {
     };
   }
 
-  /** One step: upload the head batch if it is due. Exposed for tests and the benchmark. */
-  async step(): Promise<SyncStep> {
-    try {
-      const credential = this.deps.credentials.current();
-      if (credential === undefined) return { kind: "idle" };
-      const batch = this.deps.queue.nextBatch(this.deps.config.batchSize);
-      if (batch.length === 0) return { kind: "idle" };
-      const wait = batch[0]!.next_attempt_at - this.now();
-      if (wait > 0) return { kind: "waiting", waitMs: wait };
-      return await this.upload(credential, batch);
-    } finally {
-      const cache = this.summaryCache;
-      if (cache === undefined || this.now() - cache.at > SUMMARY_TTL_MS) this.refreshSummary();
-    }
+  /** One batch: uploads the head batch if it is due (tests and tools; the agent's loop uses `drain`). */
+  step(): Promise<SyncStep> {
+    return this.drain(1);
   }
 
-  private async upload(credential: CloudCredential, batch: QueuedRecord[]): Promise<SyncStep> {
+  /**
+   * Uploads due batches in `seq` order, keeping up to `config.inFlight` requests open so the next
+   * batch travels while the cloud checks the previous one, until the queue is empty, its head waits
+   * for a retry, a batch fails, `stop()` is called or `maxBatches` batches were sent. Each batch's acks
+   * are applied in their own transaction as its answer arrives; the cloud dedups by
+   * (device_id, fiscal_number), so the order in which batches land does not matter.
+   */
+  async drain(maxBatches = Number.POSITIVE_INFINITY): Promise<SyncStep> {
+    const credential = this.deps.credentials.current();
+    if (credential === undefined) return { kind: "idle" };
+    const inFlight = new Set<Promise<SyncStep>>();
+    let afterSeq = 0;
+    let sent = 0;
+    let items = 0;
+    let waitMs = 0;
+    let failure: SyncStep | undefined;
+    const round: DrainRound = { failed: false };
+    try {
+      for (;;) {
+        while (failure === undefined && waitMs === 0 && !this.stopping && sent < maxBatches) {
+          if (inFlight.size >= this.deps.config.inFlight) break;
+          const batch = this.deps.queue.nextBatch(this.deps.config.batchSize, afterSeq);
+          if (batch.length === 0) break;
+          const wait = batch[0]!.next_attempt_at - this.now();
+          if (wait > 0) {
+            waitMs = wait;
+            break;
+          }
+          afterSeq = batch.at(-1)!.seq;
+          sent++;
+          const upload: Promise<SyncStep> = this.upload(credential, batch, round).finally(() =>
+            inFlight.delete(upload),
+          );
+          inFlight.add(upload);
+        }
+        if (inFlight.size === 0) break;
+        const step = await Promise.race(inFlight);
+        this.refreshSummaryIfOld();
+        if (step.kind === "uploaded") items += step.items;
+        else if (step.kind === "failed" && failure === undefined) failure = step;
+      }
+    } finally {
+      // A store error in one batch propagates, but only once every batch in flight has settled.
+      await Promise.allSettled(inFlight);
+      this.refreshSummaryIfOld();
+    }
+    if (failure !== undefined) return failure;
+    if (items > 0) return { kind: "uploaded", items };
+    return waitMs > 0 ? { kind: "waiting", waitMs } : { kind: "idle" };
+  }
+
+  private async upload(
+    credential: CloudCredential,
+    batch: QueuedRecord[],
+    round: DrainRound,
+  ): Promise<SyncStep> {
     const started = this.now();
     const base = { firstSeq: batch[0]!.seq, lastSeq: batch.at(-1)!.seq, items: batch.length };
     this.counters.attempts++;
@@ -184,7 +237,7 @@ export class SyncAgent {
         items: batch.map(uploadItemOf),
       });
     } catch (err) {
-      return this.failed(batch, base, started, err);
+      return this.failed(batch, base, started, err, round);
     }
     // A store error from here on is not the cloud's fault: it propagates to the loop, which logs it.
     {
@@ -248,6 +301,7 @@ export class SyncAgent {
     base: { firstSeq: number; lastSeq: number; items: number },
     started: number,
     err: unknown,
+    round: DrainRound,
   ): SyncStep {
     const now = this.now();
     const outcome: AttemptOutcome = isFiscalError(err, "CLOUD_UNREACHABLE")
@@ -256,7 +310,9 @@ export class SyncAgent {
         ? "auth-refused"
         : "cloud-error";
     const message = err instanceof Error ? err.message : String(err);
-    this.consecutiveFailures++;
+    // Batches in flight together fail together (an outage): the backoff steps once per drain.
+    if (!round.failed) this.consecutiveFailures++;
+    round.failed = true;
     this.counters.failedAttempts++;
     const waitMs = backoffDelayMs(this.deps.config, this.consecutiveFailures, this.deps.random);
     const failedNow = this.deps.queue.recordFailure(
@@ -318,6 +374,11 @@ export class SyncAgent {
     return this.summaryCache;
   }
 
+  private refreshSummaryIfOld(): void {
+    const cache = this.summaryCache;
+    if (cache === undefined || this.now() - cache.at > SUMMARY_TTL_MS) this.refreshSummary();
+  }
+
   private markSummaryStale(): void {
     if (this.summaryCache !== undefined) this.summaryCache = { ...this.summaryCache, at: 0 };
   }
@@ -325,7 +386,7 @@ export class SyncAgent {
   private async loop(): Promise<void> {
     let step: SyncStep;
     try {
-      step = await this.step();
+      step = await this.drain();
     } catch (err) {
       // A store error (disk full, corrupt row) must not kill the agent silently: log and back off.
       this.deps.logger.error({ err }, "sync step failed");

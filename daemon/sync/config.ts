@@ -19,6 +19,8 @@ export interface SyncConfig {
   readonly backoffJitter: number;
   /** Attempts the cloud answers with an error before an invoice is FAILED (1..1000). */
   readonly maxAttempts: number;
+  /** Upload requests open at once (1..8): the next batch travels while the cloud checks one. */
+  readonly inFlight: number;
   /** Timeout of one HTTP request to the cloud, in ms (1,000..600,000). */
   readonly requestTimeoutMs: number;
   /** How often an idle agent looks for new invoices, in ms (50..600,000). */
@@ -33,6 +35,7 @@ export interface SyncConfig {
 export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   endpoint: "http://127.0.0.1:8780",
   batchSize: 100,
+  inFlight: 2,
   backoffBaseMs: 1_000,
   backoffMaxMs: 300_000,
   backoffJitter: 0.5,
@@ -45,6 +48,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
 
 const RANGES: Readonly<Record<Exclude<keyof SyncConfig, "endpoint">, readonly [number, number]>> = {
   batchSize: [1, 1_000],
+  inFlight: [1, 8],
   backoffBaseMs: [100, 600_000],
   backoffMaxMs: [1_000, 86_400_000],
   backoffJitter: [0, 1],
@@ -59,6 +63,7 @@ const RANGES: Readonly<Record<Exclude<keyof SyncConfig, "endpoint">, readonly [n
 export const SYNC_ENV_VARIABLES = {
   STALELA_CLOUD_URL: "endpoint",
   STALELA_SYNC_BATCH_SIZE: "batchSize",
+  STALELA_SYNC_IN_FLIGHT: "inFlight",
   STALELA_SYNC_MAX_ATTEMPTS: "maxAttempts",
   STALELA_SYNC_BACKOFF_BASE_MS: "backoffBaseMs",
   STALELA_SYNC_BACKOFF_MAX_MS: "backoffMaxMs",

@@ -3,14 +3,15 @@
  * signed record itself (never from mutable daemon state), so what the cloud stores next to a record
  * always agrees with what the device signed.
  */
-import { decodeCanonical, type FiscalRecord, toBase64Url } from "../../protocol/index.js";
+import { decodeStored, type FiscalRecord, toBase64Url } from "../../protocol/index.js";
 import type { QueuedRecord } from "../store/sync-queue.js";
 import type { UploadItem } from "./contract.js";
 
 /** The contract item for one queued row. */
 export function uploadItemOf(row: QueuedRecord): UploadItem {
-  // The record was schema-checked when it was sealed and stored; only its identifiers are read here.
-  const record = decodeCanonical(row.record) as unknown as Pick<
+  // The record was checked (canonical, schema, signature) when it was sealed and stored; only its
+  // identifiers are read here, so the canonical re-encoding is not paid again.
+  const record = decodeStored(row.record) as unknown as Pick<
     FiscalRecord,
     "merchant_nif" | "outlet_id" | "fiscal_authority_id"
   >;

@@ -1,7 +1,7 @@
 /**
  * Record signature verification spread over worker threads. Ed25519 verification is most of what the
- * cloud does per uploaded record, so on a multi-core host the emulator checks a batch's signatures in
- * parallel: the calling thread takes one share, each worker another. The workers are `eval` sources
+ * cloud does per uploaded record, so on a multi-core host the emulator checks a batch's signatures on
+ * the workers while the calling thread goes on with other requests. The workers are `eval` sources
  * using node:crypto only, so they run the same from TypeScript sources (tests) and from dist/.
  */
 import { Worker } from "node:worker_threads";
@@ -62,25 +62,26 @@ export class VerifyPool {
     }
   }
 
-  /** Verifies every item's record signature with `publicKey`; results in item order. */
+  /**
+   * Verifies every item's record signature with `publicKey`; results in item order. With workers, the
+   * calling thread takes no share: it is the one decoding, checking and storing the uploads, so while
+   * the workers verify one batch it can take the next request (the sync agent keeps two in flight).
+   */
   async verifyAll(publicKey: Uint8Array, items: readonly SignedItem[]): Promise<boolean[]> {
-    const shares = this.workers.length + 1;
-    const size = Math.ceil(items.length / shares);
-    if (this.workers.length === 0 || items.length < 2 * shares) {
+    if (this.workers.length === 0) {
       return items.map((i) => verifyWith(publicKey, SignContext.RECORD, i.bytes, i.signature));
     }
+    const size = Math.ceil(items.length / this.workers.length);
     const pending = this.workers.map((worker, w) => {
-      const chunk = items.slice((w + 1) * size, (w + 2) * size);
+      const chunk = items.slice(w * size, (w + 1) * size);
+      if (chunk.length === 0) return Promise.resolve([]);
       const id = this.nextId++;
       return new Promise<boolean[]>((resolve, reject) => {
         this.waiting.set(id, { resolve, reject });
         worker.postMessage({ id, context: SignContext.RECORD, publicKey, items: chunk });
       });
     });
-    const mine = items
-      .slice(0, size)
-      .map((i) => verifyWith(publicKey, SignContext.RECORD, i.bytes, i.signature));
-    return [mine, ...(await Promise.all(pending))].flat();
+    return (await Promise.all(pending)).flat();
   }
 
   /** Stops the threads; verifications still waiting are rejected (their request fails) rather than hang. */

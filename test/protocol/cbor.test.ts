@@ -1,7 +1,14 @@
 import { decode as cborxDecode } from "cbor-x";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type CborValue, decodeCanonical, encodeCanonical, fromHex, toHex } from "../../protocol/index.js";
+import {
+  type CborValue,
+  decodeCanonical,
+  decodeStored,
+  encodeCanonical,
+  fromHex,
+  toHex,
+} from "../../protocol/index.js";
 
 // RFC 8949 Appendix A examples that fall inside the protocol's subset.
 const RFC_EXAMPLES: [CborValue, string][] = [
@@ -81,6 +88,17 @@ describe("deterministic CBOR", () => {
         expect(toHex(encodeCanonical(decodeCanonical(bytes)))).toBe(toHex(bytes));
       }),
     );
+  });
+
+  it("decodes stored (already checked) bytes to the same value as the canonical decoder", () => {
+    fc.assert(
+      fc.property(valueArb, (value) => {
+        const bytes = encodeCanonical(value);
+        expect(toHex(encodeCanonical(decodeStored(bytes)))).toBe(toHex(bytes));
+      }),
+    );
+    expect(() => decodeStored(fromHex("ff"))).toThrow(/CBOR_INVALID/);
+    expect(() => decodeStored(fromHex("f93e00"))).toThrow(/CBOR_INVALID/);
   });
 
   it("omits undefined properties instead of encoding them", () => {

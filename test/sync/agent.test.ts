@@ -149,6 +149,96 @@ describe("backoff", () => {
   });
 });
 
+describe("pipelined drain", () => {
+  /** A cloud that answers each upload one macrotask later, counting how many are open at once. */
+  class SlowCloud extends ScriptedCloud {
+    open = 0;
+    maxOpen = 0;
+    numbers: number[] = [];
+    override async upload(c: string, req: UploadRequest): Promise<UploadResponse> {
+      this.open++;
+      this.maxOpen = Math.max(this.maxOpen, this.open);
+      this.numbers.push(...req.items.map((i) => i.fiscal_number));
+      try {
+        await new Promise((r) => setImmediate(r));
+        return await super.upload(c, req);
+      } finally {
+        this.open--;
+      }
+    }
+  }
+
+  function agentWith(slow: SlowCloud, inFlight: number): SyncAgent {
+    const credentials = new CloudCredentialStore(db, new AuditLog(db));
+    return new SyncAgent({
+      queue,
+      attempts: new SyncAttemptLog(db),
+      credentials,
+      cloud: slow,
+      config: { ...config, batchSize: 10, inFlight },
+      logger: pino({ level: "silent" }),
+      random: () => 0.5,
+    });
+  }
+
+  it.each([1, 2, 3])(
+    "keeps at most %i uploads open and sends every invoice exactly once",
+    async (inFlight) => {
+      seal(95);
+      const slow = new SlowCloud();
+      const drained = await agentWith(slow, inFlight).drain();
+      expect(drained).toEqual({ kind: "uploaded", items: 95 });
+      expect(slow.maxOpen).toBe(inFlight);
+      expect(slow.calls).toHaveLength(10);
+      expect([...slow.numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 95 }, (_, i) => i + 1));
+      expect(queue.summary()).toMatchObject({ pending: 0, acked: 95 });
+      expect(new SyncAttemptLog(db).totals()).toMatchObject({ attempts: 10, accepted: 95 });
+    },
+  );
+
+  it("stops sending when a batch fails, records the batch in flight too, and steps the backoff once", async () => {
+    seal(40);
+    const slow = new SlowCloud();
+    slow.answer = () => {
+      throw new FiscalError("CLOUD_UNREACHABLE", "ECONNREFUSED", { kind: "unreachable" });
+    };
+    const pipelined = agentWith(slow, 2);
+    // Both batches open together fail together: one backoff step (750 ms), not two (1,500 ms).
+    expect(await pipelined.drain()).toEqual({ kind: "failed", outcome: "unreachable", waitMs: 750 });
+    expect(slow.calls).toHaveLength(2);
+    expect(queue.list("PENDING", 0, 100).filter((r) => r.attempts === 1)).toHaveLength(20);
+    expect(await pipelined.drain()).toMatchObject({ kind: "waiting" });
+    await vi.advanceTimersByTimeAsync(750);
+    expect(await pipelined.drain()).toEqual({ kind: "failed", outcome: "unreachable", waitMs: 1_500 });
+  });
+
+  it("applies the acks of the batch that succeeded next to one that failed", async () => {
+    seal(40);
+    const slow = new SlowCloud();
+    const accept = slow.answer;
+    let call = 0;
+    slow.answer = (req) => {
+      if (call++ === 0) throw new FiscalError("CLOUD_REJECTED", "HTTP 500", { status: 500 });
+      return accept(req);
+    };
+    expect(await agentWith(slow, 2).drain()).toMatchObject({ kind: "failed", outcome: "cloud-error" });
+    expect(slow.calls).toHaveLength(2);
+    expect(queue.summary()).toMatchObject({ acked: 10, pending: 30, failed: 0 });
+    expect(queue.list("PENDING", 0, 100).filter((r) => r.cloud_failures === 1)).toHaveLength(10);
+  });
+
+  it("sends no new batch after stop(), and the batches in flight still land", async () => {
+    seal(60);
+    const slow = new SlowCloud();
+    const pipelined = agentWith(slow, 2);
+    const drained = pipelined.drain();
+    await pipelined.stop();
+    expect(await drained).toEqual({ kind: "uploaded", items: 20 });
+    expect(slow.calls).toHaveLength(2);
+    expect(queue.summary()).toMatchObject({ acked: 20, pending: 40 });
+  });
+});
+
 describe("status conditions", () => {
   const base = {
     startedAt: 0,
@@ -187,8 +277,14 @@ describe("status conditions", () => {
 
 describe("sync configuration", () => {
   it("has working defaults and refuses values out of range with a coded error", () => {
-    expect(resolveSyncConfig()).toMatchObject({ batchSize: 100, maxAttempts: 10, offlineWarnDays: 7 });
+    expect(resolveSyncConfig()).toMatchObject({
+      batchSize: 100,
+      inFlight: 2,
+      maxAttempts: 10,
+      offlineWarnDays: 7,
+    });
     expect(() => resolveSyncConfig({ batchSize: 0 })).toThrow(/E303 FIELD_RANGE/);
+    expect(() => resolveSyncConfig({ inFlight: 9 })).toThrow(/E303 FIELD_RANGE/);
     expect(() => resolveSyncConfig({ endpoint: "ftp://x" })).toThrow(/E302 FIELD_TYPE/);
     expect(() => resolveSyncConfig({ backoffBaseMs: 5_000, backoffMaxMs: 2_000 })).toThrow(/FIELD_RANGE/);
   });

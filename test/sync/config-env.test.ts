@@ -7,6 +7,7 @@ describe("sync settings from the environment", () => {
     const env = {
       STALELA_CLOUD_URL: "http://127.0.0.1:9999",
       STALELA_SYNC_BATCH_SIZE: "20",
+      STALELA_SYNC_IN_FLIGHT: "3",
       STALELA_SYNC_MAX_ATTEMPTS: "3",
       STALELA_SYNC_BACKOFF_BASE_MS: "200",
       STALELA_SYNC_BACKOFF_MAX_MS: "5000",
@@ -18,6 +19,7 @@ describe("sync settings from the environment", () => {
     expect(resolveSyncConfig(syncConfigFromEnv(env))).toMatchObject({
       endpoint: "http://127.0.0.1:9999",
       batchSize: 20,
+      inFlight: 3,
       maxAttempts: 3,
       backoffBaseMs: 200,
       backoffMaxMs: 5000,
