@@ -180,7 +180,11 @@ export class SyncAgent {
    */
   async drain(maxBatches = Number.POSITIVE_INFINITY): Promise<SyncStep> {
     const credential = this.deps.credentials.current();
-    if (credential === undefined) return { kind: "idle" };
+    if (credential === undefined) {
+      // Not activated yet: nothing can go up, but status still shows the backlog that waits.
+      this.refreshSummaryIfOld();
+      return { kind: "idle" };
+    }
     const inFlight = new Set<Promise<SyncStep>>();
     let afterSeq = 0;
     let sent = 0;
