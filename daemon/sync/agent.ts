@@ -185,7 +185,9 @@ export class SyncAgent {
       this.refreshSummaryIfOld();
       return { kind: "idle" };
     }
-    const inFlight = new Set<Promise<SyncStep>>();
+    const open = new Set<Promise<void>>();
+    // Results of the uploads that settled, read after each wake-up: two may settle in the same tick.
+    const settled: SyncStep[] = [];
     let afterSeq = 0;
     let sent = 0;
     let items = 0;
@@ -195,7 +197,7 @@ export class SyncAgent {
     try {
       for (;;) {
         while (failure === undefined && waitMs === 0 && !this.stopping && sent < maxBatches) {
-          if (inFlight.size >= this.deps.config.inFlight) break;
+          if (open.size >= this.deps.config.inFlight) break;
           const batch = this.deps.queue.nextBatch(this.deps.config.batchSize, afterSeq);
           if (batch.length === 0) break;
           const wait = batch[0]!.next_attempt_at - this.now();
@@ -205,20 +207,24 @@ export class SyncAgent {
           }
           afterSeq = batch.at(-1)!.seq;
           sent++;
-          const upload: Promise<SyncStep> = this.upload(credential, batch, round).finally(() =>
-            inFlight.delete(upload),
-          );
-          inFlight.add(upload);
+          const upload: Promise<void> = this.upload(credential, batch, round)
+            .then((step) => {
+              settled.push(step);
+            })
+            .finally(() => open.delete(upload));
+          open.add(upload);
         }
-        if (inFlight.size === 0) break;
-        const step = await Promise.race(inFlight);
+        if (open.size === 0) break;
+        await Promise.race(open);
         this.refreshSummaryIfOld();
-        if (step.kind === "uploaded") items += step.items;
-        else if (step.kind === "failed" && failure === undefined) failure = step;
+        for (const step of settled.splice(0)) {
+          if (step.kind === "uploaded") items += step.items;
+          else if (step.kind === "failed") failure ??= step;
+        }
       }
     } finally {
       // A store error in one batch propagates, but only once every batch in flight has settled.
-      await Promise.allSettled(inFlight);
+      await Promise.allSettled(open);
       this.refreshSummaryIfOld();
     }
     if (failure !== undefined) return failure;

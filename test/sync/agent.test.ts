@@ -168,7 +168,7 @@ describe("pipelined drain", () => {
     }
   }
 
-  function agentWith(slow: SlowCloud, inFlight: number): SyncAgent {
+  function agentWith(slow: ScriptedCloud, inFlight: number): SyncAgent {
     const credentials = new CloudCredentialStore(db, new AuditLog(db));
     return new SyncAgent({
       queue,
@@ -225,6 +225,30 @@ describe("pipelined drain", () => {
     expect(slow.calls).toHaveLength(2);
     expect(queue.summary()).toMatchObject({ acked: 10, pending: 30, failed: 0 });
     expect(queue.list("PENDING", 0, 100).filter((r) => r.cloud_failures === 1)).toHaveLength(10);
+  });
+
+  it("reads both answers when two uploads settle in the same tick", async () => {
+    seal(40);
+    const held: (() => void)[] = [];
+    const gated = new ScriptedCloud();
+    const scripted = gated.answer;
+    gated.answer = (req) => {
+      if (gated.calls.length === 2)
+        throw new FiscalError("CLOUD_UNREACHABLE", "reset", { kind: "unreachable" });
+      return scripted(req);
+    };
+    const upload = gated.upload.bind(gated);
+    gated.upload = async (c, req) => {
+      await new Promise<void>((release) => held.push(release));
+      return upload(c, req);
+    };
+    const drained = agentWith(gated, 2).drain();
+    while (held.length < 2) await new Promise((r) => setImmediate(r));
+    for (const release of held.splice(0)) release();
+    // The second answer is a failure: the drain must see it and send nothing more.
+    expect(await drained).toMatchObject({ kind: "failed", outcome: "unreachable" });
+    expect(gated.calls).toHaveLength(2);
+    expect(queue.summary()).toMatchObject({ acked: 10, pending: 30 });
   });
 
   it("sends no new batch after stop(), and the batches in flight still land", async () => {
