@@ -41,6 +41,19 @@ export interface ApiReply {
   readonly headers: Headers;
 }
 
+/** What `stalela device activate --code … --json` answers. */
+export interface CloudActivation {
+  readonly device_id: string;
+  readonly merchant_nif: string;
+  readonly outlet_id: string;
+  readonly fiscal_authority_id: string;
+  readonly registered: boolean;
+  readonly via: string;
+}
+
+/** How long the daemon may take to see the unactivated device after it listens, in ms. */
+const DEVICE_SEEN_TIMEOUT_MS = 15_000;
+
 /** Emulator + daemon in a temp directory. */
 export class System {
   readonly dir = mkdtempSync(join(tmpdir(), "stalela-e2e-"));
@@ -50,6 +63,10 @@ export class System {
   daemon!: SpawnedDaemon;
   key!: string;
   port = 0;
+  /** Added to the environment of every daemon start, restarts too (`startWithCloud` sets the cloud's URL). */
+  daemonEnv: Record<string, string> = {};
+  /** False while the device waits for its activation: an unactivated device is never reconciled. */
+  private activated = true;
 
   /** Starts an activated emulator, makes an API key, starts the daemon. */
   async start(options: { emulatorArgs?: string[]; daemonEnv?: Record<string, string> } = {}): Promise<this> {
@@ -58,6 +75,49 @@ export class System {
     this.key = await this.createKey("CASHIER-1");
     await this.startDaemon(options.daemonEnv);
     return this;
+  }
+
+  /**
+   * Starts the emulator UNACTIVATED, makes an API key, starts the daemon pointed at the cloud
+   * (`STALELA_CLOUD_URL`, plus `daemonEnv`), then activates the device THROUGH the daemon with `code`
+   * (`stalela device activate --code`, over its admin socket), as a technician does: the daemon claims
+   * the code, activates the device and keeps the upload credential, so its sync agent drains to the cloud.
+   */
+  async startWithCloud(
+    cloudUrl: string,
+    code: string,
+    options: { emulatorArgs?: string[]; daemonEnv?: Record<string, string> } = {},
+  ): Promise<CloudActivation> {
+    this.daemonEnv = { STALELA_CLOUD_URL: cloudUrl, ...options.daemonEnv };
+    this.activated = false;
+    await this.startEmulator(options.emulatorArgs);
+    this.key = await this.createKey("CASHIER-1");
+    await this.startDaemon();
+    await this.waitDeviceSeen();
+    const { stdout } = await run(process.execPath, [
+      CLI_MAIN,
+      "device",
+      "activate",
+      "--code",
+      code,
+      "--state",
+      this.daemonState,
+      "--json",
+    ]);
+    this.activated = true;
+    return JSON.parse(stdout) as CloudActivation;
+  }
+
+  /** Waits until the daemon's status shows the connected, unactivated device. */
+  private async waitDeviceSeen(): Promise<void> {
+    const deadline = Date.now() + DEVICE_SEEN_TIMEOUT_MS;
+    for (;;) {
+      const reply = await this.api("GET", "/v1/status");
+      if (reply.body?.device?.connected === true && reply.body?.device?.state === "UNACTIVATED") return;
+      if (Date.now() > deadline)
+        throw new Error(`the daemon did not see the unactivated device: ${JSON.stringify(reply.body)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async startEmulator(extra: string[] = []): Promise<void> {
@@ -137,7 +197,7 @@ export class System {
         "--log-level",
         "info",
       ],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...this.daemonEnv, ...env } },
     );
     let log = "";
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -167,6 +227,7 @@ export class System {
 
   /** Waits for the daemon's reconciliation after (re)connecting, logged after `offset`. */
   async waitReconciled(offset = 0, timeoutMs = 10_000): Promise<void> {
+    if (!this.activated) return;
     const deadline = Date.now() + timeoutMs;
     while (!this.daemon.log().slice(offset).includes("reconciled with the device journal")) {
       if (Date.now() > deadline) throw new Error(`daemon did not reconcile:\n${this.daemon.log()}`);
