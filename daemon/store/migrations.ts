@@ -168,4 +168,23 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 3: the outbox depth per status, kept by triggers in the same transaction as every outbox write,
+  // so status and the admin channel read the backlog in O(1). Counting it (a scan of the pending rows)
+  // took 10-15 ms with a million invoices pending, and blocked the event loop once a second.
+  `
+  CREATE TABLE outbox_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO outbox_counts (status, n) SELECT status, COUNT(*) FROM outbox GROUP BY status;
+  CREATE TRIGGER outbox_counts_insert AFTER INSERT ON outbox BEGIN
+    INSERT INTO outbox_counts (status, n) VALUES (NEW.status, 1)
+      ON CONFLICT (status) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER outbox_counts_update AFTER UPDATE OF status ON outbox WHEN OLD.status IS NOT NEW.status BEGIN
+    UPDATE outbox_counts SET n = n - 1 WHERE status = OLD.status;
+    INSERT INTO outbox_counts (status, n) VALUES (NEW.status, 1)
+      ON CONFLICT (status) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER outbox_counts_delete AFTER DELETE ON outbox BEGIN
+    UPDATE outbox_counts SET n = n - 1 WHERE status = OLD.status;
+  END;
+  `,
 ];

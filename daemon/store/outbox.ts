@@ -28,16 +28,4 @@ export class OutboxStore implements OutboxReader {
       "SELECT status, attempts, last_error, dgi_status FROM outbox WHERE invoice_id = ?",
     ).get(invoiceId) as OutboxStatus | undefined;
   }
-
-  /** Rows not yet acknowledged, by status: the queue depth for status and metrics. */
-  depth(): Record<string, number> {
-    const rows = statement(
-      this.db,
-      "SELECT status, COUNT(*) AS n FROM outbox WHERE status <> 'ACKED' GROUP BY status",
-    ).all() as {
-      status: string;
-      n: number;
-    }[];
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-  }
 }

@@ -196,34 +196,11 @@ export class SyncQueue {
   }
 
   /**
-   * What status conditions need, from indexes only (never a scan of acknowledged rows, which grow
-   * forever): pending and failed counts and the age of the head. `acked` is left at 0.
+   * Queue depth per status and the age of the head, in O(1) whatever the backlog: the counts are
+   * kept by triggers (migration 3) and the head is the first entry of the `outbox_pending_seq` index.
    */
-  backlog(): QueueSummary {
-    const pending = statement(
-      this.db,
-      "SELECT COUNT(*) FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING'",
-    )
-      .pluck()
-      .get() as number;
-    const failed = statement(
-      this.db,
-      "SELECT COUNT(*) FROM outbox INDEXED BY outbox_due WHERE status = 'FAILED'",
-    )
-      .pluck()
-      .get() as number;
-    const oldest = statement(
-      this.db,
-      "SELECT enqueued_at FROM outbox INDEXED BY outbox_pending_seq WHERE status = 'PENDING' ORDER BY seq LIMIT 1",
-    )
-      .pluck()
-      .get() as number | undefined;
-    return { pending, failed, acked: 0, oldestPendingAt: oldest ?? null };
-  }
-
-  /** Depth per status (all of them, a full count: for the admin channel) and the age of the head. */
   summary(): QueueSummary {
-    const counts = statement(this.db, "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").all() as {
+    const counts = statement(this.db, "SELECT status, n FROM outbox_counts").all() as {
       status: string;
       n: number;
     }[];

@@ -20,8 +20,6 @@ import type { SyncConfig } from "./config.js";
 import type { UploadResponse } from "./contract.js";
 import { ackKey, uploadItemOf } from "./upload-items.js";
 
-/** How long the queue summary behind status conditions may be reused, in ms. */
-export const SUMMARY_TTL_MS = 1_000;
 /** One day in ms: the offline warning is logged at most this often. */
 const DAY_MS = 86_400_000;
 
@@ -90,7 +88,6 @@ export class SyncAgent {
   private unreachableSince: number | undefined;
   private credentialRefusedAt: number | undefined;
   private offlineLoggedAt = 0;
-  private summaryCache: { at: number; summary: QueueSummary } | undefined;
 
   constructor(private readonly deps: SyncAgentDeps) {}
 
@@ -127,7 +124,6 @@ export class SyncAgent {
   retry(invoiceIds?: readonly string[]): number {
     const n = this.deps.queue.retry(invoiceIds);
     this.deps.logger.info({ requeued: n, invoiceIds }, "manual sync retry");
-    this.markSummaryStale();
     this.wake();
     return n;
   }
@@ -153,16 +149,14 @@ export class SyncAgent {
 
   /** The live state behind the conditions. */
   health(): SyncHealth {
-    // Counting the backlog is O(pending) (13 ms with a million pending rows), so /v1/status never
-    // pays for it: the agent's own loop refreshes the count; status reads the last one.
-    const cache = this.summaryCache ?? this.refreshSummary();
     return {
       startedAt: this.startedAt,
       lastContactAt: this.lastContactAt,
       unreachableSince: this.unreachableSince,
       credentialRefusedAt: this.credentialRefusedAt,
       hasCredential: this.deps.credentials.current() !== undefined,
-      summary: cache.summary,
+      // O(1): the outbox depth is kept by triggers (migration 3), the head read from an index.
+      summary: this.deps.queue.summary(),
     };
   }
 
@@ -180,11 +174,7 @@ export class SyncAgent {
    */
   async drain(maxBatches = Number.POSITIVE_INFINITY): Promise<SyncStep> {
     const credential = this.deps.credentials.current();
-    if (credential === undefined) {
-      // Not activated yet: nothing can go up, but status still shows the backlog that waits.
-      this.refreshSummaryIfOld();
-      return { kind: "idle" };
-    }
+    if (credential === undefined) return { kind: "idle" };
     const open = new Set<Promise<void>>();
     // Results of the uploads that settled, read after each wake-up: two may settle in the same tick.
     const settled: SyncStep[] = [];
@@ -216,7 +206,6 @@ export class SyncAgent {
         }
         if (open.size === 0) break;
         await Promise.race(open);
-        this.refreshSummaryIfOld();
         for (const step of settled.splice(0)) {
           if (step.kind === "uploaded") items += step.items;
           else if (step.kind === "failed") failure ??= step;
@@ -225,7 +214,6 @@ export class SyncAgent {
     } finally {
       // A store error in one batch propagates, but only once every batch in flight has settled.
       await Promise.allSettled(open);
-      this.refreshSummaryIfOld();
     }
     if (failure !== undefined) return failure;
     if (items > 0) return { kind: "uploaded", items };
@@ -301,7 +289,6 @@ export class SyncAgent {
       this.unreachableSince = undefined;
       this.credentialRefusedAt = undefined;
       this.consecutiveFailures = 0;
-      if (tally.rejected > 0 || missing.length > 0) this.markSummaryStale();
       return { kind: "uploaded", items: batch.length };
     }
   }
@@ -349,7 +336,6 @@ export class SyncAgent {
       "sync attempt failed",
     );
     if (failedNow > 0) {
-      this.markSummaryStale();
       this.deps.logger.error({ failed: failedNow }, "invoices FAILED after the maximum number of attempts");
     }
     this.logOfflineDaily(now);
@@ -377,20 +363,6 @@ export class SyncAgent {
         this.current = undefined;
       });
     }, ms);
-  }
-
-  private refreshSummary(): { at: number; summary: QueueSummary } {
-    this.summaryCache = { at: this.now(), summary: this.deps.queue.backlog() };
-    return this.summaryCache;
-  }
-
-  private refreshSummaryIfOld(): void {
-    const cache = this.summaryCache;
-    if (cache === undefined || this.now() - cache.at > SUMMARY_TTL_MS) this.refreshSummary();
-  }
-
-  private markSummaryStale(): void {
-    if (this.summaryCache !== undefined) this.summaryCache = { ...this.summaryCache, at: 0 };
   }
 
   private async loop(): Promise<void> {
