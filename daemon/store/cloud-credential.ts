@@ -5,7 +5,7 @@
  * can read.
  */
 import type { AuditLog } from "./audit.js";
-import type { Db } from "./database.js";
+import { type Db, statement } from "./database.js";
 
 /** The live credential. */
 export interface CloudCredential {
@@ -24,11 +24,11 @@ export class CloudCredentialStore {
 
   /** The live credential, if the daemon was ever activated with the cloud. */
   current(): CloudCredential | undefined {
-    const row = this.db
-      .prepare(
-        "SELECT device_id, credential, issued_at FROM cloud_credentials WHERE retired_at IS NULL ORDER BY id DESC LIMIT 1",
-      )
-      .get() as { device_id: string; credential: string; issued_at: number } | undefined;
+    // Read on every status call (the sync conditions): a cached statement.
+    const row = statement(
+      this.db,
+      "SELECT device_id, credential, issued_at FROM cloud_credentials WHERE retired_at IS NULL ORDER BY id DESC LIMIT 1",
+    ).get() as { device_id: string; credential: string; issued_at: number } | undefined;
     return row && { deviceId: row.device_id, credential: row.credential, issuedAt: row.issued_at };
   }
 

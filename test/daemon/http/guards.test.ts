@@ -90,6 +90,21 @@ describe("authentication", () => {
     }
   });
 
+  it("logs polled endpoints' successes at debug only, their failures and other requests at info", async () => {
+    const before = log.lines.length;
+    await h.app.inject({ method: "GET", url: "/v1/status", headers: authHeaders() });
+    await h.app.inject({ method: "GET", url: "/v1/health", headers: { host: "localhost:8765" } });
+    await h.app.inject({ method: "GET", url: "/v1/invoices", headers: authHeaders() });
+    await h.app.inject({
+      method: "GET",
+      url: "/v1/status",
+      headers: authHeaders({ authorization: "Bearer sk_wrong_2" }),
+    });
+    const logged = log.lines.slice(before).map((l) => JSON.parse(l) as { route?: string; status?: number });
+    const requests = logged.filter((l) => l.route !== undefined).map((l) => `${l.route} ${l.status}`);
+    expect(requests).toEqual(["/v1/invoices 200", "/v1/status 401"]);
+  });
+
   it("never writes the API key to the log", async () => {
     await h.app.inject({ method: "GET", url: "/v1/invoices", headers: authHeaders() });
     await h.app.inject({
