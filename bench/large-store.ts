@@ -1,7 +1,8 @@
 /**
  * bench/large-store: a daemon store seeded with 1,000,000 sealed invoices, then the daemon started on
  * it as a real process. Measures start-up to "listening" and to the first `GET /v1/health` 200,
- * `GET /v1/status` latency and `GET /v1/invoices/{id}` latency (by id and by Idempotency-Key).
+ * `GET /v1/status` latency (the first `--calls` after ready, then as many again once warm: the target
+ * is for the warm ones) and `GET /v1/invoices/{id}` latency (by id and by Idempotency-Key).
  *
  * The records are real: a synthetic device (emulator/cloud/synthetic.ts) seals each with protocol's
  * `sealRecord` and a fresh Ed25519 key, in one hash chain, and `InvoiceStore.importRecord` stores them
@@ -54,6 +55,9 @@ export interface LargeStoreBench {
   readonly generatedSeconds: number;
   readonly listeningMs: number;
   readonly readyMs: number;
+  /** The first `calls` status calls right after ready: JIT warm-up and start-up work included. */
+  readonly statusFirst: Percentiles;
+  /** The next `calls`, once warm: the steady state a POS sees, which the target is for. */
   readonly status: Percentiles;
   readonly byId: Percentiles;
   readonly byKey: Percentiles;
@@ -235,7 +239,9 @@ export async function runLargeStoreBench(
     while ((await fetch(`${daemon.url}/v1/health`).catch(() => undefined))?.status !== 200)
       await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
     const readyMs = msSince(t0);
-    await timedGets(daemon.url, ["/v1/status", "/v1/status"], key); // warm-up: JIT and connection
+    // Both timed: the first calls after ready pay the JIT's warm-up (client and daemon) and the
+    // daemon's start-up work on 2 cores; a POS polls a daemon that has been up for hours.
+    const statusFirst = await timedGets(daemon.url, Array(calls).fill("/v1/status"), key);
     const status = await timedGets(daemon.url, Array(calls).fill("/v1/status"), key);
     const byId = await timedGets(
       daemon.url,
@@ -254,6 +260,7 @@ export async function runLargeStoreBench(
       generatedSeconds,
       listeningMs: daemon.listeningMs,
       readyMs,
+      statusFirst,
       status,
       byId,
       byKey,
@@ -275,7 +282,8 @@ export function formatLargeStoreBench(b: LargeStoreBench): string {
     `| store | ${fmt(b.invoices)} sealed invoices, ${fmt(b.dbBytes / 1024 / 1024)} MiB on disk | |`,
     `| start-up to listening | ${fmt(b.listeningMs)} ms | |`,
     `| start-up to first /v1/health 200 | ${fmt(b.readyMs)} ms | < ${fmt(STARTUP_TARGET_MS)} ms |`,
-    `| GET /v1/status (${fmt(b.status.count)} calls) | ${ms(b.status)} | p99 < ${STATUS_P99_TARGET_MS} ms |`,
+    `| GET /v1/status, first ${fmt(b.statusFirst.count)} calls after ready | ${ms(b.statusFirst)} | |`,
+    `| GET /v1/status, next ${fmt(b.status.count)} calls (warm) | ${ms(b.status)} | p99 < ${STATUS_P99_TARGET_MS} ms |`,
     `| GET /v1/invoices/{id}, random ids | ${ms(b.byId)} | |`,
     `| GET /v1/invoices/{key}, random client refs | ${ms(b.byKey)} | |`,
     `| daemon RSS after the calls | ${fmt(b.daemonRssMiB, 1)} MiB | |`,

@@ -113,7 +113,7 @@ async function main(): Promise<void> {
       : `| sync drain rate | pending (${sync.pending}) | ≥ ${fmt(SYNC_TARGET_PER_S)}/s | |`,
     `| verify throughput (verifyExport, ${fmt(verify.records)} records) | ${fmt(verify.recordsPerSecond)} records/s = ${fmt((verify.recordsPerSecond / protocol.openRecord) * 100)} % of bare openSealedRecord${verify.ok ? "" : " (**did not verify**)"} | | |`,
     `| start-up with ${fmt(large.invoices)} invoices, to first health 200 | ${fmt(large.readyMs)} ms | < ${fmt(STARTUP_TARGET_MS)} ms | ${meets(large.readyMs < STARTUP_TARGET_MS)} |`,
-    `| /v1/status p99 with ${fmt(large.invoices)} invoices | ${fmt(large.status.p99, 2)} ms | < ${STATUS_P99_TARGET_MS} ms | ${meets(large.status.p99 < STATUS_P99_TARGET_MS)} |`,
+    `| /v1/status p99 with ${fmt(large.invoices)} invoices (warm; first ${fmt(large.statusFirst.count)} calls after ready: ${fmt(large.statusFirst.p99, 2)} ms) | ${fmt(large.status.p99, 2)} ms | < ${STATUS_P99_TARGET_MS} ms | ${meets(large.status.p99 < STATUS_P99_TARGET_MS)} |`,
     `| GET /v1/invoices/{id} p50 / p99, ${fmt(large.invoices)} invoices | ${fmt(large.byId.p50, 2)} / ${fmt(large.byId.p99, 2)} ms | | |`,
   ];
   const summary = rows.join("\n");

@@ -35,7 +35,7 @@ export interface SyncConfig {
 export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   endpoint: "http://127.0.0.1:8780",
   batchSize: 100,
-  inFlight: 2,
+  inFlight: 3,
   backoffBaseMs: 1_000,
   backoffMaxMs: 300_000,
   backoffJitter: 0.5,

@@ -65,7 +65,7 @@ export class VerifyPool {
   /**
    * Verifies every item's record signature with `publicKey`; results in item order. With workers, the
    * calling thread takes no share: it is the one decoding, checking and storing the uploads, so while
-   * the workers verify one batch it can take the next request (the sync agent keeps two in flight).
+   * the workers verify one batch it can take the next request (the sync agent keeps several in flight).
    */
   async verifyAll(publicKey: Uint8Array, items: readonly SignedItem[]): Promise<boolean[]> {
     if (this.workers.length === 0) {

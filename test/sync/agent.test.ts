@@ -322,7 +322,7 @@ describe("sync configuration", () => {
   it("has working defaults and refuses values out of range with a coded error", () => {
     expect(resolveSyncConfig()).toMatchObject({
       batchSize: 100,
-      inFlight: 2,
+      inFlight: 3,
       maxAttempts: 10,
       offlineWarnDays: 7,
     });
