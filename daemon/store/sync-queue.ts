@@ -75,7 +75,7 @@ export class SyncQueue {
   }
 
   /**
-   * The next `limit` PENDING rows after `afterSeq`, in seq order. Only one batch is ever in memory:
+   * The next `limit` PENDING rows after `afterSeq`, in seq order. Only this batch is read into memory:
    * the partial index `outbox_pending_seq` makes this a range scan, whatever the backlog. It is named
    * (INDEXED BY) because without statistics the planner picks `outbox_due` and sorts every pending row
    * per batch, which made a drain quadratic in the backlog.
