@@ -185,11 +185,7 @@ export class InvoiceStore {
    * delivery confirmation makes the move then (FiscalService.markDelivered). Returns whether it moved.
    */
   markSynced(id: string, note: string): boolean {
-    const moved =
-      statement(this.db, "UPDATE invoices SET state = 'SYNCED' WHERE id = ? AND state = 'DELIVERED'").run(id)
-        .changes === 1;
-    if (moved) this.addTransition(id, "SYNCED", this.now(), note);
-    return moved;
+    return this.moveIfIn(id, "DELIVERED", "SYNCED", note);
   }
 
   /**
@@ -351,14 +347,20 @@ export class InvoiceStore {
   }
 
   private moveState(id: string, from: InvoiceState, to: InvoiceState, note: string | null): void {
+    if (!this.moveIfIn(id, from, to, note))
+      throw new FiscalError("INVALID_STATE", `invoice ${id} is no longer ${from}`);
+  }
+
+  /** Moves the invoice from `from` to `to` with its transition row if it is in `from`; says whether. */
+  private moveIfIn(id: string, from: InvoiceState, to: InvoiceState, note: string | null): boolean {
     assertTransition(from, to);
     const changed = statement(this.db, "UPDATE invoices SET state = ? WHERE id = ? AND state = ?").run(
       to,
       id,
       from,
     ).changes;
-    if (changed !== 1) throw new FiscalError("INVALID_STATE", `invoice ${id} is no longer ${from}`);
-    this.addTransition(id, to, this.now(), note);
+    if (changed === 1) this.addTransition(id, to, this.now(), note);
+    return changed === 1;
   }
 
   private addTransition(id: string, state: InvoiceState, at: number, note: string | null): void {

@@ -78,8 +78,8 @@ export class SyncAgent {
     duplicate: 0,
     rejected: 0,
   };
-  private running = false;
-  private stopping = false;
+  /** "new" until start(); drain() may be called directly before (tests, the benchmark). */
+  private phase: "new" | "running" | "stopped" = "new";
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> | undefined;
   private consecutiveFailures = 0;
@@ -99,15 +99,13 @@ export class SyncAgent {
   start(): void {
     this.startedAt = this.now();
     this.lastContactAt = this.deps.attempts.lastContactAt();
-    this.running = true;
-    this.stopping = false;
+    this.phase = "running";
     this.schedule(0);
   }
 
   /** Stops; an upload in flight finishes (its acks are applied) before this resolves. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.stopping = true;
+    this.phase = "stopped";
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.current;
@@ -115,7 +113,7 @@ export class SyncAgent {
 
   /** Looks at the queue now rather than at the next poll (after a retry or an activation). */
   wake(): void {
-    if (!this.running || this.current !== undefined) return;
+    if (this.phase !== "running" || this.current !== undefined) return;
     this.consecutiveFailures = 0;
     this.schedule(0);
   }
@@ -186,7 +184,7 @@ export class SyncAgent {
     const round: DrainRound = { failed: false };
     try {
       for (;;) {
-        while (failure === undefined && waitMs === 0 && !this.stopping && sent < maxBatches) {
+        while (failure === undefined && waitMs === 0 && this.phase !== "stopped" && sent < maxBatches) {
           if (open.size >= this.deps.config.inFlight) break;
           const batch = this.deps.queue.nextBatch(this.deps.config.batchSize, afterSeq);
           if (batch.length === 0) break;
@@ -355,7 +353,7 @@ export class SyncAgent {
   }
 
   private schedule(ms: number): void {
-    if (!this.running) return;
+    if (this.phase !== "running") return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;

@@ -10,7 +10,6 @@ import type {
   ClaimResponse,
   CloudErrorCode,
   RegisterActivationRequest,
-  UploadItem,
   UploadRequest,
 } from "../../daemon/sync/contract.js";
 import { CLOUD_API_PREFIX } from "../../daemon/sync/contract.js";
@@ -25,8 +24,8 @@ import {
 } from "../../protocol/index.js";
 import { type CloudFaults, checkCloudFaultPatch } from "./faults.js";
 import type { CloudStore, CodeIdentity } from "./store.js";
-import { type CloudCounters, ingestItem } from "./uploads.js";
-import type { SignedItem, VerifyPool } from "./verify-pool.js";
+import { type CloudCounters, decodeItem, ingestItem, signedOf } from "./uploads.js";
+import type { VerifyPool } from "./verify-pool.js";
 
 /** Largest upload body the emulator accepts, in bytes (a 1,000-item batch of large records fits). */
 export const CLOUD_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -55,17 +54,6 @@ class CloudHttpError extends Error {
 function drop(request: FastifyRequest, reply: FastifyReply): void {
   reply.hijack();
   request.raw.socket.destroy();
-}
-
-const NOTHING = new Uint8Array(0);
-
-/** The bytes a record signature covers, or empty ones (which fail) for an item that does not decode. */
-function signedOf(item: UploadItem): SignedItem {
-  try {
-    return { bytes: fromBase64Url(item.record), signature: fromBase64Url(item.signature) };
-  } catch {
-    return { bytes: NOTHING, signature: NOTHING };
-  }
 }
 
 function isString(v: unknown): v is string {
@@ -227,10 +215,11 @@ export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
     const reject = new Set(faults.reject_fiscal_numbers);
     const items = body.items;
     counters.uploads++;
-    const valid = await deps.verifier.verifyAll(device.public_key, items.map(signedOf));
+    const decoded = items.map(decodeItem);
+    const valid = await deps.verifier.verifyAll(device.public_key, decoded.map(signedOf));
     const acks = store.inTransaction(() =>
       items.map((item, i) =>
-        ingestItem(store, deviceId, device.public_key, item, reject, counters, valid[i]),
+        ingestItem(store, deviceId, device.public_key, item, decoded[i]!, reject, counters, valid[i]),
       ),
     );
     if (faults.lose_ack_next > 0) {

@@ -29,8 +29,8 @@ export interface DeviceRow extends CodeIdentity {
   readonly activation: Buffer | null;
 }
 
-/** One received invoice, as the emulator's admin endpoint lists it. */
-export interface ReceivedInvoice {
+/** The identifiers stored with every received invoice (docs/CLOUD_API.md §Batch upload). */
+export interface UploadIdentifiers {
   readonly device_id: string;
   readonly fiscal_number: number;
   readonly invoice_id: string;
@@ -40,23 +40,18 @@ export interface ReceivedInvoice {
   readonly cashier_id: string;
   readonly api_key_id: string | null;
   readonly auth_code: string;
+}
+
+/** One received invoice, as the emulator's admin endpoint lists it. */
+export interface ReceivedInvoice extends UploadIdentifiers {
   readonly has_invoice: number;
   readonly dgi_status: string;
 }
 
 /** The row stored for an accepted upload item. */
-export interface StoredUpload {
-  readonly device_id: string;
-  readonly fiscal_number: number;
-  readonly invoice_id: string;
-  readonly fiscal_authority_id: string;
-  readonly outlet_id: string;
-  readonly merchant_nif: string;
-  readonly cashier_id: string;
-  readonly api_key_id: string | null;
+export interface StoredUpload extends UploadIdentifiers {
   readonly record: Uint8Array;
   readonly signature: Uint8Array;
-  readonly auth_code: string;
   readonly qr: string;
   readonly invoice: Uint8Array | null;
 }

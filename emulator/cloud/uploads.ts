@@ -13,6 +13,7 @@ import {
   verifyWith,
 } from "../../protocol/index.js";
 import { type CloudStore, EMULATED_DGI_STATUS } from "./store.js";
+import type { SignedItem } from "./verify-pool.js";
 
 /** Per-run counters the emulator reports. */
 export interface CloudCounters {
@@ -43,6 +44,28 @@ function identifiersAgree(item: UploadItem, record: FiscalRecord): boolean {
   );
 }
 
+/** An item's record and signature decoded once, for the signature check and the store alike. */
+export type DecodedItem =
+  | { readonly signed: SignedItem; readonly record: FiscalRecord }
+  | { readonly error: string };
+
+const NOTHING = new Uint8Array(0);
+
+/** Decodes an item's base64url record and signature and the record's CBOR. */
+export function decodeItem(item: UploadItem): DecodedItem {
+  try {
+    const signed = { bytes: fromBase64Url(item.record), signature: fromBase64Url(item.signature) };
+    return { signed, record: decodeRecord(signed.bytes) };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** What a signature check is given for a decoded item: empty bytes (which fail) when it did not decode. */
+export function signedOf(decoded: DecodedItem): SignedItem {
+  return "signed" in decoded ? decoded.signed : { bytes: NOTHING, signature: NOTHING };
+}
+
 /**
  * Checks and stores one item of an authenticated device's batch; answers its ack. `signatureValid`
  * is the record signature's check when it was already made (in parallel, VerifyPool).
@@ -52,6 +75,7 @@ export function ingestItem(
   deviceId: string,
   publicKey: Uint8Array,
   item: UploadItem,
+  decoded: DecodedItem,
   rejectNumbers: ReadonlySet<number>,
   counters: CloudCounters,
   signatureValid?: boolean,
@@ -62,16 +86,9 @@ export function ingestItem(
 
   function check(): UploadAck {
     if (item.device_id !== deviceId) return rejected(item, "the credential is bound to another device");
-    let bytes: Uint8Array;
-    let signature: Uint8Array;
-    let record: FiscalRecord;
-    try {
-      bytes = fromBase64Url(item.record);
-      signature = fromBase64Url(item.signature);
-      record = decodeRecord(bytes);
-    } catch (err) {
-      return rejected(item, `the record does not decode: ${(err as Error).message}`);
-    }
+    if ("error" in decoded) return rejected(item, `the record does not decode: ${decoded.error}`);
+    const { signed, record } = decoded;
+    const { bytes, signature } = signed;
     if (!identifiersAgree(item, record))
       return rejected(item, "the identifiers do not match the signed record");
     const valid = signatureValid ?? verifyWith(publicKey, SignContext.RECORD, bytes, signature);
