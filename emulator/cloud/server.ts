@@ -24,7 +24,7 @@ import {
 } from "../../protocol/index.js";
 import { type CloudFaults, checkCloudFaultPatch } from "./faults.js";
 import type { CloudStore, CodeIdentity } from "./store.js";
-import { type CloudCounters, decodeItem, ingestItem, signedOf } from "./uploads.js";
+import { type CloudCounters, decodeRecordOf, decodeSigned, ingestItem, signedOf } from "./uploads.js";
 import type { VerifyPool } from "./verify-pool.js";
 
 /** Largest upload body the emulator accepts, in bytes (a 1,000-item batch of large records fits). */
@@ -215,8 +215,11 @@ export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
     const reject = new Set(faults.reject_fiscal_numbers);
     const items = body.items;
     counters.uploads++;
-    const decoded = items.map(decodeItem);
-    const valid = await deps.verifier.verifyAll(device.public_key, decoded.map(signedOf));
+    const signed = items.map(decodeSigned);
+    // The workers verify while this thread decodes the records' CBOR.
+    const verifying = deps.verifier.verifyAll(device.public_key, signed.map(signedOf));
+    const decoded = signed.map(decodeRecordOf);
+    const valid = await verifying;
     const acks = store.inTransaction(() =>
       items.map((item, i) =>
         ingestItem(store, deviceId, device.public_key, item, decoded[i]!, reject, counters, valid[i]),

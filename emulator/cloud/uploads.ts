@@ -51,19 +51,28 @@ export type DecodedItem =
 
 const NOTHING = new Uint8Array(0);
 
-/** Decodes an item's base64url record and signature and the record's CBOR. */
-export function decodeItem(item: UploadItem): DecodedItem {
+/** Decodes an item's base64url record and signature (the signature check needs only these). */
+export function decodeSigned(item: UploadItem): DecodedItem | SignedItem {
   try {
-    const signed = { bytes: fromBase64Url(item.record), signature: fromBase64Url(item.signature) };
+    return { bytes: fromBase64Url(item.record), signature: fromBase64Url(item.signature) };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** Adds the record's CBOR decode: done while the workers check the signatures. */
+export function decodeRecordOf(signed: DecodedItem | SignedItem): DecodedItem {
+  if (!("bytes" in signed)) return signed;
+  try {
     return { signed, record: decodeRecord(signed.bytes) };
   } catch (err) {
     return { error: (err as Error).message };
   }
 }
 
-/** What a signature check is given for a decoded item: empty bytes (which fail) when it did not decode. */
-export function signedOf(decoded: DecodedItem): SignedItem {
-  return "signed" in decoded ? decoded.signed : { bytes: NOTHING, signature: NOTHING };
+/** What a signature check is given: empty bytes (which fail) for an item that does not decode. */
+export function signedOf(decoded: DecodedItem | SignedItem): SignedItem {
+  return "bytes" in decoded ? decoded : { bytes: NOTHING, signature: NOTHING };
 }
 
 /**
