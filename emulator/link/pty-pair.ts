@@ -18,7 +18,6 @@ import {
   LinuxPortBinding,
   type OpenOptions,
 } from "@serialport/bindings-cpp";
-import nodePty from "node-pty";
 
 /** How often a master with no host on its slave is re-read to notice the next host (ms). */
 export const HOST_POLL_INTERVAL_MS = 20;
@@ -35,6 +34,24 @@ const UV_READABLE = 1;
 const UV_DISCONNECT = 4;
 /** errno codes that mean "not now" on a non-blocking fd. */
 const RETRY_LATER = new Set(["EAGAIN", "EWOULDBLOCK", "EINTR"]);
+
+/**
+ * node-pty is an optional dependency loaded only when a PTY link opens, so the daemon, the CLI and an
+ * installed package without it never load it (docs/INSTALL.md: the emulator's PTY link is for
+ * development and CI; the TCP link needs nothing native).
+ */
+async function loadNativePty(): Promise<NativeUnixPty | null> {
+  let nodePty: unknown;
+  try {
+    nodePty = (await import("node-pty")).default;
+  } catch (err) {
+    throw new Error(
+      "pty link: the optional package node-pty is not installed (an installed release ships without it); use the TCP link (--no-link --tcp HOST:PORT)",
+      { cause: err },
+    );
+  }
+  return (nodePty as { native?: NativeUnixPty | null }).native ?? null;
+}
 
 /**
  * LinuxPortBinding wants full open options but only stores them: only its fd poller (a uv_poll, nothing
@@ -91,7 +108,7 @@ export class PtyPair {
 
   /** Opens a pair, puts the slave in raw mode and starts nothing yet (see start()). */
   static async open(): Promise<PtyPair> {
-    const native = (nodePty as unknown as { native?: NativeUnixPty | null }).native;
+    const native = await loadNativePty();
     if (process.platform === "win32" || !native) throw new Error("pty link: no PTYs here; use the TCP link");
     const { master, slave, pty } = native.open(80, 24);
     try {
