@@ -68,18 +68,18 @@ export class System {
   /** False while the device waits for its activation: an unactivated device is never reconciled. */
   private activated = true;
 
-  /** Starts an activated emulator, makes an API key, starts the daemon. */
+  /** Starts an activated emulator, starts the daemon (which creates its store), makes an API key. */
   async start(options: { emulatorArgs?: string[]; daemonEnv?: Record<string, string> } = {}): Promise<this> {
     await this.startEmulator(options.emulatorArgs);
     await this.activate();
-    this.key = await this.createKey("CASHIER-1");
     await this.startDaemon(options.daemonEnv);
+    this.key = await this.createKey("CASHIER-1");
     return this;
   }
 
   /**
-   * Starts the emulator UNACTIVATED, makes an API key, starts the daemon pointed at the cloud
-   * (`STALELA_CLOUD_URL`, plus `daemonEnv`), then activates the device THROUGH the daemon with `code`
+   * Starts the emulator UNACTIVATED, starts the daemon pointed at the cloud (`STALELA_CLOUD_URL`, plus
+   * `daemonEnv`), makes an API key, then activates the device THROUGH the daemon with `code`
    * (`stalela device activate --code`, over its admin socket), as a technician does: the daemon claims
    * the code, activates the device and keeps the upload credential, so its sync agent drains to the cloud.
    */
@@ -91,8 +91,8 @@ export class System {
     this.daemonEnv = { STALELA_CLOUD_URL: cloudUrl, ...options.daemonEnv };
     this.activated = false;
     await this.startEmulator(options.emulatorArgs);
-    this.key = await this.createKey("CASHIER-1");
     await this.startDaemon();
+    this.key = await this.createKey("CASHIER-1");
     await this.waitDeviceSeen();
     const { stdout } = await run(process.execPath, [
       CLI_MAIN,

@@ -1,42 +1,21 @@
 #!/usr/bin/env node
 /**
- * `stalela`: the technician CLI. Each command lives in cli/commands/ and registers itself here.
+ * `stalela`: the technician CLI (docs/CLI.md). The settings of `$STALELA_ENV_FILE` (the installed
+ * /etc/stalela/daemon.env) are loaded first, so every default that reads the environment sees them;
+ * then the program (cli/program.ts) parses the command line and runs the command.
  */
-import { Command } from "commander";
-import { registerCloudEmulatorCommand } from "./commands/cloud-emulator.js";
-import { registerDaemonCommand } from "./commands/daemon.js";
-import { registerDemoCommand } from "./commands/demo.js";
-import { registerDeviceCommand } from "./commands/device.js";
-import { registerDoctorCommand } from "./commands/doctor.js";
-import { registerEmulatorCommand } from "./commands/emulator.js";
-import { registerInvoiceCommand } from "./commands/invoice.js";
-import { registerKeysCommand } from "./commands/keys.js";
-import { registerQueueCommand } from "./commands/queue.js";
-import { registerVerifyCommand } from "./commands/verify.js";
-import { registerVerifyQrCommand } from "./commands/verify-qr.js";
+import { loadEnvFile } from "./env-file.js";
+import { reportError, wantsJson } from "./output.js";
+import { buildProgram, runProgram } from "./program.js";
 
-/** Builds the program with every command registered. */
-function buildProgram(): Command {
-  const program = new Command("stalela")
-    .description("Stalela Local Fiscal Service: DEF emulator, daemon and technician tools")
-    .showHelpAfterError("(add --help for usage)");
-  registerDaemonCommand(program);
-  registerDemoCommand(program);
-  registerEmulatorCommand(program);
-  registerCloudEmulatorCommand(program);
-  registerDeviceCommand(program);
-  registerVerifyCommand(program);
-  registerVerifyQrCommand(program);
-  registerKeysCommand(program);
-  registerQueueCommand(program);
-  registerInvoiceCommand(program);
-  registerDoctorCommand(program);
-  return program;
+async function main(args: readonly string[]): Promise<void> {
+  try {
+    loadEnvFile(process.env);
+  } catch (err) {
+    reportError(err, wantsJson(args));
+    return;
+  }
+  await runProgram(buildProgram(), args);
 }
 
-buildProgram()
-  .parseAsync(process.argv)
-  .catch((err: unknown) => {
-    process.stderr.write(`stalela: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-  });
+await main(process.argv.slice(2));

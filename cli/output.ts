@@ -1,8 +1,10 @@
 /**
  * How every CLI command reports: readable lines by default, JSON with --json, and exit codes that mean
- * something (docs/CLI.md): 0 ok, 2 usage, 3 device, 4 cloud, 5 verification, 1 anything else.
+ * something (docs/CLI.md): 0 ok, 2 usage, 3 device, 4 cloud, 5 verification, 1 anything else. Every
+ * failure prints in one format, `stalela: E<code> NAME: message` on stderr, or with --json
+ * `{ "error": { "code", "name", "message" } }` on stdout, with a code from the shared table.
  */
-import { errorGroupOf, isFiscalError } from "../protocol/index.js";
+import { errorGroupOf, FiscalError, isFiscalError } from "../protocol/index.js";
 
 /** Documented exit codes. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DEVICE: 3, CLOUD: 4, VERIFICATION: 5 } as const;
@@ -17,9 +19,23 @@ export function printResult(opts: OutputOptions, value: unknown, human: () => re
   process.stdout.write(opts.json ? `${JSON.stringify(value, null, 2)}\n` : `${human().join("\n")}\n`);
 }
 
-/** The exit code for an error, by its group. */
+/**
+ * Any failure as a coded error: a FiscalError as it is; anything else gets the table's one generic
+ * server fault, E400 STORAGE_FAILURE, as the daemon's API answers an internal error (docs/API.md).
+ */
+export function codedError(err: unknown): FiscalError {
+  if (isFiscalError(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new FiscalError("STORAGE_FAILURE", message, undefined, { cause: err });
+}
+
+/**
+ * The exit code for an error, by its group. RECORD_NOT_FOUND is the exception: in the CLI it means
+ * the operator named something that is not there (an invoice id, an API key, a store), a usage error.
+ */
 export function exitCodeOf(err: unknown): number {
   if (!isFiscalError(err)) return EXIT.FAILURE;
+  if (err.errorName === "RECORD_NOT_FOUND") return EXIT.USAGE;
   const group = errorGroupOf(err.code);
   if (group === "device") return EXIT.DEVICE;
   if (group === "cloud") return EXIT.CLOUD;
@@ -27,16 +43,29 @@ export function exitCodeOf(err: unknown): number {
   return EXIT.FAILURE;
 }
 
+/** True when the arguments ask for JSON (`--json` before any `--`), for failures before options parse. */
+export function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).includes("--json");
+}
+
+/** Prints a failure in the one format and sets the exit code (its group's unless given). */
+export function reportError(
+  err: unknown,
+  json: boolean | undefined,
+  exitCode: number = exitCodeOf(err),
+): void {
+  const { code, errorName: name, text: message } = codedError(err);
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code, name, message } }, null, 2)}\n`);
+  else process.stderr.write(`stalela: E${code} ${name}: ${message}\n`);
+  process.exitCode = exitCode;
+}
+
 /** Runs a command body, printing a coded error (as JSON with --json) and setting the exit code. */
 export async function runAction(opts: OutputOptions, body: () => unknown): Promise<void> {
   try {
     await body();
   } catch (err) {
-    const code = isFiscalError(err) ? err.code : undefined;
-    const name = isFiscalError(err) ? err.errorName : "INTERNAL";
-    const message = isFiscalError(err) ? err.text : (err as Error).message;
-    if (opts.json) process.stdout.write(`${JSON.stringify({ error: { code, name, message } }, null, 2)}\n`);
-    else process.stderr.write(`stalela: ${code === undefined ? "" : `E${code} ${name}: `}${message}\n`);
-    process.exitCode = exitCodeOf(err);
+    reportError(err, opts.json);
   }
 }

@@ -1,9 +1,10 @@
 /**
- * The composition root: config → store → device link → fiscal service → reconciliation → status →
- * HTTP. Constructors only assign; `start()` does the work in that order and `stop()` undoes it in
- * reverse, each part in its own try/catch so one failure does not strand the others.
+ * The composition root: config → state lock → store → device link → fiscal service → cloud sync (and
+ * the admin socket) → reconciliation → status → HTTP. Constructors only assign; `start()` does the work
+ * in that order and `stop()` undoes it in reverse, each part in its own try/catch so one failure does
+ * not strand the others. A start that fails part-way stops what it had started before it rethrows.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { FiscalError, isFiscalError, type ResultOf } from "../protocol/index.js";
@@ -21,21 +22,43 @@ import { type Db, openDatabase } from "./store/database.js";
 import { DeviceBindingStore } from "./store/device-binding.js";
 import { InvoiceStore } from "./store/invoice-store.js";
 import { OutboxStore } from "./store/outbox.js";
+import { acquireStateLock } from "./store/state-lock.js";
 import { CloudSync } from "./sync/cloud-sync.js";
+import { resolveSyncConfig } from "./sync/config.js";
 
-/** The daemon's version, shown in status, health and OpenAPI. */
-export const DAEMON_VERSION = "0.1.0";
+/**
+ * The daemon's version, shown in status, health, OpenAPI and `stalela --version`: package.json's, its one
+ * source. package.json is one level above this module in the sources (daemon/), two once built or
+ * installed (dist/daemon/, with package.json at the app root next to dist/).
+ */
+export const DAEMON_VERSION: string = (
+  JSON.parse(
+    readFileSync(
+      new URL(
+        existsSync(new URL("../package.json", import.meta.url)) ? "../package.json" : "../../package.json",
+        import.meta.url,
+      ),
+      "utf8",
+    ),
+  ) as { version: string }
+).version;
 /** The store file inside the state directory. */
 export const STORE_FILE = "daemon.sqlite";
 
 /** Extra sources of status conditions (the sync agent registers one). */
 export type ConditionSource = () => readonly StatusCondition[];
 
+/** A part the daemon has started, and how to stop it again. */
+interface StartedPart {
+  readonly name: string;
+  readonly stop: () => Promise<void> | void;
+}
+
 /** One running daemon. */
 export class Daemon {
   readonly logger: Logger;
-  private db: Db | undefined;
-  private app: ApiInstance | undefined;
+  /** What start() has started so far, in order; stop() stops it in reverse. */
+  private readonly parts: StartedPart[] = [];
   private cloud: CloudSync | undefined;
   private reconciler: Reconciler | undefined;
   private readonly identity = new DeviceIdentity();
@@ -55,11 +78,62 @@ export class Daemon {
     this.logger = logger ?? pino({ level: config.logLevel, base: { service: "stalela-daemon" } });
   }
 
-  /** Opens the store, starts the device link, and serves the API. The device may come later. */
+  /**
+   * Takes the state-directory lock, opens the store, starts the device link, cloud sync (with the admin
+   * socket) and the API. The device may come later. When a part fails, whatever had started is stopped
+   * again before the error is rethrown: a failed start leaves no socket, timer, link or lock behind, so
+   * the process can exit and systemd's restart finds everything free.
+   */
   async start(): Promise<void> {
-    mkdirSync(this.config.stateDir, { recursive: true });
-    const db = openDatabase(join(this.config.stateDir, STORE_FILE));
-    this.db = db;
+    try {
+      await this.startParts();
+    } catch (err) {
+      this.logger.info(
+        { err: isFiscalError(err) ? err.message : err },
+        "start failed: stopping what had started",
+      );
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Adds a source of status conditions. */
+  addConditionSource(source: ConditionSource): void {
+    this.conditionSources.push(source);
+  }
+
+  /**
+   * Stops what start() started, in reverse: the API (in-flight requests finish first), cloud sync and
+   * the admin socket, the device link, the store, and last the state lock.
+   */
+  async stop(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+    for (const part of this.parts.splice(0).reverse()) {
+      try {
+        await part.stop();
+      } catch (err) {
+        this.logger.error({ err, part: part.name }, "error while stopping");
+      }
+    }
+    this.logger.info("daemon stopped");
+  }
+
+  /** Each part is recorded as started before it is awaited, so a part that fails half-way is undone too. */
+  private async startParts(): Promise<void> {
+    const { stateDir } = this.config;
+    // Every setting is checked before anything starts (the sync agent's too).
+    const syncConfig = resolveSyncConfig(this.config.cloud);
+    // First: a second daemon on this directory must be refused before it touches the store or admin.sock.
+    const lock = acquireStateLock(stateDir);
+    this.parts.push({ name: "state lock", stop: () => lock.release() });
+    const db = openStore(join(stateDir, STORE_FILE));
+    this.parts.push({
+      name: "store",
+      stop: () => {
+        db.close();
+      },
+    });
     const audit = new AuditLog(db);
     const store = new InvoiceStore(db);
     const outbox = new OutboxStore(db);
@@ -67,6 +141,8 @@ export class Daemon {
     const bindings = new DeviceBindingStore(db, audit);
     const bound = bindings.current();
     if (bound) this.identity.set(bound);
+    this.parts.push({ name: "device", stop: () => this.device.close() });
+    await this.device.open();
     const service = new FiscalService(store, outbox, this.device, this.identity, this.hooks);
     const cloud = new CloudSync({
       db,
@@ -75,13 +151,15 @@ export class Daemon {
       bindings,
       identity: this.identity,
       device: this.device,
-      stateDir: this.config.stateDir,
+      stateDir,
       logger: this.logger,
-      config: this.config.cloud,
+      config: syncConfig,
     });
     this.addConditionSource(() => cloud.conditions());
-    await cloud.start();
     this.cloud = cloud;
+    this.parts.push({ name: "cloud sync", stop: () => cloud.stop() });
+    await cloud.start();
+    cloud.parts.admin?.serveDevice(this.device);
     const reconciler = new Reconciler(store, this.device, service, this.identity);
     this.reconciler = reconciler;
     const board = new StatusBoard({
@@ -96,10 +174,7 @@ export class Daemon {
       lastReconcile: () => reconciler.last,
       extraConditions: () => this.conditionSources.flatMap((source) => source()),
     });
-    this.device.onConnected(() => {
-      void this.onDeviceConnected(bindings);
-    });
-    this.app = buildApp({
+    const app: ApiInstance = buildApp({
       invoices: service,
       keys,
       status: board,
@@ -110,43 +185,21 @@ export class Daemon {
         bodyLimitBytes: this.config.http.bodyLimitBytes,
       },
     });
-    this.url = await listen(this.app, { host: this.config.http.host, port: this.config.http.port });
+    this.parts.push({ name: "http", stop: () => app.close() });
+    this.url = await listen(app, { host: this.config.http.host, port: this.config.http.port });
     this.logger.info(
       { url: this.url, device: this.config.device, stateDir: this.config.stateDir },
       "daemon listening",
     );
-    await this.device.open();
+    // The check after each connect binds the device and reconciles, writing to the store: it runs only
+    // once every part is up, so a start that fails never races its own teardown. A device that is
+    // already connected is checked now.
+    this.device.onConnected(() => {
+      void this.onDeviceConnected(bindings);
+    });
+    if (this.device.connected) void this.onDeviceConnected(bindings);
     this.pollTimer = setInterval(() => void this.pollStatus(), this.config.statusPollMs);
     this.pollTimer.unref();
-  }
-
-  /** Adds a source of status conditions. */
-  addConditionSource(source: ConditionSource): void {
-    this.conditionSources.push(source);
-  }
-
-  /** Stops serving (in-flight requests finish first), then closes the device link and the store. */
-  async stop(): Promise<void> {
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    const steps: [string, () => Promise<void> | void][] = [
-      ["http", async () => this.app?.close()],
-      ["device", async () => this.device.close()],
-      ["cloud sync", async () => this.cloud?.stop()],
-      [
-        "store",
-        () => {
-          this.db?.close();
-        },
-      ],
-    ];
-    for (const [name, step] of steps) {
-      try {
-        await step();
-      } catch (err) {
-        this.logger.error({ err, part: name }, "error while stopping");
-      }
-    }
-    this.logger.info("daemon stopped");
   }
 
   /** Queue depths for status and metrics: the device session's, and the upload outbox's (cached). */
@@ -200,5 +253,20 @@ export class Daemon {
     } catch (err) {
       this.logger.debug({ err: (err as Error).message }, "status poll failed");
     }
+  }
+}
+
+/** Opens the store; a SQLite failure (not a database, unreadable) becomes STORAGE_FAILURE naming the file. */
+function openStore(path: string): Db {
+  try {
+    return openDatabase(path);
+  } catch (err) {
+    if (isFiscalError(err)) throw err;
+    throw new FiscalError(
+      "STORAGE_FAILURE",
+      `cannot open the store at ${path}: ${(err as Error).message}`,
+      { path },
+      { cause: err },
+    );
   }
 }

@@ -1,6 +1,7 @@
 /**
  * What the composition root needs from the device layer: the DEF commands (DevicePort), the link's
- * life (open, close, connected, a hook after every connect) and its counters, plus a switch to refuse
+ * maintenance commands (clock, self-test), the
+ * link's life (open, close, connected, a hook after every connect) and its counters, plus a switch to refuse
  * fiscal calls while a wrong device is plugged in.
  */
 import type { ArgsOf, FiscalError, ResultOf } from "../protocol/index.js";
@@ -20,6 +21,12 @@ export interface DeviceLink extends DevicePort {
   readonly queued: number;
   /** Link statistics for status and metrics. */
   counters(): Readonly<Record<string, number>>;
+  /** The device clock (TIME_GET). */
+  timeGet(): Promise<ResultOf<"TIME_GET">>;
+  /** Sets the device clock to `now`, ms since the epoch (TIME_SET). */
+  timeSet(now: number): Promise<ResultOf<"TIME_SET">>;
+  /** Runs the device's self-test (SELF_TEST). */
+  selfTest(): Promise<ResultOf<"SELF_TEST">>;
   /** Activates the device with a cloud-signed bundle (the activation flow). */
   activate(bundle: ArgsOf<"ACTIVATE">["bundle"]): Promise<ResultOf<"ACTIVATE">>;
   /** While set, every fiscal call (PREPARE, COMMIT) fails with this error; null lifts it. */

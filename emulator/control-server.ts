@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Emulator } from "./emulator.js";
 import { FaultInputError } from "./faults.js";
+import { listenError } from "./listen-error.js";
 import type { EmulatorLogger } from "./log.js";
 
 /** Largest request body the control channel reads, in bytes. */
@@ -77,9 +78,11 @@ export class ControlServer {
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      const failed = (err: Error): void =>
+        reject(listenError(err, "control channel", this.address.host, this.address.port));
+      server.once("error", failed);
       server.listen(this.address.port, this.address.host, () => {
-        server.off("error", reject);
+        server.off("error", failed);
         resolve();
       });
     });

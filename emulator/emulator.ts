@@ -90,10 +90,16 @@ export class Emulator {
     });
   }
 
-  /** Serves one more host link (owned from now on: closed on stop). */
-  attach(link: HostLink): void {
+  /**
+   * Serves one more host link (owned from now on: closed on stop). `name` labels its host arrivals and
+   * departures in the log (`link.host_attached`, `link.host_gone`), which tells a technician whether
+   * the daemon holds the port.
+   */
+  attach(link: HostLink, name = "link"): void {
     this.links.push(link);
     this.server.attach(link);
+    link.onHostAttached?.(() => this.logger.log("info", "link.host_attached", { link: name }));
+    link.onHostGone(() => this.logger.log("info", "link.host_gone", { link: name }));
   }
 
   /** The device serial number. */

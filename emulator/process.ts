@@ -73,13 +73,13 @@ export class EmulatorProcess {
       let link: string | null = null;
       if (o.linkPath !== null) {
         const pty = await openPtyLink({ path: o.linkPath });
-        emulator.attach(pty);
+        emulator.attach(pty, "pty");
         link = pty.path;
       }
       let tcp: BindAddress | null = null;
       if (o.tcp !== null) {
         const tcpLink = await listenTcpLink(o.tcp);
-        emulator.attach(tcpLink);
+        emulator.attach(tcpLink, "tcp");
         tcp = tcpLink.address;
       }
       let control: BindAddress | null = null;
@@ -147,20 +147,35 @@ export function formatEndpoints(e: EmulatorEndpoints): string {
 
 /**
  * Runs the emulator until SIGTERM or SIGINT, then stops it gracefully. Resolves once stopped.
- * A second signal while stopping exits at once.
+ * The handlers are in place before the start, so a signal that comes as soon as the ready line is out
+ * (or during the start) still stops gracefully. A second signal while stopping exits at once.
  */
 export async function runEmulatorProcess(options: EmulatorProcessOptions): Promise<void> {
   const proc = new EmulatorProcess(options);
-  const endpoints = await proc.start();
-  process.stdout.write(formatEndpoints(endpoints));
-  await new Promise<void>((resolve) => {
-    let signalled = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (signalled) process.exit(130);
-      signalled = true;
-      proc.stop(signal).then(resolve, resolve);
-    };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
+  const starting = proc.start();
+  let signalled = false;
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => {
+    stopped = resolve;
   });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    void starting
+      .catch(() => {})
+      .then(() => proc.stop(signal))
+      .then(stopped, stopped);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  try {
+    const endpoints = await starting;
+    if (!signalled) process.stdout.write(formatEndpoints(endpoints));
+  } catch (err) {
+    // start() has already stopped what it had opened.
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    throw err;
+  }
+  await done;
 }

@@ -77,9 +77,14 @@ export const ERRORS = {
   IDEMPOTENCY_KEY_REQUIRED: row(320, 400, "the Idempotency-Key header is required"),
   REQUEST_IN_PROGRESS: row(321, 409, "a request with this Idempotency-Key is still in progress"),
   INVALID_STATE: row(322, 409, "the invoice is not in a state that allows this"),
+  USAGE: row(323, 400, "the command line is not valid: an unknown option, a missing argument or a bad value"),
   // Storage 4xx: the device's fiscal memory or the daemon's store.
   STORAGE_FAILURE: row(400, 500, "fiscal storage failed"),
   JOURNAL_CORRUPT: row(401, 500, "the fiscal journal is corrupt"),
+  // 41x: what a process holds for its lifetime and another process already holds (it refuses to start).
+  STATE_LOCKED: row(410, 409, "the state directory is in use by another process"),
+  ADDRESS_IN_USE: row(411, 409, "the network address is already in use"),
+  LINK_PATH_IN_USE: row(412, 409, "the device link path is served by another emulator"),
   // Cloud 5xx: the Stalela Cloud link.
   CLOUD_UNREACHABLE: row(500, 502, "the Stalela Cloud is unreachable"),
   CLOUD_REJECTED: row(501, 502, "the Stalela Cloud rejected the request"),

@@ -5,30 +5,29 @@
  * device link and the cloud client. Without it, a bundle file is applied directly: the device is
  * opened here and the same ActivationService runs on the daemon's store, so the binding and the
  * resumable progress are recorded exactly as the daemon would record them. A code needs the daemon,
- * which is configured to reach the Stalela Cloud.
+ * which is configured to reach the Stalela Cloud. Either way the device's public key is printed:
+ * docs/INSTALL.md has the technician write it down.
  */
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { type ActivationResult, ActivationService } from "../../daemon/activation/activation.js";
 import { DeviceIdentity } from "../../daemon/fiscal/identity.js";
 import { ActivationProgressStore } from "../../daemon/store/activation-progress.js";
 import { AuditLog } from "../../daemon/store/audit.js";
 import { CloudCredentialStore } from "../../daemon/store/cloud-credential.js";
-import { openDatabase } from "../../daemon/store/database.js";
 import { DeviceBindingStore } from "../../daemon/store/device-binding.js";
 import { CloudClient } from "../../daemon/sync/client.js";
 import { DEFAULT_SYNC_CONFIG } from "../../daemon/sync/config.js";
 import { FiscalError } from "../../protocol/index.js";
+import { START_DAEMON_FIX } from "../doctor/report.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
-import { liveAdminClient } from "./admin-socket.js";
-import { type DeviceFlags, defaultStateDir, withDevice, withDeviceOptions } from "./device-connect.js";
-import { STORE_FILE } from "./keys.js";
+import { enterStateDir, openStore } from "../state.js";
+import { adminSocketPath, liveAdminClient } from "./admin-socket.js";
+import { type DeviceFlags, withDevice, withDeviceOptions } from "./device-connect.js";
 
 interface ActivateFlags extends DeviceFlags, OutputOptions {
   readonly code?: string;
   readonly bundle?: string;
-  readonly state: string;
   readonly cloud?: string;
 }
 
@@ -40,14 +39,14 @@ export function registerDeviceActivateCommand(device: Command): void {
       .description("activate the device: online with a code (via the daemon) or offline with a bundle file")
       .option("--code <code>", "activation code from the Stalela Cloud portal (needs the running daemon)")
       .option("--bundle <file>", "signed activation bundle file (works without the daemon and offline)")
-      .option("--state <dir>", "daemon state directory (admin.sock, store)", defaultStateDir())
       .option("--cloud <url>", "Stalela Cloud URL to register a bundle activation with (no daemon)"),
   )
     .addHelpText(
       "after",
-      "\nExit codes: 0 activated, 2 neither or both of --code/--bundle, 3 device refusal (E103 already\n" +
-        "activated, E116 bad signature, E117 another device, E118 malformed bundle) or no device,\n" +
-        "4 cloud refusal or unreachable (E500, E502 unknown code, E503 code used), or no daemon for --code.",
+      "\nExit codes: 0 activated, 2 neither or both of --code/--bundle, or no store (no daemon ever\n" +
+        "started), 3 device refusal (E103 already activated, E116 bad signature, E117 another device,\n" +
+        "E118 malformed bundle) or no device, 4 cloud refusal or unreachable (E500, E502 unknown code,\n" +
+        "E503 code used), or no daemon for --code.",
     )
     .action((flags: ActivateFlags) => runAction(flags, () => activate(flags)));
 }
@@ -57,7 +56,8 @@ async function activate(flags: ActivateFlags): Promise<void> {
     throw new FiscalError("FIELD_REQUIRED", "give exactly one of --code CODE or --bundle FILE");
   }
   const fileBytes = flags.bundle === undefined ? undefined : readBundle(flags.bundle);
-  const admin = await liveAdminClient(flags.state);
+  const stateDir = enterStateDir(flags);
+  const admin = await liveAdminClient(stateDir);
   // Claiming a code and registering talk to the cloud and can take seconds: say so on a terminal only.
   if (
     flags.json !== true &&
@@ -76,20 +76,22 @@ async function activate(flags: ActivateFlags): Promise<void> {
         : await admin.activateWithBundle(fileBytes);
   } else if (fileBytes !== undefined) {
     via = "device";
-    result = await activateDirectly(flags, fileBytes);
+    result = await activateDirectly(flags, stateDir, fileBytes);
   } else {
     throw new FiscalError(
       "CLOUD_UNREACHABLE",
-      `activation with a code goes through the daemon, which talks to the Stalela Cloud, and no daemon ` +
-        `answers on ${join(flags.state, "admin.sock")}: start it (sudo systemctl start stalela, or ` +
-        "stalela daemon), check --state, or activate offline with --bundle FILE",
+      "activation with a code goes through the daemon, which talks to the Stalela Cloud, and no daemon " +
+        `answers on ${adminSocketPath(stateDir)}: start it, ${START_DAEMON_FIX}; check --state; ` +
+        "or activate offline with --bundle FILE",
     );
   }
   printResult(flags, { ...result, via }, () => [
     `device ${result.device_id} ${result.resumed ? "activation continued and completed" : "activated"} (via the ${via})`,
-    `  merchant   ${result.merchant_nif}`,
-    `  outlet     ${result.outlet_id}`,
-    `  authority  ${result.fiscal_authority_id}`,
+    `  merchant    ${result.merchant_nif}`,
+    `  outlet      ${result.outlet_id}`,
+    `  authority   ${result.fiscal_authority_id}`,
+    `  public key  ${result.public_key}`,
+    "              write it down: the DGI registers it, and auditors verify exports and receipts with it",
     result.registered
       ? "  registered with the Stalela Cloud"
       : "  NOT yet registered with the Stalela Cloud: run the same command again when online",
@@ -104,16 +106,21 @@ function readBundle(path: string): Uint8Array {
   }
 }
 
-/** No daemon: the device is opened here and the daemon's own activation flow runs on its store. */
-async function activateDirectly(flags: ActivateFlags, fileBytes: Uint8Array): Promise<ActivationResult> {
+/**
+ * No daemon: the device is opened here and the daemon's own activation flow runs on its store. The
+ * store must exist (the daemon creates it), and is checked before the device is touched.
+ */
+async function activateDirectly(
+  flags: ActivateFlags,
+  stateDir: string,
+  fileBytes: Uint8Array,
+): Promise<ActivationResult> {
   const endpoint = flags.cloud ?? process.env.STALELA_CLOUD_URL ?? DEFAULT_SYNC_CONFIG.endpoint;
-  // The store is opened once the device answers, so a wrong --device leaves no empty store behind.
-  return withDevice(flags, async (device) => {
-    mkdirSync(flags.state, { recursive: true });
-    const db = openDatabase(join(flags.state, STORE_FILE));
-    try {
+  const db = openStore(stateDir);
+  try {
+    return await withDevice(flags, async (device) => {
       const audit = new AuditLog(db);
-      return await new ActivationService({
+      return new ActivationService({
         device,
         cloud: new CloudClient({ endpoint, requestTimeoutMs: DEFAULT_SYNC_CONFIG.requestTimeoutMs }),
         progress: new ActivationProgressStore(db),
@@ -122,8 +129,8 @@ async function activateDirectly(flags: ActivateFlags, fileBytes: Uint8Array): Pr
         identity: new DeviceIdentity(),
         audit,
       }).activateWithBundle(fileBytes, "cli");
-    } finally {
-      db.close();
-    }
-  });
+    });
+  } finally {
+    db.close();
+  }
 }

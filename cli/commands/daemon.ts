@@ -16,6 +16,7 @@ import { Daemon } from "../../daemon/daemon.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
 import type { FiscalServiceHooks } from "../../daemon/fiscal/service.js";
 import { runAction } from "../output.js";
+import { actAsStateOwner } from "../state-owner.js";
 
 interface DaemonFlags {
   config?: string;
@@ -78,23 +79,36 @@ export function registerDaemonCommand(program: Command): void {
     .option("--host <address>", "address the POS API binds to (default 127.0.0.1)")
     .option("--port <n>", "port of the POS API (default 8765)", port)
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
-    .action((flags: DaemonFlags) =>
-      runAction(flags, async () => {
+    .action(async (flags: DaemonFlags) => {
+      await runAction(flags, async () => {
         const config = daemonConfig(flags);
+        // Started by root on an installed state directory, the daemon runs as its owner, so the lock,
+        // the store's -wal/-shm and admin.sock stay the service's (systemd starts it as stalela anyway).
+        actAsStateOwner(config.stateDir);
         const device = createFiscalDevice(config.device);
-        const daemon = new Daemon(config, device, undefined, crashHooks(process.env.STALELA_CRASH_POINT));
+        const running = new Daemon(config, device, undefined, crashHooks(process.env.STALELA_CRASH_POINT));
+        const starting = running.start();
         let stopping = false;
         const stop = (signal: string): void => {
           if (stopping) return;
           stopping = true;
-          daemon.logger.info({ signal }, "stopping");
+          running.logger.info({ signal }, "stopping");
           notifySystemd("--stopping");
-          void daemon.stop().then(() => process.exit(0));
+          // A signal during start waits for it: a failed start has already stopped what it had started
+          // (and keeps its non-zero exit code).
+          void starting
+            .catch(() => {})
+            .then(() => running.stop())
+            .then(() => process.exit());
         };
         process.once("SIGTERM", () => stop("SIGTERM"));
         process.once("SIGINT", () => stop("SIGINT"));
-        await daemon.start();
+        await starting;
         notifySystemd("--ready");
-      }),
-    );
+      });
+      // A start that failed has stopped its parts and runAction has printed the coded error: exit now
+      // with its code, so that nothing left over (a library's timer) can keep a failed daemon alive
+      // under systemd instead of letting Restart= do its work.
+      if (process.exitCode !== undefined && process.exitCode !== 0) process.exit();
+    });
 }

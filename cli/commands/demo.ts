@@ -3,6 +3,10 @@
  * reference Stalela Cloud emulator, an emulated DEF on a virtual serial port, the daemon on that port,
  * the device activated the way a technician does it (an activation code, through the daemon's admin
  * channel), an API key, and a ready curl command. State goes to a temporary directory unless --state.
+ *
+ * Whatever it has started is stopped in reverse, and the temporary directory removed, on Ctrl+C
+ * (SIGINT), SIGTERM, SIGHUP (the terminal closed) and when a part fails to start. The default port
+ * gives way to a free one when it is taken; a port asked for with --port is an error when taken.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +14,7 @@ import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import pino from "pino";
 import { AdminClient } from "../../daemon/admin/client.js";
-import { resolveConfig } from "../../daemon/config.js";
+import { DEFAULT_HTTP_PORT, resolveConfig } from "../../daemon/config.js";
 import { Daemon, STORE_FILE } from "../../daemon/daemon.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
 import { ApiKeyStore } from "../../daemon/store/api-keys.js";
@@ -19,6 +23,7 @@ import { openDatabase } from "../../daemon/store/database.js";
 import { startCloudEmulator } from "../../emulator/cloud/index.js";
 import { startEmulator } from "../../emulator/index.js";
 import { openPtyLink } from "../../emulator/link/pty.js";
+import { isFiscalError } from "../../protocol/index.js";
 import { runAction } from "../output.js";
 
 /** The identity the demo device is activated with. */
@@ -27,6 +32,11 @@ export const DEMO_IDENTITY = {
   outlet_id: "DEMO-SHOP-1",
   fiscal_authority_id: "DEMO-FA-1",
 };
+
+/** Signals that stop the demo and remove its temporary state: Ctrl+C, kill, and a closed terminal. */
+export const DEMO_STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/** Exit code when a second signal cuts the teardown short. */
+const EXIT_INTERRUPTED = 130;
 
 /** The sample invoice the printed curl command posts. */
 export const DEMO_INVOICE = {
@@ -46,6 +56,39 @@ function port(text: string): number {
   return n;
 }
 
+/** What `stalela demo` was asked for. */
+interface DemoOptions {
+  /** The API port; undefined means DEFAULT_HTTP_PORT, or a free one if that is taken. */
+  readonly port?: number;
+  /** A state directory to keep; undefined means a temporary one, removed on exit. */
+  readonly state?: string;
+}
+
+/** What the demo has started, stopped in reverse, each part in its own try/catch. */
+class DemoParts {
+  private readonly parts: { readonly name: string; readonly stop: () => unknown }[] = [];
+  private stopping: Promise<void> | undefined;
+
+  /** Records a started part. */
+  add(name: string, stop: () => unknown): void {
+    this.parts.push({ name, stop });
+  }
+
+  /** Stops every part, last started first. Every call waits for the one teardown. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const part of this.parts.splice(0).reverse()) {
+        try {
+          await part.stop();
+        } catch (err) {
+          process.stderr.write(`stalela demo: stopping the ${part.name} failed: ${(err as Error).message}\n`);
+        }
+      }
+    })();
+    return this.stopping;
+  }
+}
+
 /** Makes the demo's API key in the daemon store before the daemon starts. */
 function createDemoKey(stateDir: string): string {
   mkdirSync(stateDir, { recursive: true });
@@ -57,6 +100,107 @@ function createDemoKey(stateDir: string): string {
   }
 }
 
+/** Starts a daemon on `port`; a failed start has already stopped whatever it had started. */
+async function startDaemon(linkPath: string, stateDir: string, port: number, cloudUrl: string) {
+  const config = resolveConfig({
+    device: `serial:${linkPath}`,
+    stateDir,
+    http: { port },
+    cloud: { endpoint: cloudUrl },
+  });
+  const daemon = new Daemon(config, createFiscalDevice(config.device), pino({ level: "warn" }));
+  await daemon.start();
+  return daemon;
+}
+
+/** Starts every part (recording each in `parts`) and prints the banner. */
+async function startDemo(opts: DemoOptions, stateDir: string, parts: DemoParts): Promise<void> {
+  const linkPath = join(stateDir, "def");
+  const cloud = await startCloudEmulator({ stateDir: join(stateDir, "cloud"), port: 0 });
+  parts.add("cloud emulator", () => cloud.close());
+  const link = await openPtyLink({ path: linkPath });
+  parts.add("virtual serial port", () => link.close());
+  const emulator = await startEmulator({ stateDir: join(stateDir, "emulator"), links: [link] });
+  parts.add("emulator", () => emulator.stop());
+  const daemonState = join(stateDir, "daemon");
+  const key = createDemoKey(daemonState);
+  let daemon: Daemon;
+  let portNote: string[] = [];
+  try {
+    daemon = await startDaemon(linkPath, daemonState, opts.port ?? DEFAULT_HTTP_PORT, cloud.url);
+  } catch (err) {
+    // Only the default gives way: a port asked for with --port is the user's choice.
+    if (opts.port !== undefined || !isFiscalError(err, "ADDRESS_IN_USE")) throw err;
+    daemon = await startDaemon(linkPath, daemonState, 0, cloud.url);
+    portNote = [`  (port ${DEFAULT_HTTP_PORT} is in use by another program, so the API took a free port)`];
+  }
+  parts.add("daemon", () => daemon.stop());
+  if (emulator.device.state === "UNACTIVATED") {
+    // What a technician does on site: a code from the cloud, claimed through the daemon.
+    const code = cloud.issueCode(DEMO_IDENTITY);
+    await new AdminClient(join(daemonState, "admin.sock")).activateWithCode(code);
+  }
+  const url = daemon.url!;
+  const body = JSON.stringify(DEMO_INVOICE);
+  process.stdout.write(
+    [
+      "Stalela demo: emulated fiscal device + daemon are running.",
+      "",
+      `  API        ${url}/v1   (OpenAPI: ${url}/openapi.json)`,
+      ...portNote,
+      `  API key    ${key}`,
+      `  device     ${emulator.deviceId} on ${linkPath} (emulated, activated for ${DEMO_IDENTITY.merchant_nif})`,
+      `  cloud      ${cloud.url} (reference Stalela Cloud emulator; sealed invoices upload there)`,
+      `  state      ${stateDir}${opts.state === undefined ? " (deleted on exit)" : ""}`,
+      "",
+      "Seal your first invoice:",
+      "",
+      `curl -s -X POST ${url}/v1/invoices \\`,
+      `  -H 'Authorization: Bearer ${key}' \\`,
+      `  -H "Idempotency-Key: demo-$(date +%s%N)" \\`,
+      "  -H 'Content-Type: application/json' \\",
+      `  -d '${body}'`,
+      "",
+      "Press Ctrl+C to stop.",
+      "",
+    ].join("\n"),
+  );
+}
+
+/**
+ * Runs the demo until a stop signal. A failed start stops what had started, removes the temporary
+ * state and rethrows; a signal (even one during the start) does the same, then exits.
+ */
+async function runDemo(opts: DemoOptions): Promise<void> {
+  const temporary = opts.state === undefined;
+  const stateDir = opts.state ?? mkdtempSync(join(tmpdir(), "stalela-demo-"));
+  const parts = new DemoParts();
+  if (temporary) {
+    const removeState = (): void => rmSync(stateDir, { recursive: true, force: true });
+    parts.add("temporary state", removeState);
+    // The last resort, should the teardown itself fail (a crash, a write to a terminal already gone).
+    process.once("exit", removeState);
+  }
+  const starting = startDemo(opts, stateDir, parts);
+  let signalled = false;
+  const onSignal = (): void => {
+    // A second signal while stopping: leave at once (the exit hook still removes the temporary state).
+    if (signalled) process.exit(EXIT_INTERRUPTED);
+    signalled = true;
+    void starting
+      .catch(() => {})
+      .then(() => parts.stop())
+      .then(() => process.exit());
+  };
+  for (const signal of DEMO_STOP_SIGNALS) process.on(signal, onSignal);
+  try {
+    await starting;
+  } catch (err) {
+    await parts.stop();
+    throw err;
+  }
+}
+
 /** Registers `demo`. */
 export function registerDemoCommand(program: Command): void {
   program
@@ -64,65 +208,16 @@ export function registerDemoCommand(program: Command): void {
     .description(
       "run cloud emulator + emulated device + daemon with temporary state; print a ready curl command",
     )
-    .option("--port <n>", "port of the POS API", port, 8765)
+    .option(
+      "--port <n>",
+      `port of the POS API (default ${DEFAULT_HTTP_PORT}, or a free one if that is taken)`,
+      port,
+    )
     .option("--state <dir>", "keep state in this directory instead of a temporary one")
-    .action((opts: { port: number; state?: string }) =>
-      runAction({}, async () => {
-        const stateDir = opts.state ?? mkdtempSync(join(tmpdir(), "stalela-demo-"));
-        const linkPath = join(stateDir, "def");
-        const cloud = await startCloudEmulator({ stateDir: join(stateDir, "cloud"), port: 0 });
-        const emulator = await startEmulator({
-          stateDir: join(stateDir, "emulator"),
-          links: [await openPtyLink({ path: linkPath })],
-        });
-        const daemonState = join(stateDir, "daemon");
-        const key = createDemoKey(daemonState);
-        const config = resolveConfig({
-          device: `serial:${linkPath}`,
-          stateDir: daemonState,
-          http: { port: opts.port },
-          cloud: { endpoint: cloud.url },
-        });
-        const daemon = new Daemon(config, createFiscalDevice(config.device), pino({ level: "warn" }));
-        const stop = async (): Promise<void> => {
-          await daemon.stop();
-          await emulator.stop();
-          await cloud.close();
-          if (opts.state === undefined) rmSync(stateDir, { recursive: true, force: true });
-          process.exit(0);
-        };
-        process.once("SIGINT", () => void stop());
-        process.once("SIGTERM", () => void stop());
-        await daemon.start();
-        if (emulator.device.state === "UNACTIVATED") {
-          // What a technician does on site: a code from the cloud, claimed through the daemon.
-          const code = cloud.issueCode(DEMO_IDENTITY);
-          await new AdminClient(join(daemonState, "admin.sock")).activateWithCode(code);
-        }
-        const url = daemon.url!;
-        const body = JSON.stringify(DEMO_INVOICE);
-        process.stdout.write(
-          [
-            "Stalela demo: emulated fiscal device + daemon are running.",
-            "",
-            `  API        ${url}/v1   (OpenAPI: ${url}/openapi.json)`,
-            `  API key    ${key}`,
-            `  device     ${emulator.deviceId} on ${linkPath} (emulated, activated for ${DEMO_IDENTITY.merchant_nif})`,
-            `  cloud      ${cloud.url} (reference Stalela Cloud emulator; sealed invoices upload there)`,
-            `  state      ${stateDir}${opts.state === undefined ? " (deleted on exit)" : ""}`,
-            "",
-            "Seal your first invoice:",
-            "",
-            `curl -s -X POST ${url}/v1/invoices \\`,
-            `  -H 'Authorization: Bearer ${key}' \\`,
-            `  -H "Idempotency-Key: demo-$(date +%s%N)" \\`,
-            "  -H 'Content-Type: application/json' \\",
-            `  -d '${body}'`,
-            "",
-            "Press Ctrl+C to stop.",
-            "",
-          ].join("\n"),
-        );
-      }),
-    );
+    .action(async (opts: DemoOptions) => {
+      await runAction({}, () => runDemo(opts));
+      // A failed start has stopped its parts and removed its temporary state; runAction has printed the
+      // coded error. Leave with its exit code rather than wait for stray handles to drain.
+      if (process.exitCode !== undefined && process.exitCode !== 0) process.exit();
+    });
 }

@@ -1,53 +1,30 @@
 /**
- * `stalela device info | status | time [--set ISO|now] | self-test`: installation checks that talk to
- * the DEF directly (stop the daemon first: it holds the port). Readable lines by default, `--json` for
- * scripts; every device refusal exits 3.
+ * `stalela device info | status | time [--set ISO|now] | self-test`: installation checks of the DEF.
+ * With a daemon answering on the state directory's admin.sock they go through it (it holds the port);
+ * otherwise they open the device directly. The JSON is built by the same functions either way
+ * (daemon/admin/device-routes.ts), plus `via`. Every device refusal exits 3.
  */
 import type { Command } from "commander";
+import {
+  type ClockReading,
+  clockReport,
+  infoReport,
+  selfTestReport,
+  setClock,
+  statusReport,
+} from "../../daemon/admin/device-routes.js";
 import { CLOCK_SKEW_WARN_MS } from "../../daemon/config.js";
-import type { FiscalDevice } from "../../daemon/device/index.js";
-import { FiscalError, type ResultOf, toHex } from "../../protocol/index.js";
+import { FiscalError } from "../../protocol/index.js";
 import { formatSkew } from "../doctor/report.js";
 import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
-import { type DeviceFlags, withDevice, withDeviceOptions } from "./device-connect.js";
+import {
+  type DeviceFlags,
+  type DeviceRoute,
+  viaDaemonOrDevice,
+  withDeviceOptions,
+} from "./device-connect.js";
 
 type Flags = DeviceFlags & OutputOptions;
-
-/** The device clock against this computer's: skew > 0 means the device is ahead. */
-export interface ClockReading {
-  readonly device_time: string;
-  readonly host_time: string;
-  readonly skew_ms: number;
-  readonly offset_ms: number;
-  readonly valid: boolean;
-}
-
-/** Turns byte arrays into hex so a protocol result prints as JSON. */
-export function jsonSafe(value: unknown): unknown {
-  if (value instanceof Uint8Array) return toHex(value);
-  if (Array.isArray(value)) return value.map(jsonSafe);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
-  }
-  return value;
-}
-
-/** Reads the device clock, judging skew against the midpoint of the round trip. */
-export async function readClock(device: FiscalDevice): Promise<ClockReading> {
-  const before = Date.now();
-  const clock = await device.timeGet();
-  return clockReading(clock, Math.round((before + Date.now()) / 2));
-}
-
-function clockReading(clock: ResultOf<"TIME_GET">, hostNow: number): ClockReading {
-  return {
-    device_time: new Date(clock.now).toISOString(),
-    host_time: new Date(hostNow).toISOString(),
-    skew_ms: clock.now - hostNow,
-    offset_ms: clock.offset_ms,
-    valid: clock.valid,
-  };
-}
 
 function clockLines(clock: ClockReading): string[] {
   const lines = [
@@ -64,6 +41,10 @@ function clockLines(clock: ClockReading): string[] {
   return lines;
 }
 
+function viaLine(via: DeviceRoute): string {
+  return `  via          the ${via}${via === "daemon" ? " (its admin.sock; it holds the port)" : ""}`;
+}
+
 /** Parses `--set`: `now` or an ISO-8601 time with a zone. */
 export function parseSetTime(text: string, now: number = Date.now()): number {
   if (text === "now") return now;
@@ -75,28 +56,31 @@ export function parseSetTime(text: string, now: number = Date.now()): number {
 }
 
 async function info(flags: Flags): Promise<void> {
-  const result = await withDevice(flags, (d) => d.info());
-  printResult(flags, jsonSafe(result), () => [
+  const { result, via } = await viaDaemonOrDevice(flags, {
+    daemon: (admin) => admin.deviceInfo(),
+    device: (d) => infoReport(d),
+  });
+  printResult(flags, { ...result, via }, () => [
     `device ${result.device_id}  (${result.model}, firmware ${result.firmware}, protocol ${result.protocol})`,
     `  state        ${result.state}`,
     result.identity === null
       ? "  identity     none: activate with `stalela device activate --code CODE` (or --bundle FILE)"
       : `  identity     merchant ${result.identity.merchant_nif}, outlet ${result.identity.outlet_id}, authority ${result.identity.fiscal_authority_id}`,
-    `  public key   ${toHex(result.public_key)}`,
+    `  public key   ${result.public_key}`,
     `  tax table    ${result.tax_table}`,
     `  limits       journal ${result.limits.journal_capacity} records, ${result.limits.max_pending} pending, ` +
       `nonce TTL ${result.limits.nonce_ttl_ms} ms, payload ${result.limits.max_payload} bytes`,
+    viaLine(via),
   ]);
 }
 
 async function status(flags: Flags): Promise<void> {
-  const { status: result, clock } = await withDevice(flags, async (d) => {
-    const before = Date.now();
-    const s = await d.status();
-    return { status: s, clock: clockReading(s.clock, Math.round((before + Date.now()) / 2)) };
+  const { result, via } = await viaDaemonOrDevice(flags, {
+    daemon: (admin) => admin.deviceStatus(),
+    device: (d) => statusReport(d),
   });
   const percent = result.journal_capacity === 0 ? 100 : (100 * result.journal_used) / result.journal_capacity;
-  printResult(flags, { ...(jsonSafe(result) as object), clock_check: clock }, () => [
+  printResult(flags, { ...result, via }, () => [
     `state        ${result.state}${result.lock_reason === null ? "" : ` (locked: ${result.lock_reason})`}`,
     `last number  ${result.last_fiscal_number}  ${Object.entries(result.type_counters)
       .map(([t, n]) => `${t} ${n}`)
@@ -104,29 +88,32 @@ async function status(flags: Flags): Promise<void> {
     `journal      ${result.journal_used} / ${result.journal_capacity} records (${percent.toFixed(1)} %)`,
     `pending      ${result.pending} prepared, not committed`,
     "clock",
-    ...clockLines(clock),
+    ...clockLines(result.clock_check),
     result.warnings.length === 0 ? "warnings     none" : `warnings     ${result.warnings.join(", ")}`,
+    viaLine(via).trimStart(),
   ]);
 }
 
 async function time(flags: Flags & { readonly set?: string }): Promise<void> {
-  const target = flags.set === undefined ? undefined : parseSetTime(flags.set);
-  const clock = await withDevice(flags, async (d) => {
-    if (target !== undefined) {
-      // "now" is taken again just before sending, so the connect delay is not set as skew.
-      await d.timeSet(flags.set === "now" ? Date.now() : target);
-    }
-    return readClock(d);
+  // "now" is taken just before sending (by whoever sends), so no connect delay is set as skew.
+  const target = flags.set === undefined ? undefined : flags.set === "now" ? "now" : parseSetTime(flags.set);
+  const { result, via } = await viaDaemonOrDevice(flags, {
+    daemon: (admin) => (target === undefined ? admin.deviceTime() : admin.setDeviceTime(target)),
+    device: (d) => (target === undefined ? clockReport(d) : setClock(d, target)),
   });
-  printResult(flags, { set: target !== undefined, ...clock }, () => [
-    target === undefined ? "device clock" : "device clock set",
-    ...clockLines(clock),
+  printResult(flags, { ...result, via }, () => [
+    result.set ? "device clock set" : "device clock",
+    ...clockLines(result),
+    viaLine(via),
   ]);
 }
 
 async function selfTest(flags: Flags): Promise<void> {
-  const result = await withDevice(flags, (d) => d.selfTest());
-  printResult(flags, result, () => [
+  const { result, via } = await viaDaemonOrDevice(flags, {
+    daemon: (admin) => admin.deviceSelfTest(),
+    device: (d) => selfTestReport(d),
+  });
+  printResult(flags, { ...result, via }, () => [
     `self-test ${result.passed ? "PASSED" : "FAILED"}`,
     ...result.checks.map(
       (c) => `  ${c.passed ? "ok  " : "FAIL"}  ${c.name}${c.detail ? `: ${c.detail}` : ""}`,
@@ -134,6 +121,7 @@ async function selfTest(flags: Flags): Promise<void> {
     ...(result.passed
       ? []
       : ["the device locks itself until a self-test passes: call support with this output"]),
+    viaLine(via),
   ]);
   if (!result.passed) process.exitCode = EXIT.DEVICE;
 }

@@ -1,6 +1,6 @@
 /**
- * `stalela device …`: talks to the DEF for installation and audit tasks. Each subcommand registers
- * itself here with one line.
+ * `stalela device …`: talks to the DEF for installation and audit tasks (through the running daemon,
+ * which holds the port, else directly). Each subcommand registers itself here with one line.
  */
 import type { Command } from "commander";
 import { registerDeviceActivateCommand } from "./activate.js";
@@ -9,7 +9,9 @@ import { registerDeviceExportCommand } from "./export.js";
 
 /** Registers the `device` command group and its subcommands. */
 export function registerDeviceCommand(program: Command): Command {
-  const device = program.command("device").description("talk to the fiscal device (DEF) directly");
+  const device = program
+    .command("device")
+    .description("talk to the fiscal device (DEF): through the running daemon, else directly");
   registerDeviceInfoCommands(device);
   registerDeviceActivateCommand(device);
   registerDeviceExportCommand(device);

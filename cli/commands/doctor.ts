@@ -8,11 +8,12 @@ import { DEFAULT_HTTP_PORT } from "../../daemon/config.js";
 import { observe } from "../doctor/probes.js";
 import { doctorExitCode, doctorReport } from "../doctor/report.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
-import { defaultStateDir, deviceUri, positiveInt } from "./device-connect.js";
+import { STATE_DIR_HELP, stateDirOf } from "../state.js";
+import { deviceUri, positiveInt } from "./device-connect.js";
 
 interface DoctorFlags extends OutputOptions {
   readonly device?: string;
-  readonly state: string;
+  readonly state?: string;
   readonly url: string;
   readonly cloud?: string;
   readonly deviceTimeoutMs?: number;
@@ -26,7 +27,7 @@ export function registerDoctorCommand(program: Command): void {
     .command("doctor")
     .description("check device access, udev, clocks, disk, store, daemon and cloud; say how to fix each")
     .option("--device <uri>", "device URI (default $STALELA_DEVICE, else serial:/tmp/stalela-def)")
-    .option("--state <dir>", "daemon state directory", defaultStateDir())
+    .option("--state <dir>", STATE_DIR_HELP)
     .option("--url <url>", "the daemon's API", `http://127.0.0.1:${DEFAULT_HTTP_PORT}`)
     .option("--cloud <url>", "Stalela Cloud URL to test (default $STALELA_CLOUD_URL; skipped when neither)")
     .option("--device-timeout-ms <ms>", "wait this long for the device", positiveInt)
@@ -42,7 +43,7 @@ export function registerDoctorCommand(program: Command): void {
         if (progress) process.stderr.write("checking device, store, daemon and cloud…\r");
         const observations = await observe({
           deviceUri: deviceUri(flags),
-          stateDir: flags.state,
+          stateDir: stateDirOf(flags),
           daemonUrl: flags.url,
           cloudUrl: flags.cloud ?? process.env.STALELA_CLOUD_URL ?? null,
           deviceTimeoutMs: flags.deviceTimeoutMs,
@@ -56,7 +57,7 @@ export function registerDoctorCommand(program: Command): void {
             ...(c.fix === undefined || c.level === "ok" ? [] : [`${" ".repeat(16)}fix: ${c.fix}`]),
           ]),
           "",
-          exitCode === 0 ? "no problems found" : "fix the FAIL lines above, then run stalela doctor again",
+          exitCode === 0 ? "no problems found" : "fix the FAIL lines above, then run `stalela doctor` again",
         ]);
         process.exitCode = exitCode;
       }),

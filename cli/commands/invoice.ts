@@ -3,31 +3,25 @@
  * exactly as the API's GET /v1/invoices/{id} shows it (the same InvoiceView). It reads the SQLite
  * store directly (WAL lets a reader in while the daemon writes), so it works with the daemon stopped.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import type { InvoiceView } from "../../daemon/fiscal/types.js";
 import { invoiceView } from "../../daemon/fiscal/views.js";
-import { openDatabase } from "../../daemon/store/database.js";
 import { InvoiceStore } from "../../daemon/store/invoice-store.js";
 import { OutboxStore } from "../../daemon/store/outbox.js";
-import { FiscalError, isFiscalError } from "../../protocol/index.js";
-import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
-import { defaultStateDir } from "./device-connect.js";
-import { STORE_FILE } from "./keys.js";
+import { FiscalError } from "../../protocol/index.js";
+import { type OutputOptions, printResult, runAction } from "../output.js";
+import { enterStateDir, openStore, STATE_DIR_HELP, STORE_FILE } from "../state.js";
 
 interface InvoiceFlags extends OutputOptions {
-  readonly state: string;
+  readonly state?: string;
 }
 
-/** Looks an invoice up in the store of `stateDir`; RECORD_NOT_FOUND when unknown. */
+/**
+ * Looks an invoice up in the store of `stateDir`; RECORD_NOT_FOUND when unknown, or when there is no
+ * store (never created here: a typo in --state must not leave an empty database behind).
+ */
 export function readInvoice(stateDir: string, idOrKey: string): InvoiceView {
-  const path = join(stateDir, STORE_FILE);
-  // A missing store is not created here: a typo in --state must not leave an empty database behind.
-  if (!existsSync(path)) {
-    throw new FiscalError("RECORD_NOT_FOUND", `no daemon store at ${path}: check --state`);
-  }
-  const db = openDatabase(path);
+  const db = openStore(stateDir);
   try {
     const store = new InvoiceStore(db);
     const outbox = new OutboxStore(db);
@@ -35,7 +29,7 @@ export function readInvoice(stateDir: string, idOrKey: string): InvoiceView {
     if (row === undefined) {
       throw new FiscalError(
         "RECORD_NOT_FOUND",
-        `no invoice with id, Idempotency-Key or client_ref ${JSON.stringify(idOrKey)} in ${path}`,
+        `no invoice with id, Idempotency-Key or client_ref ${JSON.stringify(idOrKey)} in ${stateDir}/${STORE_FILE}`,
       );
     }
     return invoiceView(store, (id) => outbox.statusOf(id), row);
@@ -78,21 +72,13 @@ export function registerInvoiceCommand(program: Command): void {
   invoice
     .command("get <id>")
     .description("one invoice by id, Idempotency-Key or client_ref: state, fiscal number, QR, sync")
-    .option("--state <dir>", "daemon state directory", defaultStateDir())
+    .option("--state <dir>", STATE_DIR_HELP)
     .option("--json", "the API's InvoiceView as JSON")
     .addHelpText("after", "\nExit codes: 0 found, 2 unknown (E115 RECORD_NOT_FOUND), 1 other failure.")
-    .action(async (id: string, flags: InvoiceFlags) => {
-      let unknown = false;
-      await runAction(flags, () => {
-        try {
-          const view = readInvoice(flags.state, id);
-          printResult(flags, view, () => invoiceLines(view));
-        } catch (err) {
-          unknown = isFiscalError(err, "RECORD_NOT_FOUND");
-          throw err;
-        }
-      });
-      // E115 is a device-group code (exit 3), but here it means the operator asked for a wrong id.
-      if (unknown) process.exitCode = EXIT.USAGE;
-    });
+    .action((id: string, flags: InvoiceFlags) =>
+      runAction(flags, () => {
+        const view = readInvoice(enterStateDir(flags), id);
+        printResult(flags, view, () => invoiceLines(view));
+      }),
+    );
 }

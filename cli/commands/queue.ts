@@ -6,24 +6,32 @@
 import type { Command } from "commander";
 import type { AdminClient } from "../../daemon/admin/client.js";
 import type { QueueEntry } from "../../daemon/store/sync-queue.js";
+import { FiscalError } from "../../protocol/index.js";
+import { START_DAEMON_FIX } from "../doctor/report.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
+import { enterStateDir, STATE_DIR_HELP } from "../state.js";
 import { adminSocketPath, liveAdminClient } from "./admin-socket.js";
-import { defaultStateDir } from "./device-connect.js";
 
 /** Entries fetched per admin call while listing (the server allows up to 1000). */
 export const QUEUE_PAGE_SIZE = 500;
 
 interface QueueFlags extends OutputOptions {
-  readonly state: string;
+  readonly state?: string;
 }
 
+/**
+ * The running daemon's admin client. Without one, E400 STORAGE_FAILURE (exit 1, as docs/CLI.md says):
+ * the queue lives in the daemon, and the table has no code of its own for "no daemon".
+ */
 async function client(flags: QueueFlags): Promise<AdminClient> {
-  const admin = await liveAdminClient(flags.state);
+  const stateDir = enterStateDir(flags);
+  const admin = await liveAdminClient(stateDir);
   if (admin !== undefined) return admin;
-  throw new Error(
-    `no daemon answers on ${adminSocketPath(flags.state)}: the queue lives in the running daemon. ` +
-      "Start it (sudo systemctl start stalela, or stalela daemon) or check --state; as another user, " +
-      "run: sudo -u stalela stalela queue …",
+  throw new FiscalError(
+    "STORAGE_FAILURE",
+    `no daemon answers on ${adminSocketPath(stateDir)}: the queue lives in the running daemon. ` +
+      `Start it, ${START_DAEMON_FIX}; or check --state`,
+    { path: adminSocketPath(stateDir) },
   );
 }
 
@@ -34,7 +42,7 @@ export function registerQueueCommand(program: Command): void {
     .description("the upload queue to the Stalela Cloud (needs the daemon)");
   const common = (c: Command): Command =>
     c
-      .option("--state <dir>", "daemon state directory (admin.sock)", defaultStateDir())
+      .option("--state <dir>", `${STATE_DIR_HELP}, where admin.sock is`)
       .option("--json", "machine-readable output")
       .addHelpText("after", "\nExit codes: 0 ok, 1 no daemon on the admin socket or other failure.");
 
@@ -45,7 +53,7 @@ export function registerQueueCommand(program: Command): void {
       const s = await (await client(flags)).queueStatus();
       printResult(flags, s, () => [
         `pending  ${s.pending}${s.oldestPendingAt ? ` (oldest since ${new Date(s.oldestPendingAt).toISOString()})` : ""}`,
-        `failed   ${s.failed}${s.failed > 0 ? "  (see: stalela queue list --failed; retry: stalela queue retry)" : ""}`,
+        `failed   ${s.failed}${s.failed > 0 ? "  (see: `stalela queue list --failed`; retry: `stalela queue retry`)" : ""}`,
         `acked    ${s.acked}`,
         ...(s.conditions.length === 0
           ? ["conditions  none"]

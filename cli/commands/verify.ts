@@ -9,6 +9,7 @@ import {
   type ExportVerification,
   FiscalError,
   publicKeyFromHex,
+  type RecordFailure,
   type VerifyProgress,
   verifyExport,
 } from "../../protocol/index.js";
@@ -44,7 +45,52 @@ export function terminalProgress(label: string, json: boolean | undefined): Veri
   };
 }
 
-/** The report as lines for people. */
+/** Record failures of one reason listed one by one before the rest are counted (--json lists all). */
+export const FAILURES_LISTED_PER_REASON = 20;
+
+/** `1–3, 5, 9–12`: fiscal numbers as ranges, so thousands of them stay one short line. */
+export function numberRanges(numbers: readonly number[]): string {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}–${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(", ");
+}
+
+/** Reasons that leave an entry undecoded, so that it has no signature to check. */
+const UNREADABLE = new Set(["malformed", "non_canonical", "not_a_record"]);
+
+/**
+ * The one cause behind every signature failure, when there is one: not a single readable record
+ * verifies under the key, so the key is wrong (a wrong --pubkey, or a file re-signed with another
+ * key), not thousands of records. Then each record's signature and QR-signature failures say nothing
+ * more and are summed up in one line; every other problem is still listed.
+ */
+export function wrongKeyCause(r: ExportVerification): string | undefined {
+  const unreadable = new Set(r.failures.filter((f) => UNREADABLE.has(f.reason)).map((f) => f.index));
+  const readable = r.counts.records - unreadable.size;
+  const badSignatures = new Set(r.failures.filter((f) => f.reason === "signature").map((f) => f.index)).size;
+  if (readable === 0 || badSignatures < readable) return undefined;
+  return (
+    `no record verifies under this key (${badSignatures} of ${readable} signatures fail): ` +
+    (r.key_source === "pinned"
+      ? "wrong --pubkey? Pin the key registered for this device"
+      : "the file's key is not the one that signed its records")
+  );
+}
+
+/** Failures a wrong key explains: each record's signature, and its QR's signature. */
+function keyCaused(f: RecordFailure): boolean {
+  return (
+    f.reason === "signature" || (f.reason === "qr_invalid" && /signature does not verify/.test(f.message))
+  );
+}
+
+/** The report as lines for people: each distinct problem once, repeated ones counted. */
 export function humanReport(file: string, r: ExportVerification): string[] {
   const lines = [`${file}: ${r.ok ? "VERIFIED" : "VERIFICATION FAILED"}`];
   if (r.device_id !== null && r.range !== null) {
@@ -63,10 +109,21 @@ export function humanReport(file: string, r: ExportVerification): string[] {
   );
   if (r.chain.last_hash !== null) lines.push(`  last hash ${r.chain.last_hash}`);
   for (const issue of r.document_issues) lines.push(`  FILE    ${issue.reason}: ${issue.message}`);
+  const cause = wrongKeyCause(r);
+  if (cause !== undefined) lines.push(`  KEY     ${cause}`);
+  const listed = new Map<string, number>();
+  const unlisted = new Map<string, number>();
   for (const f of r.failures) {
-    lines.push(`  #${String(f.fiscal_number ?? "?").padEnd(6)} ${f.reason}: ${f.message}`);
+    if (cause !== undefined && keyCaused(f)) continue;
+    const n = listed.get(f.reason) ?? 0;
+    if (n < FAILURES_LISTED_PER_REASON) {
+      listed.set(f.reason, n + 1);
+      lines.push(`  #${String(f.fiscal_number ?? "?").padEnd(6)} ${f.reason}: ${f.message}`);
+    } else unlisted.set(f.reason, (unlisted.get(f.reason) ?? 0) + 1);
   }
-  if (r.bad_fiscal_numbers.length > 0) lines.push(`  bad records: ${r.bad_fiscal_numbers.join(", ")}`);
+  for (const [reason, n] of unlisted)
+    lines.push(`  … and ${n} more ${reason} failures (--json lists every one)`);
+  if (r.bad_fiscal_numbers.length > 0) lines.push(`  bad records: ${numberRanges(r.bad_fiscal_numbers)}`);
   return lines;
 }
 
@@ -75,7 +132,7 @@ export function registerVerifyCommand(program: Command): void {
   program
     .command("verify")
     .description("verify a journal export offline: signatures, auth codes, QR, hash chain, counters, time")
-    .argument("<export>", "the export file (stalela device export --out FILE)")
+    .argument("<export>", "the export file (`stalela device export --out FILE`)")
     .option("--pubkey <hex>", "verify with this device key (the one the DGI registered), not the file's")
     .option("--json", "machine-readable report on stdout")
     .addHelpText(

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { createFiscalDevice } from "../../daemon/device/index.js";
 import { SCHEMA_VERSION } from "../../daemon/store/database.js";
 import { parseDeviceAddress } from "../../daemon/transport/address.js";
-import { STORE_FILE } from "../commands/keys.js";
+import { STORE_FILE } from "../state.js";
 import type { DeviceObservation, DoctorObservations } from "./report.js";
 
 /** Where udev rules are installed: the admin's directory, then the package's. */

@@ -66,9 +66,17 @@ export const DISK_WARN_BYTES = 1024 ** 3;
 /** Free space under which it fails, in bytes (100 MiB): SQLite needs room for WAL and checkpoints. */
 export const DISK_FAIL_BYTES = 100 * 1024 ** 2;
 
-const GROUP_FIX =
-  "sudo usermod -aG stalela $USER (log out and in again), and install the udev rule: " +
-  "sudo cp udev/99-stalela-def.rules /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger";
+/**
+ * How a user gets the DEF's device node (doctor and the device commands): group stalela owns it once
+ * the udev rule is installed and applied. No sudo: technicians run as root, and Debian has no sudo
+ * by default.
+ */
+export const DEVICE_ACCESS_FIX =
+  "add the user to group stalela (`usermod -aG stalela USER`, then log out and in again), install the udev " +
+  "rule (`cp udev/99-stalela-def.rules /etc/udev/rules.d/`), then `udevadm control --reload && udevadm trigger`";
+/** How the daemon is started, and where it says why it stopped (the unit's own name, enabled or not). */
+export const START_DAEMON_FIX =
+  "`systemctl start stalela-daemon` (`journalctl -u stalela-daemon` says why it stopped), or `stalela daemon`";
 
 /** `+2.3 s`, `-15.0 min`: a clock difference a person reads at a glance (under 50 ms reads 0.0 s). */
 export function formatSkew(ms: number): string {
@@ -88,7 +96,7 @@ export function checkDevice(d: DeviceObservation): CheckResult {
           area,
           level: "fail",
           message: `${d.path} does not exist: it is the emulator's port, and no emulator is running`,
-          fix: "start the emulator (stalela emulator), or plug in the DEF and use --device serial:/dev/stalela-def",
+          fix: "start the emulator (`stalela emulator`), or plug in the DEF and use --device serial:/dev/stalela-def",
         }
       : {
           area,
@@ -102,7 +110,7 @@ export function checkDevice(d: DeviceObservation): CheckResult {
       area,
       level: "fail",
       message: `cannot read and write ${d.path ?? d.uri}: ${d.accessError}`,
-      fix: GROUP_FIX,
+      fix: DEVICE_ACCESS_FIX,
     };
   }
   if (d.heldByDaemon) {
@@ -117,7 +125,7 @@ export function checkDevice(d: DeviceObservation): CheckResult {
       area,
       level: "fail",
       message: `no device answered on ${d.uri}${d.error ? `: ${d.error}` : ""}`,
-      fix: "check the cable and --device; stop any other program using the port (stalela daemon holds it)",
+      fix: "check the cable and --device; stop any other program using the port (`stalela daemon` holds it)",
     };
   }
   const { deviceId, state, warnings } = d.answer;
@@ -127,7 +135,7 @@ export function checkDevice(d: DeviceObservation): CheckResult {
       area,
       level: "warn",
       message: `${summary}, not activated`,
-      fix: "stalela device activate --code CODE",
+      fix: "`stalela device activate --code CODE`",
     };
   }
   if (state === "LOCKED") {
@@ -135,7 +143,7 @@ export function checkDevice(d: DeviceObservation): CheckResult {
       area,
       level: "fail",
       message: `${summary}`,
-      fix: "stalela device status; stalela device self-test",
+      fix: "`stalela device status`; `stalela device self-test`",
     };
   }
   return warnings.length === 0
@@ -144,7 +152,7 @@ export function checkDevice(d: DeviceObservation): CheckResult {
         area,
         level: "warn",
         message: `${summary}, warnings ${warnings.join(", ")}`,
-        fix: "stalela device status",
+        fix: "`stalela device status`",
       };
 }
 
@@ -155,7 +163,7 @@ export function checkUdev(rule: string | null): CheckResult {
         area: "udev",
         level: "warn",
         message: "the udev rule 99-stalela-def.rules is not installed: a plugged DEF belongs to root only",
-        fix: "sudo cp udev/99-stalela-def.rules /etc/udev/rules.d/ && sudo udevadm control --reload",
+        fix: "`cp udev/99-stalela-def.rules /etc/udev/rules.d/ && udevadm control --reload && udevadm trigger`",
       }
     : { area: "udev", level: "ok", message: `udev rule installed at ${rule}` };
 }
@@ -168,7 +176,7 @@ export function checkClock(o: Pick<DoctorObservations, "hostNow" | "deviceClock"
       area: "clock",
       level: "fail",
       message: `this computer's clock reads ${host}, before 2024: it was reset`,
-      fix: "sudo timedatectl set-ntp true (or sudo date -s 'YYYY-MM-DD HH:MM'), then stalela doctor again",
+      fix: "`timedatectl set-ntp true` (or `date -s 'YYYY-MM-DD HH:MM'`), then `stalela doctor` again",
     };
   }
   if (o.deviceClock === undefined) return { area: "clock", level: "ok", message: `this computer: ${host}` };
@@ -177,7 +185,7 @@ export function checkClock(o: Pick<DoctorObservations, "hostNow" | "deviceClock"
       area: "clock",
       level: "fail",
       message: "the device clock is INVALID (earlier than its last record): it refuses to seal",
-      fix: "stalela device time --set now (the device refuses steps over 15 min: call support)",
+      fix: "`stalela device time --set now` (the device refuses steps over 15 min: call support)",
     };
   }
   const skew = o.deviceClock.now - o.hostNow;
@@ -186,7 +194,7 @@ export function checkClock(o: Pick<DoctorObservations, "hostNow" | "deviceClock"
         area: "clock",
         level: "warn",
         message: `the device clock differs from this computer's by ${formatSkew(skew)}`,
-        fix: "check this computer's time (timedatectl), then stalela device time --set now",
+        fix: "check this computer's time (`timedatectl`), then `stalela device time --set now`",
       }
     : {
         area: "clock",
@@ -205,7 +213,7 @@ export function checkDisk(disk: DoctorObservations["disk"]): CheckResult {
     };
   }
   const text = `${(disk.freeBytes / 1024 ** 3).toFixed(2)} GiB free at ${disk.path}`;
-  const fix = "free space on that disk (old logs: sudo journalctl --vacuum-size=200M), or move --state";
+  const fix = "free space on that disk (old logs: `journalctl --vacuum-size=200M`), or move --state";
   if (disk.freeBytes < DISK_FAIL_BYTES) return { area: "disk", level: "fail", message: text, fix };
   if (disk.freeBytes < DISK_WARN_BYTES) return { area: "disk", level: "warn", message: text, fix };
   return { area: "disk", level: "ok", message: text };
@@ -219,7 +227,7 @@ export function checkDatabase(db: DoctorObservations["database"]): CheckResult {
       area,
       level: "warn",
       message: `no store at ${db.path} yet (the daemon creates it on first start)`,
-      fix: "check --state; or start the daemon once: stalela daemon --state DIR",
+      fix: "check --state; or start the daemon once: `systemctl start stalela-daemon`, or `stalela daemon --state DIR`",
     };
   }
   if (db.error !== undefined) {
@@ -266,7 +274,7 @@ export function checkDaemon(daemon: DoctorObservations["daemon"]): CheckResult {
         area: "daemon",
         level: "warn",
         message: `no daemon answers on ${daemon.url}${daemon.error ? ` (${daemon.error})` : ""}`,
-        fix: "sudo systemctl start stalela (journalctl -u stalela says why it stopped), or stalela daemon",
+        fix: START_DAEMON_FIX,
       };
 }
 

@@ -15,6 +15,7 @@ import {
   type SignedBlob,
   sha256,
   toBase64Url,
+  toHex,
 } from "../../protocol/index.js";
 import type { BoundDevice, DeviceIdentity } from "../fiscal/identity.js";
 import type { ActivationProgress, ActivationProgressStore } from "../store/activation-progress.js";
@@ -48,6 +49,11 @@ export interface ActivationResult {
   readonly merchant_nif: string;
   readonly outlet_id: string;
   readonly fiscal_authority_id: string;
+  /**
+   * Hex of the device's Ed25519 public key, as `stalela device info --json` prints it: the technician
+   * writes it down, since the cloud and the DGI register it and auditors verify exports with it.
+   */
+  readonly public_key: string;
   /** False for an offline activation whose record could not be registered yet (retry later). */
   readonly registered: boolean;
   /** True when an earlier, half-finished activation was continued. */
@@ -183,6 +189,7 @@ export class ActivationService {
       merchant_nif: record.merchant_nif,
       outlet_id: record.outlet_id,
       fiscal_authority_id: record.fiscal_authority_id,
+      public_key: toHex(info.public_key),
       registered,
       resumed,
     };

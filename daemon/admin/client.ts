@@ -10,6 +10,7 @@ import type { StatusCondition, SyncStatus } from "../fiscal/types.js";
 import type { SyncAttemptRow } from "../store/sync-log.js";
 import type { QueueEntry, QueueSummary } from "../store/sync-queue.js";
 import type { SyncCounters } from "../sync/agent.js";
+import type { InfoReport, JournalPage, SelfTestReport, StatusReport, TimeReport } from "./device-routes.js";
 
 /** How long the client waits for an admin answer, in ms (activation talks to the cloud and device). */
 export const ADMIN_REQUEST_TIMEOUT_MS = 120_000;
@@ -63,6 +64,36 @@ export class AdminClient {
   /** Rotates the daemon's cloud upload credential. */
   rotateCredential(): Promise<{ old_valid_until: string }> {
     return this.call("POST", "/admin/v1/credential/rotate", {});
+  }
+
+  /** The device's INFO, bytes as hex (what `stalela device info --json` prints). */
+  deviceInfo(): Promise<InfoReport> {
+    return this.call("GET", "/admin/v1/device/info");
+  }
+
+  /** The device's STATUS with the clock judged against this computer's. */
+  deviceStatus(): Promise<StatusReport> {
+    return this.call("GET", "/admin/v1/device/status");
+  }
+
+  /** The device clock against this computer's. */
+  deviceTime(): Promise<TimeReport> {
+    return this.call("GET", "/admin/v1/device/time");
+  }
+
+  /** Sets the device clock (ms since the epoch, or "now": the daemon's time just before sending). */
+  setDeviceTime(now: number | "now"): Promise<TimeReport> {
+    return this.call("POST", "/admin/v1/device/time", { now });
+  }
+
+  /** Runs the device self-test. */
+  deviceSelfTest(): Promise<SelfTestReport> {
+    return this.call("POST", "/admin/v1/device/self-test", {});
+  }
+
+  /** One JOURNAL_READ page (at most JOURNAL_PAGE_MAX records), bytes as hex. */
+  deviceJournal(from: number, limit: number): Promise<JournalPage> {
+    return this.call("GET", `/admin/v1/device/journal?from=${from}&limit=${limit}`);
   }
 
   /** The latest sync attempts, newest first. */

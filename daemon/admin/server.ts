@@ -2,7 +2,8 @@
  * The admin channel (docs/ADMIN.md): HTTP over a Unix socket, `admin.sock` in the state directory,
  * mode 0600. Only the daemon's user (and root) can connect, which the kernel enforces; a POS holds an
  * API key for the TCP API and can never reach these routes, and there is no second secret to leak or
- * rotate. Routes: activation (code or bundle file), queue status / list / retry, sync attempts.
+ * rotate. Routes: activation (code or bundle file), queue status / list / retry, sync attempts, and
+ * the device's reads, clock and self-test (device-routes.ts) while the daemon holds its port.
  */
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { SYNC_STATUSES } from "../fiscal/types.js";
 import type { SyncAttemptLog } from "../store/sync-log.js";
 import type { SyncQueue } from "../store/sync-queue.js";
 import type { SyncAgent } from "../sync/agent.js";
+import { type AdminDevice, registerDeviceRoutes } from "./device-routes.js";
 
 /** The socket's file name inside the state directory. */
 export const ADMIN_SOCKET_FILE = "admin.sock";
@@ -31,10 +33,15 @@ export interface AdminDeps {
   readonly agent: SyncAgent;
   readonly queue: SyncQueue;
   readonly attempts: SyncAttemptLog;
+  /** The device link for the device routes (or handed over later: AdminServer.serveDevice). */
+  readonly device?: AdminDevice;
 }
 
 /** Builds the admin app (tested with inject(), served by AdminServer). */
-export function buildAdminApp(deps: AdminDeps): FastifyInstance {
+export function buildAdminApp(
+  deps: AdminDeps,
+  deviceOf: () => AdminDevice | undefined = () => deps.device,
+): FastifyInstance {
   const app = Fastify({ bodyLimit: ADMIN_BODY_LIMIT_BYTES, logger: false });
   app.setErrorHandler((err, _request, reply) => {
     const fiscal = isFiscalError(err)
@@ -90,12 +97,14 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
   app.get<{ Querystring: { limit?: string } }>("/admin/v1/sync/attempts", async (request) => ({
     items: deps.attempts.latest(Math.min(Number(request.query.limit ?? 100) || 100, QUEUE_LIST_MAX)),
   }));
+  registerDeviceRoutes(app, deviceOf);
   return app;
 }
 
 /** Serves the admin app on `<stateDir>/admin.sock`. */
 export class AdminServer {
   private app: FastifyInstance | undefined;
+  private device: AdminDevice | undefined;
   /** The socket path, once started. */
   readonly socketPath: string;
 
@@ -105,12 +114,18 @@ export class AdminServer {
     private readonly logger: Logger,
   ) {
     this.socketPath = join(stateDir, ADMIN_SOCKET_FILE);
+    this.device = deps.device;
+  }
+
+  /** Hands the daemon's device link to the device routes (before or after start). */
+  serveDevice(device: AdminDevice): void {
+    this.device = device;
   }
 
   /** Listens on the socket (replacing a stale one left by a crash) and restricts it to the owner. */
   async start(): Promise<void> {
     if (existsSync(this.socketPath)) unlinkSync(this.socketPath);
-    this.app = buildAdminApp(this.deps);
+    this.app = buildAdminApp(this.deps, () => this.device);
     await this.app.listen({ path: this.socketPath });
     chmodSync(this.socketPath, ADMIN_SOCKET_MODE);
     this.logger.info({ socket: this.socketPath }, "admin channel listening");

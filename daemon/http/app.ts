@@ -236,7 +236,34 @@ export interface ListenOptions {
   readonly port?: number;
 }
 
-/** Binds the app (loopback by default) and returns the address it listens on. */
+/**
+ * Binds the app (loopback by default) and returns the address it listens on. A port another process
+ * holds is ADDRESS_IN_USE and a host that is not this machine's is FIELD_RANGE, both naming the address.
+ */
 export async function listen(app: ApiInstance, options: ListenOptions = {}): Promise<string> {
-  return app.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT });
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  try {
+    return await app.listen({ host, port });
+  } catch (err) {
+    const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      throw new FiscalError(
+        "ADDRESS_IN_USE",
+        `cannot listen on ${address}: another process already listens there (another daemon?); stop it or choose another port`,
+        { host, port },
+        { cause: err },
+      );
+    }
+    if (code === "EADDRNOTAVAIL") {
+      throw new FiscalError(
+        "FIELD_RANGE",
+        `cannot listen on ${address}: http.host ${host} is not an address of this machine`,
+        { host, port },
+        { cause: err },
+      );
+    }
+    throw err;
+  }
 }

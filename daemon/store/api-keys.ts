@@ -11,6 +11,10 @@ import { type Db, statement } from "./database.js";
 
 /** Bytes of randomness in a key's secret part. */
 export const API_KEY_SECRET_BYTES = 32;
+/** Bytes of randomness behind a key id (12 base64url characters). */
+export const API_KEY_ID_BYTES = 9;
+/** What a key id may start with: base64url's first 62 characters, never `-` (nor `_`). */
+const ID_FIRST_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const KEY_FORMAT = /^stl_([A-Za-z0-9_-]{12})_([A-Za-z0-9_-]{43})$/;
 const refPattern = new RegExp(REF_PATTERN);
 
@@ -36,12 +40,26 @@ function sha256(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
 
+/**
+ * A key id from API_KEY_ID_BYTES random bytes: their base64url, whose first character is taken from
+ * ID_FIRST_CHARS. An id starting with `-` reads as an option on a command line (`stalela keys revoke
+ * -_fvRXGGTnUU` was "unknown option"), and plain base64url started with `-` once in 64 ids. The first
+ * character is base64url's own for 62 of its 64 values (`-` becomes `A`, `_` becomes `B`), so ids keep
+ * their format (KEY_FORMAT) and 71.9 of their 72 bits; ids made before still verify and revoke.
+ */
+export function apiKeyIdOf(bytes: Uint8Array): string {
+  if (bytes.length !== API_KEY_ID_BYTES) throw new RangeError(`a key id takes ${API_KEY_ID_BYTES} bytes`);
+  const text = Buffer.from(bytes).toString("base64url");
+  return `${ID_FIRST_CHARS[(bytes[0]! >> 2) % ID_FIRST_CHARS.length]}${text.slice(1)}`;
+}
+
 /** Creates, lists, revokes and verifies API keys. */
 export class ApiKeyStore implements ApiKeyVerifier {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
     private readonly now: () => number = Date.now,
+    private readonly random: (size: number) => Uint8Array = randomBytes,
   ) {}
 
   /** Creates a key bound to a cashier. Returns the plain key: the only time it exists. */
@@ -51,8 +69,8 @@ export class ApiKeyStore implements ApiKeyVerifier {
         issues: [{ path: "/cashier_id", code: 302, message: `must match ${REF_PATTERN}` }],
       });
     }
-    const id = randomBytes(9).toString("base64url");
-    const secret = randomBytes(API_KEY_SECRET_BYTES).toString("base64url");
+    const id = apiKeyIdOf(this.random(API_KEY_ID_BYTES));
+    const secret = Buffer.from(this.random(API_KEY_SECRET_BYTES)).toString("base64url");
     const at = this.now();
     this.db
       .transaction(() => {

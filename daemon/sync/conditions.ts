@@ -32,7 +32,7 @@ export function syncConditions(
     out.push({
       code: "SYNC_FAILED",
       severity: "error",
-      message: `${summary.failed} invoices failed to upload; see \`stalela queue list --status FAILED\`, then \`stalela queue retry\``,
+      message: `${summary.failed} invoices failed to upload; see \`stalela queue list --failed\`, then \`stalela queue retry\``,
       since: iso(now),
     });
   }

@@ -46,18 +46,20 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = {
   offlineWarnDays: 7,
 };
 
-const RANGES: Readonly<Record<Exclude<keyof SyncConfig, "endpoint">, readonly [number, number]>> = {
-  batchSize: [1, 1_000],
-  inFlight: [1, 8],
-  backoffBaseMs: [100, 600_000],
-  backoffMaxMs: [1_000, 86_400_000],
-  backoffJitter: [0, 1],
-  maxAttempts: [1, 1_000],
-  requestTimeoutMs: [1_000, 600_000],
-  pollIntervalMs: [50, 600_000],
-  pendingWarnMs: [60_000, 30 * 86_400_000],
-  offlineWarnDays: [1, 365],
-};
+/** The allowed range of every numeric sync setting, inclusive (docs/CLOUD_API.md, packaging/daemon.env). */
+export const SYNC_RANGES: Readonly<Record<Exclude<keyof SyncConfig, "endpoint">, readonly [number, number]>> =
+  {
+    batchSize: [1, 1_000],
+    inFlight: [1, 8],
+    backoffBaseMs: [100, 600_000],
+    backoffMaxMs: [1_000, 86_400_000],
+    backoffJitter: [0, 1],
+    maxAttempts: [1, 1_000],
+    requestTimeoutMs: [1_000, 600_000],
+    pollIntervalMs: [50, 600_000],
+    pendingWarnMs: [60_000, 30 * 86_400_000],
+    offlineWarnDays: [1, 365],
+  };
 
 /** Environment variables read by `syncConfigFromEnv`, and the key each sets. */
 export const SYNC_ENV_VARIABLES = {
@@ -98,7 +100,7 @@ export function resolveSyncConfig(...patches: Partial<SyncConfig>[]): SyncConfig
       }
       continue;
     }
-    const range = RANGES[key as keyof typeof RANGES];
+    const range = SYNC_RANGES[key as keyof typeof SYNC_RANGES];
     if (range === undefined) throw new FiscalError("FIELD_UNKNOWN", `sync.${key} is not a sync setting`);
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new FiscalError("FIELD_TYPE", `sync.${key} must be a number`);

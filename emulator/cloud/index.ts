@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { DEV_CLOUD_ROOT_SEED } from "../dev-keys.js";
+import { listenError } from "../listen-error.js";
 import { type CloudFaultPatch, type CloudFaults, checkCloudFaultPatch, noCloudFaults } from "./faults.js";
 import { buildCloudApp } from "./server.js";
 import { CloudStore, type CodeIdentity, type ReceivedInvoice } from "./store.js";
@@ -47,24 +48,35 @@ export class CloudEmulator {
     this.verifier = new VerifyPool(options.verifyThreads ?? 0);
   }
 
-  /** Opens the store and listens. */
+  /**
+   * Opens the store and listens. A failure (ADDRESS_IN_USE for a taken port) closes what had opened,
+   * so a failed start leaves no worker or open store keeping the process alive.
+   */
   async start(): Promise<this> {
     mkdirSync(this.options.stateDir, { recursive: true });
     Object.assign(this.faults, checkCloudFaultPatch(this.options.faults ?? {}));
     this.store.open();
-    this.verifier.start();
-    this.app = buildCloudApp({
-      verifier: this.verifier,
-      store: this.store,
-      faults: this.faults,
-      counters: this.counters,
-      rootSeed: this.options.rootSeed ?? DEV_CLOUD_ROOT_SEED,
-    });
-    const address = await this.app.listen({
-      host: this.options.host ?? "127.0.0.1",
-      port: this.options.port,
-    });
-    this.url = address.replace("[::1]", "127.0.0.1");
+    const host = this.options.host ?? "127.0.0.1";
+    try {
+      this.verifier.start();
+      this.app = buildCloudApp({
+        verifier: this.verifier,
+        store: this.store,
+        faults: this.faults,
+        counters: this.counters,
+        rootSeed: this.options.rootSeed ?? DEV_CLOUD_ROOT_SEED,
+      });
+      let address: string;
+      try {
+        address = await this.app.listen({ host, port: this.options.port });
+      } catch (err) {
+        throw listenError(err, "cloud emulator", host, this.options.port);
+      }
+      this.url = address.replace("[::1]", "127.0.0.1");
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
     return this;
   }
 

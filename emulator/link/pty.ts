@@ -2,15 +2,23 @@
  * The PTY link: a virtual serial port that a host opens with `serialport` as if it were /dev/ttyACM0.
  * `options.path` is a symlink to the slave side (/dev/pts/N); the emulator keeps only the master (see
  * pty-pair.ts for how it is read). Unix only: node-pty has no PTYs on Windows, use the TCP link there.
+ *
+ * One emulator per path: the link claims `PATH.lock` (link-lock.ts) before it touches the symlink, so
+ * a second emulator is refused instead of taking over a path a live one serves, while a symlink left by
+ * a dead one is replaced. On close the symlink is removed only if it still points at this link's PTY.
  */
 import { randomBytes } from "node:crypto";
 import { lstat, readlink, rename, symlink, unlink } from "node:fs/promises";
+import { claimLinkPath, type LinkPathClaim } from "./link-lock.js";
 import { PtyPair } from "./pty-pair.js";
 import { type HostLink, handled, LinkEvents } from "./types.js";
 
 /** Where to put the port. */
 export interface PtyLinkOptions {
-  /** The symlink hosts open, e.g. /tmp/def-emulator/ttyDEF0. Replaces a symlink; never a real file. */
+  /**
+   * The symlink hosts open, e.g. /tmp/def-emulator/ttyDEF0. Replaces a stale symlink; never a real file,
+   * nor a path another live emulator serves (LINK_PATH_IN_USE).
+   */
   readonly path: string;
 }
 
@@ -40,6 +48,7 @@ class PtyLinkImpl extends LinkEvents implements PtyLink {
   constructor(
     readonly path: string,
     private pair: PtyPair,
+    private readonly claim: LinkPathClaim,
   ) {
     super();
     this.watch(pair);
@@ -98,7 +107,12 @@ class PtyLinkImpl extends LinkEvents implements PtyLink {
       // Only our own symlink: someone may have pointed the path elsewhere since.
       if ((await readlink(this.path).catch(() => null)) === this.pair.slavePath) await unlink(this.path);
     } finally {
-      await this.pair.retire();
+      try {
+        await this.pair.retire();
+      } finally {
+        // Last: until the symlink is gone, the path is still ours.
+        this.claim.release();
+      }
     }
   }
 }
@@ -109,7 +123,8 @@ async function pointSymlink(path: string, target: string): Promise<void> {
     if (err.code === "ENOENT") return null;
     throw err;
   });
-  // Any symlink may go (one left by a crashed run points at a dead or reused pts); nothing else may.
+  // The caller holds the path's claim, so any symlink here is stale (a crashed run's, pointing at a dead
+  // or reused pts) or our own; anything else is not ours to replace.
   if (existing !== null && !existing.isSymbolicLink()) {
     throw new Error(`pty link: ${path} exists and is not a symlink; refusing to replace it`);
   }
@@ -135,7 +150,16 @@ async function openPairAt(path: string): Promise<PtyPair> {
   return pair;
 }
 
-/** Opens a fresh PTY in raw mode and makes `options.path` a symlink to its slave. */
+/**
+ * Claims `options.path`, opens a fresh PTY in raw mode and makes the path a symlink to its slave.
+ * LINK_PATH_IN_USE when another live emulator serves the path.
+ */
 export async function openPtyLink(options: PtyLinkOptions): Promise<PtyLink> {
-  return new PtyLinkImpl(options.path, await openPairAt(options.path));
+  const claim = claimLinkPath(options.path);
+  try {
+    return new PtyLinkImpl(options.path, await openPairAt(options.path), claim);
+  } catch (err) {
+    claim.release();
+    throw err;
+  }
 }

@@ -10,6 +10,7 @@
  * once; only a vanished machine leaves a half-open one, which TCP keepalive eventually finds.
  */
 import { createServer, type Server, type Socket } from "node:net";
+import { listenError } from "../listen-error.js";
 import { type HostLink, handled, LinkEvents } from "./types.js";
 
 /** Idle time before the first keepalive probe on the host's socket (ms): finds hosts that vanished. */
@@ -113,9 +114,10 @@ class TcpLinkImpl extends LinkEvents implements TcpLink {
 export async function listenTcpLink(options: TcpLinkOptions): Promise<TcpLink> {
   const server = createServer({ noDelay: true, keepAlive: true });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (err: Error): void => reject(listenError(err, "tcp link", options.host, options.port));
+    server.once("error", failed);
     server.listen(options.port, options.host, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve();
     });
   });

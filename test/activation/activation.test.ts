@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { formatBundleFile } from "../../daemon/activation/bundle-file.js";
-import { FiscalError, isFiscalError } from "../../protocol/index.js";
+import { FiscalError, isFiscalError, toHex } from "../../protocol/index.js";
 import { bundleFor } from "../emulator/fixtures.js";
 import { SHOP, SyncHarness } from "../sync/fixtures.js";
 
@@ -28,7 +28,13 @@ describe("activation with a code", () => {
     h = await new SyncHarness().start();
     const code = h.cloud.issueCode(SHOP);
     const result = await h.sync.parts.activation.activateWithCode(code);
-    expect(result).toEqual({ device_id: h.device.deviceId, ...SHOP, registered: true, resumed: false });
+    expect(result).toEqual({
+      device_id: h.device.deviceId,
+      public_key: toHex(h.device.publicKey),
+      ...SHOP,
+      registered: true,
+      resumed: false,
+    });
     expect((await h.port.info()).state).toBe("ACTIVE");
     expect(h.identity.current?.outletId).toBe(SHOP.outlet_id);
     expect(h.sync.parts.credentials.current()?.deviceId).toBe(h.device.deviceId);

@@ -1,7 +1,8 @@
 /** The pure helpers behind `device time` and `device status`: --set parsing and skew wording. */
 import { describe, expect, it } from "vitest";
-import { jsonSafe, parseSetTime } from "../../cli/commands/device-info.js";
+import { parseSetTime } from "../../cli/commands/device-info.js";
 import { formatSkew } from "../../cli/doctor/report.js";
+import { hexed } from "../../daemon/admin/device-routes.js";
 import { isFiscalError } from "../../protocol/index.js";
 
 describe("device time helpers", () => {
@@ -28,7 +29,7 @@ describe("device time helpers", () => {
   });
 
   it("JSON output carries bytes as hex", () => {
-    expect(jsonSafe({ key: new Uint8Array([0xde, 0xf1]), list: [new Uint8Array([1])], n: 1 })).toEqual({
+    expect(hexed({ key: new Uint8Array([0xde, 0xf1]), list: [new Uint8Array([1])], n: 1 })).toEqual({
       key: "def1",
       list: ["01"],
       n: 1,

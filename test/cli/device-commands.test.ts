@@ -1,14 +1,17 @@
 /**
  * `stalela device info | status | time | self-test | activate --bundle` as a technician runs them:
- * the real binary against a real emulator process on TCP, one command at a time (one host per link).
+ * the real binary against a real emulator process on TCP, one command at a time (one host per link),
+ * with no daemon on the state directory, so each opens the device directly.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SpawnedEmulator, spawnEmulator } from "../../bench/processes.js";
+import { STORE_FILE } from "../../cli/state.js";
 import { formatBundleFile } from "../../daemon/activation/bundle-file.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
+import { openDatabase } from "../../daemon/store/database.js";
 import { bundleFor, sale } from "../emulator/fixtures.js";
 import { type CliRun, removeTempFiles, runCli, tempFile } from "./run-cli.js";
 
@@ -39,6 +42,9 @@ beforeAll(async () => {
     "7",
   ]);
   device = ["--device", `tcp:127.0.0.1:${emulator.ready.tcp!.port}`, "--state", join(dir, "daemon")];
+  // The daemon's store, as its first start leaves it: an offline activation records into it.
+  mkdirSync(join(dir, "daemon"));
+  openDatabase(join(dir, "daemon", STORE_FILE)).close();
 });
 afterAll(async () => {
   emulator?.child.kill("SIGTERM");
@@ -47,8 +53,8 @@ afterAll(async () => {
   removeTempFiles();
 });
 
-/** The direct-device flags without --state (info, status, time and self-test take no store). */
-const link = (): string[] => device.slice(0, 2);
+/** The direct-device flags: the device, and a state directory where no daemon answers. */
+const link = (): string[] => device;
 
 describe("stalela device (direct)", () => {
   it("info, status, time and self-test answer with JSON that parses", async () => {
@@ -116,6 +122,27 @@ describe("stalela device (direct)", () => {
     expect(errorOf(code).message).toContain("no daemon answers");
   });
 
+  it("activate --bundle refuses a state directory without a store (exit 2) and creates none", async () => {
+    const empty = join(dir, "never-started");
+    const run = await runCli([
+      "device",
+      "activate",
+      "--bundle",
+      bundleFile("early.json", emulator.ready.device_id),
+      ...device.slice(0, 2),
+      "--state",
+      empty,
+      "--json",
+    ]);
+    expect(run.code).toBe(2);
+    expect(errorOf(run)).toMatchObject({ code: 115, name: "RECORD_NOT_FOUND" });
+    expect(errorOf(run).message).toContain(join(empty, STORE_FILE));
+    expect(errorOf(run).message).toContain("start the daemon once");
+    expect(existsSync(empty)).toBe(false);
+    const info = await runCli(["device", "info", ...link(), "--json"]);
+    expect(JSON.parse(info.stdout)).toMatchObject({ state: "UNACTIVATED", via: "device" });
+  });
+
   it("activate --bundle activates an unactivated device offline, then refuses another bundle (E103, exit 3)", async () => {
     const run = await runCli([
       "device",
@@ -130,9 +157,21 @@ describe("stalela device (direct)", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({
       device_id: emulator.ready.device_id,
       merchant_nif: "A1234567B",
+      // docs/INSTALL.md has the technician write the key down: the emulator's own ready line is the truth.
+      public_key: emulator.ready.public_key,
       registered: false,
       via: "device",
     });
+    // Not registered yet (the bundle carries no credential): the same command again continues it.
+    const human = await runCli([
+      "device",
+      "activate",
+      "--bundle",
+      bundleFile("good-again.json", emulator.ready.device_id),
+      ...device,
+    ]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`public key\\s+${emulator.ready.public_key}`));
     const info = await runCli(["device", "info", ...link(), "--json"]);
     expect(JSON.parse(info.stdout)).toMatchObject({ state: "ACTIVE", identity: { outlet_id: "OUTLET-1" } });
     const again = await runCli([
@@ -204,6 +243,7 @@ describe("stalela device (direct)", () => {
     ]);
     expect(run.code).toBe(3);
     expect(errorOf(run)).toMatchObject({ name: "DEVICE_UNAVAILABLE" });
-    expect(errorOf(run).message).toContain("is the daemon stopped");
+    expect(errorOf(run).message).toContain("no device answered on tcp:127.0.0.1:1 within 300 ms");
+    expect(errorOf(run).message).toContain("holding the port");
   });
 });

@@ -97,6 +97,7 @@ describe("stalela device export", () => {
     expect(run.code).toBe(3);
     const { error } = JSON.parse(run.stdout) as { error: { name: string; message: string } };
     expect(error.name).toBe("DEVICE_UNAVAILABLE");
-    expect(error.message).toContain("is the daemon stopped");
+    expect(error.message).toContain("no device answered on tcp:127.0.0.1:1 within 300 ms");
+    expect(error.message).toContain("holding the port");
   });
 });

@@ -51,6 +51,7 @@ describe("stalela invoice get", () => {
     expect(human.stderr).toContain("E115 RECORD_NOT_FOUND");
     const noStore = await runCli(["invoice", "get", "KEY-CLI-1", "--state", `${h.dir}/nowhere`]);
     expect(noStore.code).toBe(2);
-    expect(noStore.stderr).toContain("check --state");
+    expect(noStore.stderr).toContain(`no daemon store at ${h.dir}/nowhere/daemon.sqlite`);
+    expect(noStore.stderr).toContain("start the daemon once, it creates the store");
   });
 });

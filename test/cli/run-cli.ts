@@ -20,13 +20,25 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `stalela ARGS` to completion. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+/** How a run is started besides its arguments: as another user (tests running as root), elsewhere. */
+export interface CliRunOptions {
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly cwd?: string;
+}
+
+/** Runs `stalela ARGS` to completion, with `env` added to this process's environment. */
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  options: CliRunOptions = {},
+): Promise<CliRun> {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run npm run build first`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_MAIN, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
+      ...options,
     });
     let stdout = "";
     let stderr = "";

@@ -1,0 +1,89 @@
+/**
+ * docs/INSTALL.md, executed as written: every ```sh block, in order, in one bash session as root, from
+ * a folder that holds the built package and its checksum (the technician's USB stick), with the
+ * emulated DEF plugged in at /dev/stalela-def and the cloud emulator as the Stalela Cloud. Two things
+ * are the test's own, and both are explicit: the "Site values" block gets this site's cloud URL and
+ * activation code (same variable names, checked), and after the block that installs the package the
+ * test plays udev's part for the emulated DEF (group stalela, mode 0660), as the rule does for a real one.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEB, REPO, useTestMachine, VERSION } from "./machine.js";
+
+const GUIDE = join(REPO, "docs/INSTALL.md");
+const SITE_BLOCK_MARK = "# Site values";
+
+/** The ```sh blocks of a Markdown document, in order (```text and other blocks are not commands). */
+function shellBlocks(markdown: string): string[] {
+  const blocks: string[] = [];
+  const fence = /^```sh\n([\s\S]*?)^```$/gm;
+  for (let m = fence.exec(markdown); m !== null; m = fence.exec(markdown)) blocks.push(m[1]!);
+  return blocks;
+}
+
+/** Puts this site's values in the guide's site block; the block must set exactly these names. */
+function withSiteValues(block: string, values: Readonly<Record<string, string>>): string {
+  const assigned = [...block.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]!);
+  if (assigned.sort().join() !== Object.keys(values).sort().join()) {
+    throw new Error(
+      `the site block sets ${assigned.join(", ")}, the test gives ${Object.keys(values).join(", ")}`,
+    );
+  }
+  return block.replace(/^([A-Z_]+)=.*$/gm, (_line, name: string) => `${name}='${values[name]}'`);
+}
+
+const machine = useTestMachine();
+
+describe("docs/INSTALL.md", () => {
+  it("has the blocks the test relies on", () => {
+    const blocks = shellBlocks(readFileSync(GUIDE, "utf8"));
+    expect(blocks.filter((b) => b.startsWith(SITE_BLOCK_MARK))).toHaveLength(1);
+    expect(blocks.filter((b) => /^dpkg -i /m.test(b)).length).toBeGreaterThanOrEqual(1);
+    expect(withSiteValues("# Site values\nA=1\nB=2\n", { A: "x", B: "y" })).toBe(
+      "# Site values\nA='x'\nB='y'\n",
+    );
+    expect(() => withSiteValues("A=1\n", { A: "x", B: "y" })).toThrow(/sets A/);
+  });
+
+  it("works as written, from the package to removal", () => {
+    const stick = mkdtempSync(join(tmpdir(), "stalela-usb-"));
+    copyFileSync(DEB, join(stick, basename(DEB)));
+    copyFileSync(`${DEB}.sha256`, join(stick, `${basename(DEB)}.sha256`));
+
+    const site = machine.site();
+    const blocks = shellBlocks(readFileSync(GUIDE, "utf8"));
+    let installed = false;
+    const script = blocks.flatMap((block, i) => {
+      const body = block.startsWith(SITE_BLOCK_MARK)
+        ? withSiteValues(block, { CLOUD_URL: site.cloudUrl, CODE: site.code })
+        : block;
+      const steps = [`echo '---- INSTALL.md block ${i + 1}' >&2`, body];
+      if (!installed && /^dpkg -i /m.test(block)) {
+        installed = true;
+        steps.push(
+          `chgrp stalela '${site.ptyPath}' && chmod 0660 '${site.ptyPath}'   # the udev rule's part`,
+        );
+      }
+      return steps;
+    });
+    const result = spawnSync("bash", ["-euo", "pipefail", "-x", "-c", script.join("\n")], {
+      cwd: stick,
+      encoding: "utf8",
+      env: { ...process.env, ...machine.env, HOME: "/root" },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const transcript = `${result.stdout}\n${result.stderr}`;
+    expect(result.status, transcript).toBe(0);
+
+    // What the guide promises the technician sees, checked against facts the test knows itself.
+    expect(result.stdout).toMatch(new RegExp(`^${VERSION.replaceAll(".", "\\.")}$`, "m"));
+    expect(result.stdout).toContain(`STALELA_CLOUD_URL=${site.cloudUrl}`);
+    expect(result.stdout).toContain("UNACTIVATED");
+    expect(result.stdout).toMatch(/public key\s+[0-9a-f]{64}/);
+    expect(result.stdout).toMatch(/"state":\s*"FISCALIZED"/);
+    expect(result.stdout).toContain("/var/lib/stalela/daemon.sqlite");
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * packaging/daemon.env, the /etc/stalela/daemon.env conffile the .deb installs: it lists every setting
+ * the daemon reads from the environment, each with the code's own default and range, and it sets the
+ * installed locations (docs/INSTALL.md §3). Parsed here as systemd's EnvironmentFile= would.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { defaultConfig, ENV_VARIABLES } from "../../daemon/config.js";
+import { DEFAULT_SYNC_CONFIG, SYNC_ENV_VARIABLES, SYNC_RANGES } from "../../daemon/sync/config.js";
+
+const TEXT = readFileSync(fileURLToPath(new URL("../../packaging/daemon.env", import.meta.url)), "utf8");
+const LINES = TEXT.split("\n");
+
+/** NAME -> { value, active (uncommented), the comment line just above }. */
+function settings(): Map<string, { value: string; active: boolean; help: string }> {
+  const found = new Map<string, { value: string; active: boolean; help: string }>();
+  LINES.forEach((line, i) => {
+    const m = /^(#?)(STALELA_[A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) found.set(m[2]!, { active: m[1] === "", value: m[3]!, help: LINES[i - 1] ?? "" });
+  });
+  return found;
+}
+
+/** A default as the file spells it (plain digits). */
+function spelled(value: unknown): string {
+  return String(value);
+}
+
+describe("packaging/daemon.env", () => {
+  const listed = settings();
+
+  it("lists every environment variable the daemon reads, and no other", () => {
+    const read = [...Object.keys(ENV_VARIABLES), ...Object.keys(SYNC_ENV_VARIABLES)].sort();
+    expect([...listed.keys()].sort()).toEqual(read);
+  });
+
+  it("sets the installed state directory and device, and leaves the rest at the code's defaults", () => {
+    expect(listed.get("STALELA_STATE_DIR")).toMatchObject({ active: true, value: "/var/lib/stalela" });
+    expect(listed.get("STALELA_DEVICE")).toMatchObject({ active: true, value: "serial:/dev/stalela-def" });
+    const config = defaultConfig();
+    const daemonDefaults: Record<string, unknown> = {
+      STALELA_HTTP_HOST: config.http.host,
+      STALELA_HTTP_PORT: config.http.port,
+      STALELA_LOG_LEVEL: config.logLevel,
+    };
+    for (const [name, value] of Object.entries(daemonDefaults)) {
+      expect(listed.get(name), name).toMatchObject({ active: false, value: spelled(value) });
+    }
+    for (const [name, key] of Object.entries(SYNC_ENV_VARIABLES)) {
+      const entry = listed.get(name)!;
+      expect(entry.active, name).toBe(false);
+      if (key === "endpoint") continue;
+      expect(entry.value, name).toBe(spelled(DEFAULT_SYNC_CONFIG[key]));
+      const [min, max] = SYNC_RANGES[key];
+      expect(entry.help, name).toContain(`${min}..${max}`);
+    }
+  });
+
+  it("says the cloud URL is required and names the development default it would otherwise use", () => {
+    expect(listed.get("STALELA_CLOUD_URL")?.value).toMatch(/^https:\/\//);
+    expect(TEXT).toContain(`Built-in default: ${DEFAULT_SYNC_CONFIG.endpoint}`);
+  });
+});
