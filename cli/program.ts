@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { DAEMON_VERSION } from "../daemon/daemon.js";
 import { FiscalError } from "../protocol/index.js";
+import { registerBackupCommand } from "./commands/backup.js";
 import { registerCloudEmulatorCommand } from "./commands/cloud-emulator.js";
 import { registerDaemonCommand } from "./commands/daemon.js";
 import { registerDemoCommand } from "./commands/demo.js";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerQueueCommand(program);
   registerInvoiceCommand(program);
+  registerBackupCommand(program);
   registerDoctorCommand(program);
   return program;
 }

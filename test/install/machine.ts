@@ -49,7 +49,12 @@ export function assertInstallableMachine(): void {
 
 /** Runs a command to completion and returns its stdout; throws with stderr on a non-zero exit. */
 export function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env }, stdio: "pipe" });
+  return execFileSync(cmd, args, {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    stdio: "pipe",
+    maxBuffer: 256 * 1024 * 1024,
+  });
 }
 
 /** A long-running repo process whose first stdout line (or a line matching `ready`) says it is up. */
