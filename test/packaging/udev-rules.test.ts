@@ -1,4 +1,3 @@
-import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -109,12 +108,4 @@ describe("udev/99-stalela-def.rules", () => {
     const tty = rules.find((r) => value(r, "SUBSYSTEM") === "tty")!;
     expect(value(tty, "ENV", "ID_MM_DEVICE_IGNORE")).toBe("1");
   });
-
-  // udevadm is not installed everywhere (containers, CI images): there the parse above is the check.
-  const udevadm = spawnSync("sh", ["-c", "command -v udevadm"], { encoding: "utf8" }).stdout.trim();
-  if (udevadm !== "") {
-    it("passes udevadm verify", () => {
-      expect(() => execFileSync(udevadm, ["verify", RULES_PATH], { stdio: "pipe" })).not.toThrow();
-    });
-  }
 });
