@@ -54,12 +54,18 @@ describe("whom to act as (pure)", () => {
   });
 });
 
+/** A state directory owned by uid:gid (chown needs root: CI runs as root, and the test fails otherwise). */
+function ownedState(name: string, uid: number, gid: number): string {
+  expect(process.getuid?.(), "chown needs root (CI runs as root)").toBe(0);
+  const state = join(dir, name);
+  mkdirSync(state);
+  chownSync(state, uid, gid);
+  return state;
+}
+
 describe("actAsStateOwner", () => {
   it("loads the groups, then sets the gid, then the uid (the only order root allows)", () => {
-    expect(process.getuid?.(), "chown needs root (CI runs as root)").toBe(0);
-    const state = join(dir, "owned");
-    mkdirSync(state);
-    chownSync(state, NOBODY, NOBODY);
+    const state = ownedState("owned", NOBODY, NOBODY);
     const proc = recorder(0);
     expect(actAsStateOwner(state, proc)).toEqual({ uid: NOBODY, gid: NOBODY });
     expect(proc.calls).toEqual([
@@ -70,10 +76,7 @@ describe("actAsStateOwner", () => {
   });
 
   it("falls back to the directory's group alone for a uid without a passwd entry", () => {
-    expect(process.getuid?.(), "chown needs root (CI runs as root)").toBe(0);
-    const state = join(dir, "orphan");
-    mkdirSync(state);
-    chownSync(state, 54_321, 54_322);
+    const state = ownedState("orphan", 54_321, 54_322);
     const proc = recorder(0, true);
     expect(actAsStateOwner(state, proc)).toEqual({ uid: 54_321, gid: 54_322 });
     expect(proc.calls).toEqual([
@@ -87,10 +90,7 @@ describe("actAsStateOwner", () => {
   });
 
   it("a refused switch is STORAGE_FAILURE, never a silent run as root", () => {
-    expect(process.getuid?.(), "chown needs root (CI runs as root)").toBe(0);
-    const state = join(dir, "refused");
-    mkdirSync(state);
-    chownSync(state, NOBODY, NOBODY);
+    const state = ownedState("refused", NOBODY, NOBODY);
     const proc = recorder(0);
     proc.setuid = () => {
       throw new Error("EPERM");
