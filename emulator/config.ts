@@ -5,6 +5,17 @@
 
 /** How long a PREPARE nonce stays valid, in ms (flag `--nonce-ttl-ms`, range 1 ms … 1 h). */
 export const NONCE_TTL_MS = 120_000;
+/**
+ * How long the device remembers a nonce after it expired, so COMMIT and ABORT answer NONCE_EXPIRED
+ * rather than NONCE_UNKNOWN, in ms (PROTOCOL.md §10.2; fixed, not a tunable).
+ */
+export const EXPIRED_NONCE_MEMORY_MS = 10 * 60_000;
+/**
+ * Most expired nonces remembered at once (PROTOCOL.md §10.2): 256 × (16-byte nonce + 8-byte time) is
+ * about 6 KiB of RAM. With the defaults at most 10 × (600 s / 120 s + 1) = 60 nonces can expire within
+ * EXPIRED_NONCE_MEMORY_MS, so this bound only bites with a much shorter TTL or a higher pending cap.
+ */
+export const EXPIRED_NONCE_MEMORY = 256;
 /** Most PREPAREs pending at once (flag `--max-pending`, range 1 … 1000). */
 export const MAX_PENDING = 10;
 /** Records the fiscal memory holds (flag `--journal-capacity`, range 1 … 100,000,000). */

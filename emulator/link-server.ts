@@ -193,14 +193,15 @@ export class LinkServer {
       else this.sendBusy(port, seq);
       return;
     }
-    if (this.faults.answerBusy()) {
-      this.sendBusy(port, seq);
-      return;
-    }
     const last = this.lastReply;
     if (last !== null && last.seq === seq && bytesEqual(last.payload, payload)) {
+      // Never BUSY here: BUSY tells the host the request was not executed, and this one was.
       this.counters.replaysServed++;
       this.reply(port, { seq, payload }, last.frame);
+      return;
+    }
+    if (this.faults.answerBusy()) {
+      this.sendBusy(port, seq);
       return;
     }
     this.execute(port, seq, payload);

@@ -22,8 +22,10 @@ export const INTER_BYTE_TIMEOUT_MS = 50;
 /** Requests that may wait behind the one in flight; one more is refused with DEVICE_QUEUE_FULL. */
 export const MAX_QUEUED_REQUESTS = 64;
 /**
- * How long a lost state-changing reply may take to resolve (waiting for the device to come back,
- * then ABORT + GET_RECORD), in ms. Past it the caller gets DEVICE_UNAVAILABLE with outcome "in-doubt".
+ * How long a lost COMMIT or ACTIVATE reply may take to resolve (waiting for the device to come back,
+ * then ABORT + GET_RECORD, or INFO), in ms, counted from the failed exchange. Strict: at the deadline a
+ * recovery exchange in flight is abandoned and the caller gets DEVICE_UNAVAILABLE, outcome "in-doubt".
+ * Other commands are never resolved (docs/DEVICE_LINK.md §5).
  */
 export const RESOLVE_DEADLINE_MS = 60_000;
 /** Pause between two resolution attempts on a link that is up but not answering, in ms. */

@@ -134,6 +134,11 @@ export class ExchangeDriver {
     this.feed({ kind: "link-down" });
   }
 
+  /** Gives up on the exchange in flight (it fails with "abandoned"); a late reply is counted as stale. */
+  abandon(): void {
+    this.feed({ kind: "abandon" });
+  }
+
   private feed(input: ExchangeInput): void {
     const flight = this.flight;
     if (flight === null) return;
@@ -164,7 +169,7 @@ export class ExchangeDriver {
           flight.timer = null;
           if (this.flight === flight) this.flight = null;
           if (action.kind === "succeed") flight.resolve(flight.reply!);
-          else flight.reject(new ExchangeError(action.reason, flight.cmd));
+          else flight.reject(new ExchangeError(action.reason, flight.cmd, action.unanswered));
           break;
       }
     }

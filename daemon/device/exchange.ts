@@ -6,13 +6,17 @@
  *
  *   start ──transmit──▶ awaiting-reply ──reply──▶ done
  *                        │  ▲   │ timeout / NAK / garbled: retransmit while the budget lasts, else failed
- *                   BUSY │  │   └ link-down ─────────────────────────────────────────▶ failed
+ *                   BUSY │  │   └ link-down / abandon ───────────────────────────────▶ failed
  *                        ▼  │ backoff elapsed: transmit again (BUSY means "not executed")
  *                      backing-off
+ *
+ * The machine also remembers whether any transmission went **unanswered** (no reply, NAK or BUSY came
+ * back for it: a reply timeout, a garbled frame, the link dropping while a reply was awaited). BUSY and
+ * NAK prove only that *that* transmission was not executed; an earlier unanswered one may have been.
  */
 
-/** Why an exchange failed. */
-export type ExchangeFailure = "timeout" | "nak" | "busy" | "link-down";
+/** Why an exchange failed. `abandoned`: the session gave up on it (its resolve deadline passed). */
+export type ExchangeFailure = "timeout" | "nak" | "busy" | "link-down" | "abandoned";
 
 /** Retry limits of one exchange. */
 export interface ExchangePolicy {
@@ -29,6 +33,8 @@ interface Attempts {
   readonly retransmits: number;
   /** BUSY answers so far. */
   readonly busy: number;
+  /** Whether some transmission got no reply, NAK or BUSY back, so the device may have executed it. */
+  readonly unanswered: boolean;
 }
 
 /** Where an exchange stands. */
@@ -36,7 +42,7 @@ export type ExchangeState =
   | ({ readonly phase: "awaiting-reply" } & Attempts)
   | ({ readonly phase: "backing-off" } & Attempts)
   | { readonly phase: "done" }
-  | { readonly phase: "failed"; readonly reason: ExchangeFailure };
+  | { readonly phase: "failed"; readonly reason: ExchangeFailure; readonly unanswered: boolean };
 
 /** What the I/O loop observed. */
 export type ExchangeInput =
@@ -47,7 +53,9 @@ export type ExchangeInput =
   | { readonly kind: "busy"; readonly retryAfterMs: number }
   | { readonly kind: "reply-timeout" }
   | { readonly kind: "backoff-elapsed" }
-  | { readonly kind: "link-down" };
+  | { readonly kind: "link-down" }
+  /** The session stops waiting for this exchange; a late reply will be stale. */
+  | { readonly kind: "abandon" };
 
 /** What the I/O loop must do, in order. */
 export type ExchangeAction =
@@ -57,8 +65,8 @@ export type ExchangeAction =
   | { readonly kind: "arm-timer"; readonly ms: number; readonly fires: "reply-timeout" | "backoff-elapsed" }
   /** Settle: the reply is the result. */
   | { readonly kind: "succeed" }
-  /** Settle: the exchange failed for `reason`. */
-  | { readonly kind: "fail"; readonly reason: ExchangeFailure };
+  /** Settle: the exchange failed for `reason`; `unanswered` as in the state. */
+  | { readonly kind: "fail"; readonly reason: ExchangeFailure; readonly unanswered: boolean };
 
 /** A state and the actions that lead into it. */
 export interface ExchangeTransition {
@@ -76,8 +84,8 @@ function send(attempts: Attempts, retransmission: boolean, policy: ExchangePolic
   };
 }
 
-function failed(reason: ExchangeFailure): ExchangeTransition {
-  return { state: { phase: "failed", reason }, actions: [{ kind: "fail", reason }] };
+function failed(reason: ExchangeFailure, unanswered: boolean): ExchangeTransition {
+  return { state: { phase: "failed", reason, unanswered }, actions: [{ kind: "fail", reason, unanswered }] };
 }
 
 /** The back-off before resending after the n-th BUSY: the device's wish, doubled per BUSY, clamped. */
@@ -88,7 +96,7 @@ export function busyBackoffMs(retryAfterMs: number, busyCount: number, policy: E
 
 /** The first transition: transmit and wait for the reply. */
 export function startExchange(policy: ExchangePolicy): ExchangeTransition {
-  return send({ retransmits: 0, busy: 0 }, false, policy);
+  return send({ retransmits: 0, busy: 0, unanswered: false }, false, policy);
 }
 
 /** Feeds one observation; settled states ignore everything. */
@@ -98,32 +106,46 @@ export function stepExchange(
   policy: ExchangePolicy,
 ): ExchangeTransition {
   if (state.phase === "done" || state.phase === "failed") return { state, actions: [] };
-  const attempts: Attempts = { retransmits: state.retransmits, busy: state.busy };
+  const awaiting = state.phase === "awaiting-reply";
+  const attempts: Attempts = {
+    retransmits: state.retransmits,
+    busy: state.busy,
+    unanswered: state.unanswered,
+  };
   switch (input.kind) {
     case "reply":
       // A reply during back-off is still the reply to this SEQ (the device finished a retransmission).
       return { state: { phase: "done" }, actions: [{ kind: "succeed" }] };
     case "link-down":
-      return failed("link-down");
+    case "abandon":
+      return failed(input.kind === "abandon" ? "abandoned" : "link-down", attempts.unanswered || awaiting);
     case "reply-timeout":
     case "nak": {
-      if (state.phase !== "awaiting-reply") return { state, actions: [] };
+      if (!awaiting) return { state, actions: [] };
       const reason: ExchangeFailure = input.kind === "nak" ? "nak" : "timeout";
-      if (attempts.retransmits >= policy.maxRetransmits) return failed(reason);
-      return send({ ...attempts, retransmits: attempts.retransmits + 1 }, true, policy);
+      const unanswered = attempts.unanswered || reason === "timeout";
+      if (attempts.retransmits >= policy.maxRetransmits) return failed(reason, unanswered);
+      return send({ ...attempts, retransmits: attempts.retransmits + 1, unanswered }, true, policy);
     }
-    case "garbled":
+    case "garbled": {
+      if (!awaiting) return { state, actions: [] };
+      // Most likely our reply, damaged: the device executed the request.
+      const marked: ExchangeState = { ...state, unanswered: true };
       // Only a hint: with the budget spent, the reply timer still decides.
-      if (state.phase !== "awaiting-reply" || attempts.retransmits >= policy.maxRetransmits) {
-        return { state, actions: [] };
-      }
-      return send({ ...attempts, retransmits: attempts.retransmits + 1 }, true, policy);
+      if (attempts.retransmits >= policy.maxRetransmits) return { state: marked, actions: [] };
+      return send({ ...attempts, retransmits: attempts.retransmits + 1, unanswered: true }, true, policy);
+    }
     case "busy": {
-      if (state.phase !== "awaiting-reply") return { state, actions: [] };
-      if (attempts.busy >= policy.maxBusyRetries) return failed("busy");
+      if (!awaiting) return { state, actions: [] };
+      if (attempts.busy >= policy.maxBusyRetries) return failed("busy", attempts.unanswered);
       const busy = attempts.busy + 1;
       return {
-        state: { phase: "backing-off", retransmits: attempts.retransmits, busy },
+        state: {
+          phase: "backing-off",
+          retransmits: attempts.retransmits,
+          busy,
+          unanswered: attempts.unanswered,
+        },
         actions: [
           {
             kind: "arm-timer",

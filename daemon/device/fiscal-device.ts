@@ -91,16 +91,22 @@ export class FiscalDevice {
     return this.session.request("ACTIVATE", { bundle });
   }
 
-  /** Validates a canonical invoice and reserves a nonce bound to its payload hash. */
+  /**
+   * Validates a canonical invoice and reserves a nonce bound to its payload hash. A lost reply is not
+   * resolved (a PREPARE cannot seal): DEVICE_TIMEOUT / DEVICE_UNAVAILABLE with `details.cannot_seal`.
+   */
   prepare(invoice: CanonicalInvoice): Promise<ResultOf<"PREPARE">> {
     if (this.refusal !== null) return Promise.reject(this.refusal);
     return this.session.request("PREPARE", { invoice });
   }
 
   /**
-   * Seals the prepared invoice. If the reply is lost the session establishes the outcome with ABORT +
-   * GET_RECORD: the record when it was committed, else DEVICE_TIMEOUT / DEVICE_UNAVAILABLE with
-   * `details.outcome === "not-committed"` (PREPARE again). Never a second fiscal number.
+   * Seals the prepared invoice. If the reply is lost or unreadable the session establishes the outcome
+   * with ABORT + GET_RECORD: the record when it was committed, else DEVICE_TIMEOUT / DEVICE_UNAVAILABLE
+   * with `details.outcome === "not-committed"` (PREPARE again), or, when the device does not answer
+   * within `resolveDeadlineMs`, DEVICE_UNAVAILABLE with `details.outcome === "in-doubt"`. Every other
+   * rejection means nothing was sealed: a refusal the device answered, DEVICE_BUSY (never executed), or
+   * a request that never left (not connected, queue full). Never a second fiscal number.
    */
   commit(nonce: Uint8Array, payloadHash: Uint8Array): Promise<SealedRecord> {
     if (this.refusal !== null) return Promise.reject(this.refusal);

@@ -12,4 +12,5 @@ export * from "./fiscal-device.js";
 export * from "./queue.js";
 export * from "./receiver.js";
 export * from "./recovery.js";
+export * from "./reply.js";
 export * from "./session.js";

@@ -1,16 +1,17 @@
 /**
- * The ambiguity rule: what to do when a state-changing request may have acted but its reply was lost
- * (every retransmission timed out, or the link dropped). Never a blind fresh COMMIT. Each command has a
- * strategy that asks the device and returns the true outcome or a definite error (docs/DEVICE_LINK.md
- * §Lost replies):
+ * The ambiguity rule: what to do when a request that may have changed the device irreversibly was
+ * transmitted but its reply was lost (every retransmission unanswered, the link dropped, or the reply
+ * unreadable). Only COMMIT (it seals) and ACTIVATE (it binds the device for good) are resolved, by
+ * asking the device for the true outcome (docs/DEVICE_LINK.md §5); never a blind fresh COMMIT:
  *
  *   COMMIT    ABORT {nonce} (NONCE_UNKNOWN / NONCE_EXPIRED are fine: either way the nonce can no longer
  *             commit), then GET_RECORD {payload_hash}: found = committed, RECORD_NOT_FOUND = not.
- *   PREPARE   PREPARE again: the device answers the same nonce for the same payload, and PREPARE moves
- *             no counter.
- *   ABORT     ABORT again: NONCE_UNKNOWN means the first one did it.
  *   ACTIVATE  INFO: activated by this bundle = done; not activated = ACTIVATE again.
- *   TIME_SET  TIME_SET again: it sets an absolute time, so a repeat only re-applies it.
+ *
+ * Every other command fails as soon as its exchange does, because it cannot have sealed anything:
+ * PREPARE moves no counter (a nonce it may have left expires, and reconciliation aborts nonces nobody
+ * owns), a lost ABORT is repeated by whoever needs it (NONCE_UNKNOWN then means success), TIME_SET
+ * sets an absolute time, and reads change nothing.
  */
 import {
   type ArgsOf,
@@ -32,6 +33,8 @@ export class ExchangeError extends Error {
   constructor(
     readonly reason: ExchangeFailure,
     readonly command: Command,
+    /** Whether some transmission went unanswered, so the device may have executed it (exchange.ts). */
+    readonly unanswered = true,
   ) {
     super(`${command} exchange failed: ${reason}`);
   }
@@ -39,23 +42,34 @@ export class ExchangeError extends Error {
 
 /** The device answered recovery with something that settles nothing; the session tries again later. */
 export class UnsettledError extends Error {
-  override readonly name = "UnsettledError";
+  override readonly name: string = "UnsettledError";
 }
 
-/** The coded error for an exchange failure that needs no resolution (or was not state-changing). */
+/**
+ * The coded error for an exchange failure that is not resolved: either the device never executed the
+ * request (every transmission answered BUSY), or the command cannot have sealed anything. The details
+ * say which: `{ reason, command, executed: false }` or `{ reason, command, resolved: false,
+ * cannot_seal: true }`.
+ */
 export function failureError(failure: ExchangeError, address: string): FiscalError {
-  const what = `${failure.command} on ${address}`;
-  switch (failure.reason) {
+  const { command, reason } = failure;
+  const what = `${command} on ${address}`;
+  const notExecuted = reason === "busy" && !failure.unanswered;
+  const details = notExecuted
+    ? { reason, command, executed: false }
+    : { reason, command, resolved: false, cannot_seal: true };
+  const unresolved = notExecuted ? "" : `; not resolved: a ${command} cannot have sealed anything`;
+  switch (reason) {
     case "busy":
-      return new FiscalError("DEVICE_BUSY", `${what}: the device stayed busy`, { reason: failure.reason });
+      return new FiscalError("DEVICE_BUSY", `${what}: the device stayed busy${unresolved}`, details);
     case "link-down":
-      return new FiscalError("DEVICE_UNAVAILABLE", `${what}: the device went away`, {
-        reason: failure.reason,
-      });
+      return new FiscalError("DEVICE_UNAVAILABLE", `${what}: the device went away${unresolved}`, details);
     default:
-      return new FiscalError("DEVICE_TIMEOUT", `${what}: no reply after every retransmission`, {
-        reason: failure.reason,
-      });
+      return new FiscalError(
+        "DEVICE_TIMEOUT",
+        `${what}: no reply after every retransmission${unresolved}`,
+        details,
+      );
   }
 }
 
@@ -64,24 +78,27 @@ export interface RecoveryContext {
   call<C extends Command>(cmd: C, args: ArgsOf<C>): Promise<ResultOf<C>>;
 }
 
-/** The commands whose lost replies need resolving. */
-export type StateChangingCommand = "ACTIVATE" | "PREPARE" | "COMMIT" | "ABORT" | "TIME_SET";
+/** The commands whose lost replies are resolved: they may have changed the device irreversibly. */
+export type ResolvedCommand = "ACTIVATE" | "COMMIT";
 
-type Strategy<C extends StateChangingCommand> = (
+/** Why a reply is in doubt: the exchange failed, or the reply came but could not be read. */
+export type LostReplyCause = ExchangeFailure | "undecodable";
+
+type Strategy<C extends ResolvedCommand> = (
   ctx: RecoveryContext,
   args: ArgsOf<C>,
-  cause: ExchangeFailure,
+  cause: LostReplyCause,
 ) => Promise<ResultOf<C>>;
 
-function notCommitted(args: ArgsOf<"COMMIT">, cause: ExchangeFailure): FiscalError {
+function notCommitted(args: ArgsOf<"COMMIT">, cause: LostReplyCause): FiscalError {
   return new FiscalError(
     cause === "link-down" ? "DEVICE_UNAVAILABLE" : "DEVICE_TIMEOUT",
-    "the COMMIT reply was lost and GET_RECORD shows it was NOT committed; its nonce is aborted: PREPARE again",
+    "the COMMIT reply was lost or unreadable and GET_RECORD shows it was NOT committed; its nonce is aborted: PREPARE again",
     { outcome: "not-committed", payload_hash: toHex(args.payload_hash), nonce: toHex(args.nonce) },
   );
 }
 
-const RECOVERY: { readonly [C in StateChangingCommand]: Strategy<C> } = {
+const RECOVERY: { readonly [C in ResolvedCommand]: Strategy<C> } = {
   COMMIT: async (ctx, args, cause) => {
     try {
       await ctx.call("ABORT", { nonce: args.nonce });
@@ -95,15 +112,6 @@ const RECOVERY: { readonly [C in StateChangingCommand]: Strategy<C> } = {
       throw unsettled(err);
     }
   },
-  PREPARE: (ctx, args) => ctx.call("PREPARE", args),
-  ABORT: async (ctx, args) => {
-    try {
-      return await ctx.call("ABORT", args);
-    } catch (err) {
-      if (isFiscalError(err, "NONCE_UNKNOWN")) return { nonce: args.nonce };
-      throw err;
-    }
-  },
   ACTIVATE: async (ctx, args) => {
     const info = await ctx.call("INFO", {});
     if (info.activation === null) return ctx.call("ACTIVATE", args);
@@ -111,7 +119,6 @@ const RECOVERY: { readonly [C in StateChangingCommand]: Strategy<C> } = {
     if (bytesEqual(record.bundle_hash, sha256(args.bundle.bytes))) return { activation: info.activation };
     throw new FiscalError("DEVICE_ALREADY_ACTIVATED", "the device is activated with another bundle");
   },
-  TIME_SET: (ctx, args) => ctx.call("TIME_SET", args),
 };
 
 function unsettled(err: unknown): unknown {
@@ -120,17 +127,17 @@ function unsettled(err: unknown): unknown {
   return new UnsettledError(`recovery got an unexpected answer: ${(err as Error).message}`, { cause: err });
 }
 
-/** True for the commands that need resolving after a lost reply. */
-export function isStateChanging(cmd: Command): cmd is StateChangingCommand {
+/** True for the commands whose lost replies are resolved (COMMIT, ACTIVATE). */
+export function needsResolution(cmd: Command): cmd is ResolvedCommand {
   return cmd in RECOVERY;
 }
 
 /** Runs the command's strategy once. Throws ExchangeError / UnsettledError to be retried, else final. */
-export function recoverLostReply<C extends StateChangingCommand>(
+export function recoverLostReply<C extends ResolvedCommand>(
   cmd: C,
   args: ArgsOf<C>,
   ctx: RecoveryContext,
-  cause: ExchangeFailure,
+  cause: LostReplyCause,
 ): Promise<ResultOf<C>> {
   return (RECOVERY[cmd] as Strategy<C>)(ctx, args, cause);
 }

@@ -2,15 +2,16 @@
  * DeviceSession: the I/O loop around the exchange machine. Exactly one request is in flight per device;
  * callers wait in a bounded FIFO queue. Bytes from the link go through one FrameParser (inter-byte
  * timeout → `expirePartial()`); replies are matched by SEQ; a damaged reply is NAKed so the device
- * replays it; a lost state-changing reply is resolved by asking the device (recovery.ts), never by a
- * fresh COMMIT. While the device is away, requests fail fast with DEVICE_UNAVAILABLE.
+ * replays it. A lost or unreadable COMMIT or ACTIVATE reply is resolved by asking the device
+ * (recovery.ts), never by a fresh COMMIT, within `resolveDeadlineMs`; every other command fails once its
+ * exchange does, because it cannot have sealed anything. While the device is away, requests fail fast
+ * with DEVICE_UNAVAILABLE.
  */
 import { randomInt } from "node:crypto";
 import {
   type ArgsOf,
   type Command,
   type DeviceEvent,
-  decodeResponse,
   encodeRequest,
   FiscalError,
   isFiscalError,
@@ -29,12 +30,14 @@ import {
   ExchangeError,
   failureError,
   inDoubtError,
-  isStateChanging,
+  type LostReplyCause,
+  needsResolution,
   type RecoveryContext,
+  type ResolvedCommand,
   recoverLostReply,
-  type StateChangingCommand,
   UnsettledError,
 } from "./recovery.js";
+import { decodeReply, ReplyUndecodableError } from "./reply.js";
 
 /** What a session is built from. */
 export interface DeviceSessionOptions {
@@ -125,7 +128,8 @@ export class DeviceSession {
   /**
    * Sends one command and resolves with its result, or rejects with a coded FiscalError: the device's
    * own refusal, DEVICE_UNAVAILABLE (away or closed; at once), DEVICE_QUEUE_FULL, DEVICE_BUSY,
-   * DEVICE_TIMEOUT. A state-changing command whose reply was lost resolves to its true outcome.
+   * DEVICE_TIMEOUT. A COMMIT or ACTIVATE whose reply was lost or unreadable resolves to its true outcome
+   * (or in-doubt at the deadline); any other command fails at once, with `details.cannot_seal`.
    */
   request<C extends Command>(cmd: C, args: ArgsOf<C>): Promise<ResultOf<C>> {
     if (this.closed) return Promise.reject(this.unavailable("the device session is closed"));
@@ -167,28 +171,61 @@ export class DeviceSession {
     args: ArgsOf<C>,
     payload: Uint8Array,
   ): Promise<ResultOf<C>> {
+    let reply: Uint8Array;
     try {
-      return decodeResponse(cmd, await this.exchange(cmd, payload));
+      reply = await this.exchange(cmd, payload);
     } catch (err) {
       if (!(err instanceof ExchangeError)) throw err;
       if (err.reason === "timeout") this.link.recycle("the device stopped answering");
-      // BUSY means "not executed": only the other failures can hide an executed request.
-      if (!isStateChanging(cmd) || err.reason === "busy") throw failureError(err, this.address);
-      return (await this.resolveLost(cmd, args as ArgsOf<StateChangingCommand>, err)) as ResultOf<C>;
+      // BUSY to every transmission means "never executed"; only an unanswered transmission can hide one.
+      const neverExecuted = err.reason === "busy" && !err.unanswered;
+      if (neverExecuted || !needsResolution(cmd)) throw failureError(err, this.address);
+      return this.resolveLost(cmd, args as ArgsOf<ResolvedCommand>, err.reason) as Promise<ResultOf<C>>;
+    }
+    try {
+      return decodeReply(cmd, reply);
+    } catch (err) {
+      if (!(err instanceof ReplyUndecodableError)) throw err;
+      // An unreadable reply to a command that cannot seal is just an error; to a COMMIT it is in doubt.
+      if (!needsResolution(cmd)) throw err.error;
+      this.events.log("warn", "device.reply_undecodable", { command: cmd, error: err.error.message });
+      return this.resolveLost(cmd, args as ArgsOf<ResolvedCommand>, "undecodable") as Promise<ResultOf<C>>;
     }
   }
 
-  /** Establishes the true outcome of a state-changing request whose reply was lost. */
-  private async resolveLost<C extends StateChangingCommand>(
+  /**
+   * Establishes the true outcome of a COMMIT or ACTIVATE whose reply was lost, by `resolveDeadlineMs`
+   * at the latest: at the deadline the recovery exchange in flight is abandoned and the answer is
+   * in-doubt.
+   */
+  private async resolveLost<C extends ResolvedCommand>(
     cmd: C,
     args: ArgsOf<C>,
-    cause: ExchangeError,
+    cause: LostReplyCause,
   ): Promise<ResultOf<C>> {
     const deadline = Date.now() + this.config.resolveDeadlineMs;
+    const stop = setTimeout(() => this.driver.abandon(), this.config.resolveDeadlineMs);
     const ctx: RecoveryContext = {
-      call: async (c, a) => decodeResponse(c, await this.exchange(c, encodeRequest(c, a))),
+      call: async (c, a) => {
+        if (Date.now() >= deadline) throw new ExchangeError("abandoned", c);
+        return decodeReply(c, await this.exchange(c, encodeRequest(c, a)));
+      },
     };
-    this.events.log("warn", "device.reply_lost", { command: cmd, reason: cause.reason });
+    this.events.log("warn", "device.reply_lost", { command: cmd, reason: cause });
+    try {
+      return await this.resolveUntil(cmd, args, cause, deadline, ctx);
+    } finally {
+      clearTimeout(stop);
+    }
+  }
+
+  private async resolveUntil<C extends ResolvedCommand>(
+    cmd: C,
+    args: ArgsOf<C>,
+    cause: LostReplyCause,
+    deadline: number,
+    ctx: RecoveryContext,
+  ): Promise<ResultOf<C>> {
     for (;;) {
       const left = deadline - Date.now();
       if (this.closed || left <= 0) {
@@ -201,7 +238,7 @@ export class DeviceSession {
         continue;
       }
       try {
-        const result = await recoverLostReply(cmd, args, ctx, cause.reason);
+        const result = await recoverLostReply(cmd, args, ctx, cause);
         this.counts.resolved++;
         this.events.log("info", "device.reply_resolved", { command: cmd, outcome: "done" });
         return result;
@@ -213,7 +250,8 @@ export class DeviceSession {
         if (!(err instanceof ExchangeError || err instanceof UnsettledError)) throw err;
         if (err instanceof ExchangeError && err.reason === "timeout")
           this.link.recycle("no answer during recovery");
-        await this.events.sleep(this.config.resolveRetryDelayMs);
+        const left = deadline - Date.now();
+        if (left > 0) await this.events.sleep(Math.min(this.config.resolveRetryDelayMs, left));
       }
     }
   }

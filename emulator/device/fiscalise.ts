@@ -70,6 +70,20 @@ function assertCreditAllowed(device: FiscalDevice, invoice: CanonicalInvoice): v
   );
 }
 
+/**
+ * The PREPARE holding `nonce` at device time, or the refusal: NONCE_EXPIRED for a nonce that expired
+ * and is still remembered (PROTOCOL.md §10.2), NONCE_UNKNOWN for one never issued, committed, aborted
+ * or forgotten.
+ */
+function pendingOrThrow(device: FiscalDevice, nonce: Uint8Array): PendingPrepare {
+  const found = device.pending.lookup(nonce, device.clock.now());
+  if (found.state === "pending") return found.pending;
+  if (found.state === "expired") {
+    throw new FiscalError("NONCE_EXPIRED", `the nonce expired at ${new Date(found.expiredAt).toISOString()}`);
+  }
+  throw new FiscalError("NONCE_UNKNOWN");
+}
+
 /** Executes PREPARE. */
 export function prepare(device: FiscalDevice, args: ArgsOf<"PREPARE">): ResultOf<"PREPARE"> {
   device.assertFiscalReady();
@@ -78,14 +92,15 @@ export function prepare(device: FiscalDevice, args: ArgsOf<"PREPARE">): ResultOf
   const payloadHash = invoiceHash(invoice);
   assertNotFiscalised(device, invoice, payloadHash);
   assertCreditAllowed(device, invoice);
-  device.pending.purgeExpired(now);
   // A host that lost the PREPARE reply asks again: same payload, same nonce.
-  const existing = device.pending.findByPayload(payloadHash);
+  const existing = device.pending.findByPayload(payloadHash, now);
   if (existing !== undefined) return prepareResult(existing);
-  if (device.pending.size >= device.config.maxPending) {
+  // An expired nonce holds no slot: count() sees only nonces still pending at `now`.
+  const pendingCount = device.pending.count(now);
+  if (pendingCount >= device.config.maxPending) {
     throw new FiscalError(
       "PENDING_LIMIT",
-      `${device.pending.size} PREPAREs are pending; COMMIT or ABORT one, or let it expire`,
+      `${pendingCount} PREPAREs are pending; COMMIT or ABORT one, or let it expire`,
     );
   }
   return prepareResult(device.pending.add(payloadHash, invoice, now + device.config.nonceTtlMs));
@@ -94,15 +109,7 @@ export function prepare(device: FiscalDevice, args: ArgsOf<"PREPARE">): ResultOf
 /** Executes COMMIT: the one command that moves counters. */
 export function commit(device: FiscalDevice, args: ArgsOf<"COMMIT">): ResultOf<"COMMIT"> {
   device.assertActivated();
-  const pending = device.pending.get(args.nonce);
-  if (pending === undefined) throw new FiscalError("NONCE_UNKNOWN");
-  if (pending.expiresAt <= device.clock.now()) {
-    device.pending.delete(args.nonce);
-    throw new FiscalError(
-      "NONCE_EXPIRED",
-      `the nonce expired at ${new Date(pending.expiresAt).toISOString()}`,
-    );
-  }
+  const pending = pendingOrThrow(device, args.nonce);
   if (!bytesEqual(pending.payloadHash, args.payload_hash)) throw new FiscalError("NONCE_MISMATCH");
   const activation = device.assertFiscalReady();
   const issuedAt = device.clock.assertValid();
@@ -160,18 +167,17 @@ export function commit(device: FiscalDevice, args: ArgsOf<"COMMIT">): ResultOf<"
   return { record: sealed.record, signature: sealed.signature, auth_code: sealed.auth_code, qr: sealed.qr };
 }
 
-/** Executes ABORT. An expired nonce is already gone, so it is NONCE_UNKNOWN too. */
+/** Executes ABORT. An expired nonce answers NONCE_EXPIRED while remembered, and stays expired. */
 export function abort(device: FiscalDevice, args: ArgsOf<"ABORT">): ResultOf<"ABORT"> {
-  device.pending.purgeExpired(device.clock.now());
-  if (!device.pending.delete(args.nonce)) throw new FiscalError("NONCE_UNKNOWN");
+  pendingOrThrow(device, args.nonce);
+  device.pending.delete(args.nonce);
   return { nonce: args.nonce };
 }
 
-/** Executes LIST_PENDING, after dropping expired PREPAREs. */
+/** Executes LIST_PENDING: only nonces still pending on device time, never an expired one. */
 export function listPending(device: FiscalDevice): ResultOf<"LIST_PENDING"> {
-  device.pending.purgeExpired(device.clock.now());
   return {
-    pending: device.pending.list().map((p) => ({
+    pending: device.pending.list(device.clock.now()).map((p) => ({
       nonce: p.nonce,
       payload_hash: p.payloadHash,
       client_ref: p.invoice.client_ref,

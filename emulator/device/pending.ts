@@ -1,10 +1,16 @@
 /**
- * PendingPrepares: the nonces PREPARE handed out and not yet committed, aborted or expired. They
- * live in RAM only, like a real DEF's volatile session table: a restart aborts them all, which is
- * safe because a PREPARE changes no counter and the host can PREPARE again.
+ * PendingPrepares: the nonces PREPARE handed out and not yet committed, aborted or expired, and the
+ * nonces that expired recently (PROTOCOL.md §10.2). Both live in RAM only, like a real DEF's volatile
+ * session table: a restart aborts every pending PREPARE and forgets every expired nonce, which is safe
+ * because a PREPARE changes no counter and the host can PREPARE again.
+ *
+ * Every query takes device time and first moves what expired by then into the expired memory, so no
+ * caller can see an expired nonce as pending or count it against the pending cap, whether or not
+ * anything polled in between.
  */
 import { randomBytes } from "node:crypto";
 import { bytesEqual, type CanonicalInvoice, toHex } from "../../protocol/index.js";
+import { EXPIRED_NONCE_MEMORY, EXPIRED_NONCE_MEMORY_MS } from "../config.js";
 
 /** Length of a PREPARE nonce, in bytes. */
 export const NONCE_BYTES = 16;
@@ -17,29 +23,39 @@ export interface PendingPrepare {
   readonly expiresAt: number;
 }
 
-/** The device's table of pending PREPAREs, keyed by nonce. */
+/** What the device knows about a nonce at a given time. */
+export type NonceLookup =
+  | { readonly state: "pending"; readonly pending: PendingPrepare }
+  | { readonly state: "expired"; readonly expiredAt: number }
+  | { readonly state: "unknown" };
+
+/** The device's table of pending PREPAREs, keyed by nonce, and its memory of expired nonces. */
 export class PendingPrepares {
   private readonly byNonce = new Map<string, PendingPrepare>();
+  /** Expired nonce (hex) → its expiry time, in order of expiry (oldest first). */
+  private readonly expired = new Map<string, number>();
 
-  /** How many are pending (expired ones included until purged). */
-  get size(): number {
+  /** How many PREPAREs are pending at device time `now` (expired ones never count). */
+  count(now: number): number {
+    this.sweep(now);
     return this.byNonce.size;
   }
 
-  /** Drops every PREPARE whose nonce expired at or before `now`. */
-  purgeExpired(now: number): void {
-    for (const [key, p] of this.byNonce) if (p.expiresAt <= now) this.byNonce.delete(key);
-  }
-
-  /** The pending PREPARE bound to `payloadHash`, if any. */
-  findByPayload(payloadHash: Uint8Array): PendingPrepare | undefined {
+  /** The PREPARE pending at `now` bound to `payloadHash`, if any. */
+  findByPayload(payloadHash: Uint8Array, now: number): PendingPrepare | undefined {
+    this.sweep(now);
     for (const p of this.byNonce.values()) if (bytesEqual(p.payloadHash, payloadHash)) return p;
     return undefined;
   }
 
-  /** The PREPARE holding `nonce`. */
-  get(nonce: Uint8Array): PendingPrepare | undefined {
-    return this.byNonce.get(toHex(nonce));
+  /** Whether `nonce` is pending, expired (and still remembered) or unknown at `now`. */
+  lookup(nonce: Uint8Array, now: number): NonceLookup {
+    this.sweep(now);
+    const key = toHex(nonce);
+    const pending = this.byNonce.get(key);
+    if (pending !== undefined) return { state: "pending", pending };
+    const expiredAt = this.expired.get(key);
+    return expiredAt === undefined ? { state: "unknown" } : { state: "expired", expiredAt };
   }
 
   /** Creates a PREPARE with a fresh random nonce. */
@@ -49,18 +65,38 @@ export class PendingPrepares {
     return pending;
   }
 
-  /** Removes the PREPARE holding `nonce`; true when there was one. */
+  /** Removes a pending PREPARE (committed, aborted, or unable to commit); true when there was one. */
   delete(nonce: Uint8Array): boolean {
     return this.byNonce.delete(toHex(nonce));
   }
 
-  /** Every pending PREPARE, oldest first. */
-  list(): PendingPrepare[] {
+  /** Every PREPARE pending at `now`, oldest first. */
+  list(now: number): PendingPrepare[] {
+    this.sweep(now);
     return [...this.byNonce.values()];
   }
 
-  /** Forgets all of them (power loss). */
+  /** Forgets all of them, pending and expired (power loss). */
   clear(): void {
     this.byNonce.clear();
+    this.expired.clear();
+  }
+
+  /**
+   * Moves every PREPARE whose nonce expired at or before `now` into the expired memory, under the time
+   * it expired (not the time anyone noticed), then forgets expired nonces past the memory's bounds:
+   * older than EXPIRED_NONCE_MEMORY_MS after their expiry, or beyond the newest EXPIRED_NONCE_MEMORY.
+   */
+  private sweep(now: number): void {
+    const lapsed = [...this.byNonce].filter(([, p]) => p.expiresAt <= now);
+    lapsed.sort(([, a], [, b]) => a.expiresAt - b.expiresAt);
+    for (const [key, p] of lapsed) {
+      this.byNonce.delete(key);
+      this.expired.set(key, p.expiresAt);
+    }
+    for (const [key, expiredAt] of this.expired) {
+      if (this.expired.size <= EXPIRED_NONCE_MEMORY && expiredAt + EXPIRED_NONCE_MEMORY_MS > now) break;
+      this.expired.delete(key);
+    }
   }
 }

@@ -42,11 +42,10 @@ export function info(device: FiscalDevice): ResultOf<"INFO"> {
   };
 }
 
-/** Executes STATUS, after dropping expired PREPAREs so `pending` counts only live ones. */
+/** Executes STATUS; `pending` counts only nonces still pending on device time. */
 export function status(device: FiscalDevice): ResultOf<"STATUS"> {
   const head = device.memory.head;
   const clock = device.clock.reading();
-  device.pending.purgeExpired(clock.now);
   const warnings: string[] = [];
   if (device.activation === null) warnings.push(STATUS_WARNINGS.NOT_ACTIVATED);
   if (head.lastFiscalNumber * 100 >= device.journalCapacity * JOURNAL_WARN_PERCENT) {
@@ -60,7 +59,7 @@ export function status(device: FiscalDevice): ResultOf<"STATUS"> {
     type_counters: { ...head.typeCounters },
     journal_used: head.lastFiscalNumber,
     journal_capacity: device.journalCapacity,
-    pending: device.pending.size,
+    pending: device.pending.count(clock.now),
     clock,
     last_hash: head.lastHash,
     warnings,

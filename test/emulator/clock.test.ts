@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ERRORS } from "../../protocol/index.js";
 import { bundleFor, sale } from "./fixtures.js";
 import { boot, shutdownAll, tempStateDir } from "./harness.js";
+import { ManualClock, T0 } from "./manual-clock.js";
 
 afterEach(shutdownAll);
 
@@ -10,33 +11,38 @@ const MINUTE = 60_000;
 describe("device clock", () => {
   it("accepts any time from 2024 before activation, and persists the offset", async () => {
     const stateDir = tempStateDir();
-    const first = await boot({ stateDir });
+    const raw = new ManualClock();
+    const first = await boot({ stateDir, device: { systemNow: raw.now } });
     const before2024 = await first.host.fail("TIME_SET", { now: Date.UTC(2023, 11, 31, 23, 59, 59) });
     expect(before2024.code).toBe(ERRORS.TIME_SET_REFUSED.code);
     const target = Date.UTC(2030, 5, 1);
-    const set = await first.host.call("TIME_SET", { now: target });
-    expect(set.valid).toBe(true);
-    expect(Math.abs(set.now - target)).toBeLessThan(1_000);
-    expect(Math.abs(set.offset_ms - (target - Date.now()))).toBeLessThan(1_000);
+    expect(await first.host.call("TIME_SET", { now: target })).toEqual({
+      now: target,
+      offset_ms: target - T0,
+      valid: true,
+    });
+    raw.advance(5_000);
+    expect((await first.host.call("TIME_GET", {})).now).toBe(target + 5_000);
     const back = await first.host.call("TIME_SET", { now: Date.UTC(2024, 0, 1) });
-    expect(back.now).toBeLessThan(Date.UTC(2024, 0, 2));
+    expect(back).toMatchObject({ now: Date.UTC(2024, 0, 1), offset_ms: Date.UTC(2024, 0, 1) - (T0 + 5_000) });
     await first.emulator.stop();
-    const second = await boot({ stateDir });
+    const second = await boot({ stateDir, device: { systemNow: raw.now } });
     const clock = await second.host.call("TIME_GET", {});
-    expect(clock.offset_ms).toBe(back.offset_ms);
+    expect(clock).toMatchObject({ offset_ms: back.offset_ms, now: Date.UTC(2024, 0, 1) });
   });
 
   it("once activated, moves at most MAX_TIME_ADJUST_MS and never before the last record", async () => {
-    const { host, emulator } = await boot({ device: { maxTimeAdjustMs: 15 * MINUTE } });
+    const raw = new ManualClock();
+    const { host, emulator } = await boot({ device: { maxTimeAdjustMs: 15 * MINUTE, systemNow: raw.now } });
     await host.call("ACTIVATE", { bundle: bundleFor(emulator.deviceId) });
     const p = await host.call("PREPARE", { invoice: sale("T-1") as never });
     await host.call("COMMIT", { nonce: p.nonce, payload_hash: p.payload_hash });
     const now = (await host.call("TIME_GET", {})).now;
-    expect((await host.fail("TIME_SET", { now: now + 20 * MINUTE })).code).toBe(ERRORS.TIME_SET_REFUSED.code);
-    expect((await host.fail("TIME_SET", { now: now - 5 * MINUTE })).code).toBe(ERRORS.TIME_SET_REFUSED.code);
-    const moved = await host.call("TIME_SET", { now: now + 10 * MINUTE });
-    expect(moved.now).toBeGreaterThanOrEqual(now + 10 * MINUTE);
-    expect(moved.now).toBeLessThan(now + 11 * MINUTE);
+    expect(now).toBe(T0);
+    const refused = async (at: number) => (await host.fail("TIME_SET", { now: at })).code;
+    expect(await refused(now + 15 * MINUTE + 1)).toBe(ERRORS.TIME_SET_REFUSED.code);
+    expect(await refused(now - 5 * MINUTE)).toBe(ERRORS.TIME_SET_REFUSED.code);
+    expect((await host.call("TIME_SET", { now: now + 15 * MINUTE })).now).toBe(now + 15 * MINUTE);
   });
 
   it("refuses to seal when time went backwards before the last record", async () => {

@@ -104,53 +104,6 @@ describe("PREPARE and COMMIT", () => {
   });
 });
 
-describe("nonces", () => {
-  it("expires, is bound to its payload, and is single-use", async () => {
-    const { host } = await boot({ activate: true, device: { nonceTtlMs: 150 } });
-    const a = await host.call("PREPARE", { invoice: sale("N-1") as never });
-    const b = await host.call("PREPARE", { invoice: sale("N-2") as never });
-    const mismatch = await host.fail("COMMIT", { nonce: a.nonce, payload_hash: b.payload_hash });
-    expect(mismatch.code).toBe(ERRORS.NONCE_MISMATCH.code);
-    // The nonce survives a mismatch.
-    await host.call("COMMIT", { nonce: a.nonce, payload_hash: a.payload_hash });
-    const reuse = await host.fail("COMMIT", { nonce: a.nonce, payload_hash: a.payload_hash });
-    expect(reuse.code).toBe(ERRORS.NONCE_UNKNOWN.code);
-    const unknown = await host.fail("COMMIT", {
-      nonce: new Uint8Array(16).fill(7),
-      payload_hash: a.payload_hash,
-    });
-    expect(unknown.code).toBe(ERRORS.NONCE_UNKNOWN.code);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const expired = await host.fail("COMMIT", { nonce: b.nonce, payload_hash: b.payload_hash });
-    expect(expired.code).toBe(ERRORS.NONCE_EXPIRED.code);
-    // An expired nonce is dropped: the next attempt no longer knows it.
-    const gone = await host.fail("COMMIT", { nonce: b.nonce, payload_hash: b.payload_hash });
-    expect(gone.code).toBe(ERRORS.NONCE_UNKNOWN.code);
-    expect((await host.call("STATUS", {})).last_fiscal_number).toBe(1);
-  });
-
-  it("caps pending PREPAREs, lists them, and frees a slot on ABORT or expiry", async () => {
-    const { host } = await boot({ activate: true, device: { maxPending: 2, nonceTtlMs: 300 } });
-    const a = await host.call("PREPARE", { invoice: sale("P-1") as never });
-    const b = await host.call("PREPARE", { invoice: sale("P-2") as never });
-    const capped = await host.fail("PREPARE", { invoice: sale("P-3") as never });
-    expect(capped.code).toBe(ERRORS.PENDING_LIMIT.code);
-    const listed = await host.call("LIST_PENDING", {});
-    expect(listed.pending.map((p) => p.client_ref).sort()).toEqual(["P-1", "P-2"]);
-    expect(toHex(listed.pending.find((p) => p.client_ref === "P-1")!.nonce)).toBe(toHex(a.nonce));
-    expect(toHex((await host.call("ABORT", { nonce: a.nonce })).nonce)).toBe(toHex(a.nonce));
-    expect((await host.fail("ABORT", { nonce: a.nonce })).code).toBe(ERRORS.NONCE_UNKNOWN.code);
-    const aborted = await host.fail("COMMIT", { nonce: a.nonce, payload_hash: a.payload_hash });
-    expect(aborted.code).toBe(ERRORS.NONCE_UNKNOWN.code);
-    await host.call("PREPARE", { invoice: sale("P-3") as never });
-    expect((await host.call("STATUS", {})).pending).toBe(2);
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    expect((await host.call("LIST_PENDING", {})).pending).toEqual([]);
-    expect((await host.fail("ABORT", { nonce: b.nonce })).code).toBe(ERRORS.NONCE_UNKNOWN.code);
-    await host.call("PREPARE", { invoice: sale("P-4") as never });
-  });
-});
-
 describe("credit notes against the journal", () => {
   it("checks the original: unknown, wrong type, currency, exceeding, void not full", async () => {
     const { host, emulator } = await boot({ activate: true });

@@ -115,8 +115,10 @@ export class WireHost {
     try {
       await this.nextFrame(ms);
       return false;
-    } catch {
-      return true;
+    } catch (err) {
+      // Only its own timeout means quiet: a link that closed is a failure, never silence.
+      if ((err as Error).message === `no frame within ${ms} ms`) return true;
+      throw err;
     }
   }
 

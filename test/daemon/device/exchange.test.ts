@@ -13,8 +13,8 @@ import {
   startExchange,
   stepExchange,
 } from "../../../daemon/device/exchange.js";
-import { isStateChanging } from "../../../daemon/device/recovery.js";
-import { COMMAND_NAMES, STATE_CHANGING } from "../../../protocol/index.js";
+import { needsResolution } from "../../../daemon/device/recovery.js";
+import { COMMAND_NAMES } from "../../../protocol/index.js";
 
 const POLICY: ExchangePolicy = {
   replyTimeoutMs: 1_000,
@@ -39,7 +39,7 @@ function run(inputs: readonly ExchangeInput[]): { state: ExchangeState; actions:
 describe("exchange machine", () => {
   it("starts by transmitting and arming the reply timer", () => {
     expect(startExchange(POLICY)).toEqual({
-      state: { phase: "awaiting-reply", retransmits: 0, busy: 0 },
+      state: { phase: "awaiting-reply", retransmits: 0, busy: 0, unanswered: false },
       actions: [
         { kind: "transmit", retransmission: false },
         { kind: "arm-timer", ms: 1_000, fires: "reply-timeout" },
@@ -57,7 +57,7 @@ describe("exchange machine", () => {
       { kind: "reply-timeout" },
       { kind: "reply-timeout" },
     ]);
-    expect(state).toEqual({ phase: "failed", reason: "timeout" });
+    expect(state).toEqual({ phase: "failed", reason: "timeout", unanswered: true });
     expect(actions.filter((a) => a.kind === "transmit")).toEqual([
       { kind: "transmit", retransmission: false },
       { kind: "transmit", retransmission: true },
@@ -69,6 +69,7 @@ describe("exchange machine", () => {
     expect(run([{ kind: "nak" }, { kind: "nak" }, { kind: "nak" }]).state).toEqual({
       phase: "failed",
       reason: "nak",
+      unanswered: false,
     });
   });
 
@@ -90,11 +91,35 @@ describe("exchange machine", () => {
   it("fails with 'busy' after too many BUSY answers and with 'link-down' when the link drops", () => {
     const busy: ExchangeInput[] = [];
     for (let i = 0; i < 4; i++) busy.push({ kind: "busy", retryAfterMs: 0 }, { kind: "backoff-elapsed" });
-    expect(run(busy).state).toEqual({ phase: "failed", reason: "busy" });
+    expect(run(busy).state).toEqual({ phase: "failed", reason: "busy", unanswered: false });
     expect(run([{ kind: "busy", retryAfterMs: 5 }, { kind: "link-down" }]).state).toEqual({
       phase: "failed",
       reason: "link-down",
+      unanswered: false,
     });
+    expect(run([{ kind: "link-down" }]).state).toEqual({
+      phase: "failed",
+      reason: "link-down",
+      unanswered: true,
+    });
+    expect(run([{ kind: "abandon" }]).state).toEqual({
+      phase: "failed",
+      reason: "abandoned",
+      unanswered: true,
+    });
+  });
+
+  it("remembers an unanswered transmission: BUSY afterwards does not prove the request was not executed", () => {
+    const busy: ExchangeInput[] = [];
+    for (let i = 0; i < 4; i++) busy.push({ kind: "busy", retryAfterMs: 0 }, { kind: "backoff-elapsed" });
+    expect(run([{ kind: "reply-timeout" }, ...busy]).state).toEqual({
+      phase: "failed",
+      reason: "busy",
+      unanswered: true,
+    });
+    expect(run([{ kind: "garbled" }, ...busy]).state).toMatchObject({ reason: "busy", unanswered: true });
+    const spent: ExchangeInput[] = [{ kind: "nak" }, { kind: "nak" }, { kind: "garbled" }, { kind: "nak" }];
+    expect(run(spent).state).toEqual({ phase: "failed", reason: "nak", unanswered: true });
   });
 
   it("clamps and doubles the BUSY back-off", () => {
@@ -111,6 +136,7 @@ describe("exchange machine", () => {
       fc.constant<ExchangeInput>({ kind: "reply-timeout" }),
       fc.constant<ExchangeInput>({ kind: "backoff-elapsed" }),
       fc.constant<ExchangeInput>({ kind: "link-down" }),
+      fc.constant<ExchangeInput>({ kind: "abandon" }),
       fc.nat(5_000).map<ExchangeInput>((ms) => ({ kind: "busy", retryAfterMs: ms })),
     );
     fc.assert(
@@ -122,11 +148,16 @@ describe("exchange machine", () => {
         expect(settled.length).toBeLessThanOrEqual(1);
         if (state.phase === "done") expect(inputs.some((i) => i.kind === "reply")).toBe(true);
         for (const a of actions) if (a.kind === "arm-timer") expect(a.ms).toBeLessThanOrEqual(1_000);
+        // Only a transmission that got no NAK, BUSY or reply back can hide an executed request.
+        const silent = inputs.some((i) =>
+          ["reply-timeout", "garbled", "link-down", "abandon"].includes(i.kind),
+        );
+        if (state.phase === "failed" && !silent) expect(state.unanswered).toBe(false);
       }),
     );
   });
 
-  it("resolves lost replies for exactly the protocol's state-changing commands", () => {
-    expect(COMMAND_NAMES.filter(isStateChanging).sort()).toEqual([...STATE_CHANGING].sort());
+  it("resolves lost replies only for COMMIT and ACTIVATE, the commands that may change the device for good", () => {
+    expect(COMMAND_NAMES.filter(needsResolution).sort()).toEqual(["ACTIVATE", "COMMIT"]);
   });
 });

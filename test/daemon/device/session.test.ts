@@ -1,45 +1,11 @@
 /**
  * DeviceSession against a scripted device with fake timers: retransmission with the same SEQ and bytes,
- * NAK, BUSY back-off, damaged and stale replies, the inter-byte timeout, the lost-reply rule, fail-fast
- * while away, the bounded queue and close().
+ * NAK, BUSY back-off, damaged and stale replies, the inter-byte timeout, the bounded queue and close().
+ * The lost-reply rule is in lost-replies.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DeviceSession, type DeviceSessionConfig } from "../../../daemon/device/index.js";
-import { MemoryTransport } from "../../../daemon/transport/index.js";
-import { encodeFrame, encodeResult, FiscalError, FrameType, type ResultOf } from "../../../protocol/index.js";
-import { fakeSealedRecord, type Script, ScriptedPeer } from "./scripted-peer.js";
-
-const CLOCK: ResultOf<"TIME_GET"> = { now: 1_750_000_000_000, offset_ms: 0, valid: true };
-const NONCE = new Uint8Array(16).fill(7);
-const HASH = new Uint8Array(32).fill(9);
-const TIMEOUT_MS = 100;
-
-async function setup(script: Script, config: Partial<DeviceSessionConfig> = {}) {
-  const peer = new ScriptedPeer(script);
-  const session = new DeviceSession({
-    transport: new MemoryTransport(peer, "memory:scripted"),
-    config: {
-      replyTimeoutMs: TIMEOUT_MS,
-      maxRetransmits: 2,
-      reconnectInitialDelayMs: 50,
-      reconnectMaxDelayMs: 400,
-      resolveDeadlineMs: 5_000,
-      resolveRetryDelayMs: 10,
-      ...config,
-    },
-    initialSeq: () => 100,
-  });
-  await session.start();
-  return { peer, session };
-}
-
-/** Settles a promise into a value to assert on later, so an early rejection is never unhandled. */
-function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  return promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
+import { encodeFrame, encodeResult, FiscalError, FrameType } from "../../../protocol/index.js";
+import { CLOCK, HASH, NONCE, settle, setup, TIMEOUT_MS } from "./session-harness.js";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -148,107 +114,6 @@ describe("DeviceSession exchanges", () => {
     const { session } = await setup((s, p) => p.replyError(s.frame.seq, new FiscalError("CLOCK_INVALID")));
     const result = await settle(session.request("TIME_GET", {}));
     expect((result as { error: FiscalError }).error.errorName).toBe("CLOCK_INVALID");
-    await session.close();
-  });
-});
-
-describe("DeviceSession lost replies", () => {
-  it("resolves a COMMIT whose replies all timed out with ABORT then GET_RECORD, never a second COMMIT", async () => {
-    const sealed = fakeSealedRecord(1);
-    const { peer, session } = await setup((s, p) => {
-      if (s.cmd === "ABORT") p.replyError(s.frame.seq, new FiscalError("NONCE_UNKNOWN"));
-      if (s.cmd === "GET_RECORD") p.reply(s.frame.seq, "GET_RECORD", sealed);
-    });
-    const result = settle(session.request("COMMIT", { nonce: NONCE, payload_hash: HASH }));
-    await vi.advanceTimersByTimeAsync(3 * TIMEOUT_MS + 50);
-    expect(await result).toEqual({ ok: true, value: sealed });
-    const commits = peer.requests("COMMIT");
-    expect(commits).toHaveLength(3);
-    expect(new Set(commits.map((c) => c.frame.seq)).size).toBe(1);
-    expect(peer.requests().map((r) => r.cmd)).toEqual(["COMMIT", "COMMIT", "COMMIT", "ABORT", "GET_RECORD"]);
-    expect(session.counters.resolved).toBe(1);
-    await session.close();
-  });
-
-  it("answers a definite not-committed error when GET_RECORD finds nothing", async () => {
-    const { peer, session } = await setup((s, p) => {
-      if (s.cmd === "ABORT") p.reply(s.frame.seq, "ABORT", { nonce: NONCE });
-      if (s.cmd === "GET_RECORD") p.replyError(s.frame.seq, new FiscalError("RECORD_NOT_FOUND"));
-    });
-    const result = settle(session.request("COMMIT", { nonce: NONCE, payload_hash: HASH }));
-    await vi.advanceTimersByTimeAsync(3 * TIMEOUT_MS + 50);
-    const outcome = await result;
-    expect(outcome.ok).toBe(false);
-    const error = (outcome as { error: FiscalError }).error;
-    expect(error.errorName).toBe("DEVICE_TIMEOUT");
-    expect(error.details).toMatchObject({ outcome: "not-committed" });
-    expect(peer.requests("COMMIT")).toHaveLength(3);
-    await session.close();
-  });
-
-  it("fails fast while the device is away, and resolves the COMMIT in flight after it returns", async () => {
-    const sealed = fakeSealedRecord(2);
-    const { peer, session } = await setup((s, p) => {
-      if (s.cmd === "COMMIT") p.unplug();
-      if (s.cmd === "ABORT") p.replyError(s.frame.seq, new FiscalError("NONCE_UNKNOWN"));
-      if (s.cmd === "GET_RECORD") p.reply(s.frame.seq, "GET_RECORD", sealed);
-    });
-    const commit = settle(session.request("COMMIT", { nonce: NONCE, payload_hash: HASH }));
-    await vi.advanceTimersByTimeAsync(0);
-    expect(session.linkState).not.toBe("up");
-    const during = await settle(session.request("TIME_GET", {}));
-    expect((during as { error: FiscalError }).error.errorName).toBe("DEVICE_UNAVAILABLE");
-    await vi.advanceTimersByTimeAsync(1_000); // several failed reconnect attempts
-    expect(session.linkState).not.toBe("up");
-    peer.present = true;
-    await vi.advanceTimersByTimeAsync(500);
-    expect(await commit).toEqual({ ok: true, value: sealed });
-    expect(peer.requests("COMMIT")).toHaveLength(1);
-    expect(session.counters).toMatchObject({
-      disconnects: 1,
-      reconnects: 1,
-      resolved: 1,
-      unavailableRejected: 1,
-    });
-    await session.close();
-  });
-
-  it("re-sends a PREPARE whose reply was lost (the device answers the same nonce for the same payload)", async () => {
-    const prepared: ResultOf<"PREPARE"> = {
-      nonce: NONCE,
-      payload_hash: HASH,
-      expires_at: 1,
-      totals: { total: 100, tax_total: 0, groups: [{ group: "A", rate_bp: 0, base: 100, tax: 0 }] },
-    };
-    let first = true;
-    const { peer, session } = await setup((s, p) => {
-      if (s.cmd !== "PREPARE") return;
-      if (first) p.unplug();
-      else p.reply(s.frame.seq, "PREPARE", prepared);
-      first = false;
-    });
-    const result = settle(session.request("PREPARE", { invoice: { any: "invoice" } }));
-    await vi.advanceTimersByTimeAsync(10);
-    peer.present = true;
-    await vi.advanceTimersByTimeAsync(200);
-    expect(await result).toEqual({ ok: true, value: prepared });
-    const [a, b] = peer.requests("PREPARE");
-    expect(b!.frame.payload).toEqual(a!.frame.payload);
-    await session.close();
-  });
-
-  it("reports in-doubt, never unknown, when the device does not come back before the deadline", async () => {
-    const { peer, session } = await setup((s, p) => {
-      if (s.cmd === "COMMIT") p.unplug();
-    });
-    const result = settle(session.request("COMMIT", { nonce: NONCE, payload_hash: HASH }));
-    await vi.advanceTimersByTimeAsync(5_100);
-    const outcome = await result;
-    const error = (outcome as { error: FiscalError }).error;
-    expect(error.errorName).toBe("DEVICE_UNAVAILABLE");
-    expect(error.details).toMatchObject({ outcome: "in-doubt", command: "COMMIT" });
-    expect(session.counters.unresolved).toBe(1);
-    expect(peer.requests("COMMIT")).toHaveLength(1);
     await session.close();
   });
 });
