@@ -14,6 +14,7 @@ import { registerDeviceCommand } from "./commands/device.js";
 import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerEmulatorCommand } from "./commands/emulator.js";
 import { registerInvoiceCommand } from "./commands/invoice.js";
+import { registerJournalCommand } from "./commands/journal.js";
 import { registerKeysCommand } from "./commands/keys.js";
 import { registerQueueCommand } from "./commands/queue.js";
 import { registerVerifyCommand } from "./commands/verify.js";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerQueueCommand(program);
   registerInvoiceCommand(program);
+  registerJournalCommand(program);
   registerBackupCommand(program);
   registerDoctorCommand(program);
   return program;

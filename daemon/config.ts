@@ -15,6 +15,10 @@ export const DEFAULT_DEVICE_URI = "serial:/tmp/stalela-def";
 export const DEFAULT_HTTP_PORT = 8765;
 /** How often the daemon refreshes the device status it reports, in ms. */
 export const STATUS_POLL_MS = 2_000;
+/** Longest a POS request waits for the device, in ms (docs/API.md §8): the answer is then 504. */
+export const REQUEST_BOUND_MS = 15_000;
+/** Range of `requestBoundMs`: above the device's own retransmission budget, below a POS's patience. */
+export const REQUEST_BOUND_RANGE: readonly [number, number] = [2_000, 120_000];
 /** Device clock drift from the host clock above which status warns, in ms. */
 export const CLOCK_SKEW_WARN_MS = 5 * 60_000;
 
@@ -38,6 +42,11 @@ export const ConfigSchema = Type.Object(
     logLevel: Type.Enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     statusPollMs: Type.Integer({ minimum: 1000, maximum: 3_600_000 }),
     clockSkewWarnMs: Type.Integer({ minimum: 1000, maximum: 86_400_000 }),
+    requestBoundMs: Type.Integer({
+      minimum: REQUEST_BOUND_RANGE[0],
+      maximum: REQUEST_BOUND_RANGE[1],
+      description: "longest a POS request waits for the device before 504 DEVICE_TIMEOUT, in ms",
+    }),
     cloud: Type.Object(
       {},
       { additionalProperties: true, description: "sync settings: see daemon/sync/config.ts" },
@@ -62,6 +71,7 @@ export function defaultConfig(): DaemonConfig {
     logLevel: "info",
     statusPollMs: STATUS_POLL_MS,
     clockSkewWarnMs: CLOCK_SKEW_WARN_MS,
+    requestBoundMs: REQUEST_BOUND_MS,
     cloud: {},
   };
 }
@@ -81,6 +91,7 @@ export const ENV_VARIABLES = {
   STALELA_HTTP_PORT: "http.port",
   STALELA_HTTP_HOST: "http.host",
   STALELA_LOG_LEVEL: "logLevel",
+  STALELA_REQUEST_BOUND_MS: "requestBoundMs",
 } as const;
 
 /** Reads the environment's part of the configuration. */
@@ -90,6 +101,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ConfigPatch {
   if (env.STALELA_DEVICE) patch.device = env.STALELA_DEVICE;
   if (env.STALELA_STATE_DIR) patch.stateDir = env.STALELA_STATE_DIR;
   if (env.STALELA_LOG_LEVEL) patch.logLevel = env.STALELA_LOG_LEVEL as DaemonConfig["logLevel"];
+  if (env.STALELA_REQUEST_BOUND_MS) patch.requestBoundMs = Number(env.STALELA_REQUEST_BOUND_MS);
   if (env.STALELA_HTTP_HOST) http.host = env.STALELA_HTTP_HOST;
   if (env.STALELA_HTTP_PORT) http.port = Number(env.STALELA_HTTP_PORT);
   if (Object.keys(http).length > 0) patch.http = http;

@@ -18,6 +18,7 @@ import { type ApiInstance, buildApp, listen } from "./http/app.js";
 import { StatusBoard } from "./status.js";
 import { ApiKeyStore } from "./store/api-keys.js";
 import { AuditLog } from "./store/audit.js";
+import { ChainBreaks } from "./store/chain-breaks.js";
 import { type Db, openDatabase } from "./store/database.js";
 import { DeviceBindingStore } from "./store/device-binding.js";
 import { InvoiceStore } from "./store/invoice-store.js";
@@ -47,6 +48,46 @@ export const STORE_FILE = "daemon.sqlite";
 
 /** Extra sources of status conditions (the sync agent registers one). */
 export type ConditionSource = () => readonly StatusCondition[];
+
+/**
+ * How often two-step invoices abandoned past their commit_before are ended (docs/API.md §3): an
+ * abandoned PREPARED invoice is ABORTED, and its device slot freed, at most this long after it expired.
+ */
+export const EXPIRY_SWEEP_MS = 1_000;
+
+/** Runs FiscalService.expireAbandoned on a timer, one run at a time. */
+class ExpirySweep {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly service: FiscalService,
+    private readonly logger: Logger,
+  ) {}
+
+  start(everyMs: number): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.service
+        .expireAbandoned()
+        .then(
+          (ended) => {
+            if (ended > 0) this.logger.info({ ended }, "abandoned two-step invoices ended");
+          },
+          // The device is away: the next sweep after it is back ends them.
+          (err: unknown) => this.logger.debug({ err }, "expiry sweep deferred"),
+        )
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
 
 /** A part the daemon has started, and how to stop it again. */
 interface StartedPart {
@@ -143,7 +184,10 @@ export class Daemon {
     if (bound) this.identity.set(bound);
     this.parts.push({ name: "device", stop: () => this.device.close() });
     await this.device.open();
-    const service = new FiscalService(store, outbox, this.device, this.identity, this.hooks);
+    const service = new FiscalService(store, outbox, this.device, this.identity, {
+      hooks: this.hooks,
+      requestBoundMs: this.config.requestBoundMs,
+    });
     const cloud = new CloudSync({
       db,
       invoices: store,
@@ -160,7 +204,8 @@ export class Daemon {
     this.parts.push({ name: "cloud sync", stop: () => cloud.stop() });
     await cloud.start();
     cloud.parts.admin?.serveDevice(this.device);
-    const reconciler = new Reconciler(store, this.device, service, this.identity);
+    const breaks = new ChainBreaks(db, audit);
+    const reconciler = new Reconciler(store, this.device, service, this.identity, breaks);
     this.reconciler = reconciler;
     const board = new StatusBoard({
       version: DAEMON_VERSION,
@@ -172,6 +217,7 @@ export class Daemon {
       counters: () => ({ ...service.counters, ...this.queueDepths() }),
       link: () => this.device.counters(),
       lastReconcile: () => reconciler.last,
+      chainBreaks: () => breaks.unacknowledged(),
       extraConditions: () => this.conditionSources.flatMap((source) => source()),
     });
     const app: ApiInstance = buildApp({
@@ -200,6 +246,9 @@ export class Daemon {
     if (this.device.connected) void this.onDeviceConnected(bindings);
     this.pollTimer = setInterval(() => void this.pollStatus(), this.config.statusPollMs);
     this.pollTimer.unref();
+    const sweep = new ExpirySweep(service, this.logger);
+    this.parts.push({ name: "expiry sweep", stop: () => sweep.stop() });
+    sweep.start(EXPIRY_SWEEP_MS);
   }
 
   /** Queue depths for status and metrics: the device session's, and the upload outbox's (cached). */

@@ -78,6 +78,12 @@ export const ERRORS = {
   REQUEST_IN_PROGRESS: row(321, 409, "a request with this Idempotency-Key is still in progress"),
   INVALID_STATE: row(322, 409, "the invoice is not in a state that allows this"),
   USAGE: row(323, 400, "the command line is not valid: an unknown option, a missing argument or a bad value"),
+  ABORTED_BY_POS: row(324, 409, "the POS aborted this prepared invoice; nothing was sealed"),
+  INTERRUPTED: row(
+    325,
+    503,
+    "the request was interrupted before the device sealed it (a restart, a lost link or its time bound); nothing was sealed",
+  ),
   // Storage 4xx: the device's fiscal memory or the daemon's store.
   STORAGE_FAILURE: row(400, 500, "fiscal storage failed"),
   JOURNAL_CORRUPT: row(401, 500, "the fiscal journal is corrupt"),
@@ -101,6 +107,41 @@ export const ERRORS = {
 
 /** The stable name of an error, e.g. `NONCE_EXPIRED`. */
 export type ErrorName = keyof typeof ERRORS;
+
+/**
+ * Refusals that a later attempt with the same request may overcome: a condition of the device, its link
+ * or the daemon that clears by itself or with a technician, never a fault of the request. Every other
+ * refusal is final: the same request can never succeed (a message the device cannot read, CBOR_* /
+ * MESSAGE_INVALID / UNKNOWN_COMMAND, is read the same way every time: frame damage is FRAME_CRC). The fiscal service binds only final refusals
+ * to an Idempotency-Key (docs/API.md §8); the error table in docs/PROTOCOL.md §6 shows the class.
+ */
+export const RETRYABLE_ERRORS: ReadonlySet<ErrorName> = new Set<ErrorName>([
+  "DEVICE_UNAVAILABLE",
+  "DEVICE_BUSY",
+  "DEVICE_NOT_ACTIVATED",
+  "DEVICE_LOCKED",
+  "JOURNAL_FULL",
+  "CLOCK_INVALID",
+  "SELF_TEST_FAILED",
+  "DEVICE_TIMEOUT",
+  "PENDING_LIMIT",
+  "DEVICE_QUEUE_FULL",
+  "DEVICE_IDENTITY_MISMATCH",
+  "FRAME_CRC",
+  "FRAME_VERSION",
+  "FRAME_TYPE",
+  "HID_REASSEMBLY",
+  "REQUEST_IN_PROGRESS",
+  "INTERRUPTED",
+  "STORAGE_FAILURE",
+  "STATE_LOCKED",
+  "CLOUD_UNREACHABLE",
+]);
+
+/** True when a later attempt of the same request may succeed (RETRYABLE_ERRORS). */
+export function isRetryable(name: ErrorName): boolean {
+  return RETRYABLE_ERRORS.has(name);
+}
 
 const BY_CODE: ReadonlyMap<number, ErrorName> = new Map(
   (Object.keys(ERRORS) as ErrorName[]).map((name) => [ERRORS[name].code, name]),

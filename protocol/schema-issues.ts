@@ -49,9 +49,19 @@ export function compileChecker(schema: TSchema): IssueChecker {
             byPath.set(issue.path, issue);
         }
       }
+      // The checker refused the value: never answer "no issue" (the error list can stop early, on
+      // errors that only restate others), or a caller would accept what the schema refused.
+      if (byPath.size === 0) {
+        return [{ path: "/", code: ERRORS.FIELD_TYPE.code, message: "does not match the expected form" }];
+      }
       return [...byPath.values()];
     },
   };
+}
+
+/** One JSON-pointer segment (RFC 6901): `~` is written `~0` and `/` is written `~1`. */
+function segment(name: string): string {
+  return name.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 function toIssues(error: SchemaError): FieldIssue[] {
@@ -59,7 +69,7 @@ function toIssues(error: SchemaError): FieldIssue[] {
   if (error.keyword === "required") {
     const names = (error.params.requiredProperties as string[] | undefined) ?? [];
     return names.map((name) => ({
-      path: `${error.instancePath}/${name}`,
+      path: `${error.instancePath}/${segment(name)}`,
       code: ERRORS.FIELD_REQUIRED.code,
       message: "is required",
     }));
@@ -67,7 +77,7 @@ function toIssues(error: SchemaError): FieldIssue[] {
   if (error.keyword === "additionalProperties") {
     const names = (error.params.additionalProperties as string[] | undefined) ?? [];
     return names.map((name) => ({
-      path: `${error.instancePath}/${name}`,
+      path: `${error.instancePath}/${segment(name)}`,
       code: ERRORS.FIELD_UNKNOWN.code,
       message: "is not a known field",
     }));

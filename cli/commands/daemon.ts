@@ -45,11 +45,18 @@ function notifySystemd(state: string): void {
 }
 
 /**
- * Crash points for the crash-safety tests: STALELA_CRASH_POINT=after-commit kills the process with
- * SIGKILL the instant the device has sealed a record, before the store has written it.
+ * Crash points for the crash-safety tests (test/e2e/crash.test.ts, commit-crash.test.ts); the process
+ * kills itself with SIGKILL, so nothing after the instant runs, not even an exit handler:
+ *   STALELA_CRASH_POINT=before-commit  the PREPARED state is stored, the COMMIT is about to be sent;
+ *   STALELA_CRASH_POINT=after-commit   the device has sealed the record, the store has not written it.
+ * Any other value (or none) sets no hook.
  */
 export function crashHooks(point: string | undefined): FiscalServiceHooks {
-  if (point === "after-commit") return { afterDeviceCommit: () => process.kill(process.pid, "SIGKILL") };
+  const die = (): void => {
+    process.kill(process.pid, "SIGKILL");
+  };
+  if (point === "before-commit") return { beforeDeviceCommit: die };
+  if (point === "after-commit") return { afterDeviceCommit: die };
   return {};
 }
 

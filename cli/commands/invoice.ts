@@ -25,7 +25,7 @@ export function readInvoice(stateDir: string, idOrKey: string): InvoiceView {
   try {
     const store = new InvoiceStore(db);
     const outbox = new OutboxStore(db);
-    const row = store.byIdOrKey(idOrKey);
+    const row = store.byIdOrAnyKey(idOrKey);
     if (row === undefined) {
       throw new FiscalError(
         "RECORD_NOT_FOUND",

@@ -18,6 +18,11 @@ export class KeyedMutex {
     }
   }
 
+  /** True while a task of `key` is queued or running. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /** Keys with work queued or running. */
   get size(): number {
     return this.tails.size;

@@ -6,14 +6,23 @@ import { FiscalError } from "../../protocol/index.js";
 import type { InvoiceRow, InvoiceStore } from "../store/invoice-store.js";
 import type { InvoiceFilter, InvoicePage, InvoiceView } from "./types.js";
 
-/** Lists invoices matching `filter`; `cursor` is the opaque `next_cursor` of the previous page. */
+/**
+ * Lists invoices matching `filter`, of one API key when `apiKeyId` is given; `cursor` is the opaque
+ * `next_cursor` of the previous page.
+ */
 export function listInvoices(
   store: InvoiceStore,
   filter: InvoiceFilter,
   view: (row: InvoiceRow) => InvoiceView,
+  apiKeyId?: string,
 ): InvoicePage {
   const where: string[] = [];
   const params: (string | number)[] = [];
+  if (apiKeyId !== undefined) {
+    // A POS sees its own API key's invoices and the journal imports no key owns (docs/API.md §2).
+    where.push("(api_key_id = ? OR api_key_id IS NULL)");
+    params.push(apiKeyId);
+  }
   if (filter.state) {
     where.push("state = ?");
     params.push(filter.state);

@@ -1,13 +1,17 @@
 /**
  * Reconciliation with the device journal, at start-up and after every reconnect:
  *   1. settle every invoice left PREPARING/PREPARED (sealed on the device → FISCALIZED, else ABORTED),
- *      except a two-step invoice whose nonce the device still holds: its POS may still commit it;
+ *      under its key's lock and re-read there, except a two-step invoice whose nonce the device holds
+ *      at that moment: its POS may still commit it;
  *   2. import every journal record the store lacks (a crash right after COMMIT, a restored backup),
- *      verifying its signature and its chain link;
- *   3. abort pending PREPAREs on the device that no live invoice owns.
+ *      verifying its signature and its chain link. A record of a payload the store knows unsealed is
+ *      attached to that invoice, never imported beside it; a broken chain link is recorded (audit log
+ *      and a status condition until a technician acknowledges it);
+ *   3. abort pending PREPAREs on the device that no open invoice owns.
  * The device journal is the authority: reconciliation only ever adds what it proves.
  */
 import { openSealedRecord, recordHash } from "../../protocol/index.js";
+import type { ChainBreaks } from "../store/chain-breaks.js";
 import type { InvoiceStore } from "../store/invoice-store.js";
 import type { DevicePort } from "./device-port.js";
 import type { DeviceIdentity } from "./identity.js";
@@ -24,6 +28,8 @@ export interface ReconcileReport {
   readonly settled_aborted: number;
   readonly left_pending: number;
   readonly imported: number;
+  /** Records of known invoices found sealed in the journal and attached to them. */
+  readonly attached: number;
   readonly chain_breaks: number;
   readonly stale_nonces_aborted: number;
   readonly duration_ms: number;
@@ -40,6 +46,7 @@ export class Reconciler {
     private readonly device: DevicePort,
     private readonly service: FiscalService,
     private readonly identity: DeviceIdentity,
+    private readonly breaks: ChainBreaks,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -57,30 +64,19 @@ export class Reconciler {
     const started = this.now();
     const { deviceId, publicKey } = this.identity.require();
     const pending = (await this.device.listPending()).pending;
-    const pendingHashes = new Set(pending.map((p) => Buffer.from(p.payload_hash).toString("hex")));
     let settledSealed = 0;
     let settledAborted = 0;
     let leftPending = 0;
-    const liveHashes = new Set<string>();
     for (const row of this.store.openInvoices()) {
-      const hash = Buffer.from(row.payload_hash).toString("hex");
-      const twoStepLive =
-        row.state === "PREPARED" &&
-        row.commit_before !== null &&
-        row.commit_before > this.now() &&
-        pendingHashes.has(hash);
-      if (twoStepLive && row.mode === "two-step") {
-        leftPending++;
-        liveHashes.add(hash);
-        continue;
-      }
       const settled = await this.service.settleOpen(row, "reconciliation");
       if (settled.state === "ABORTED") settledAborted++;
-      else if (settled.state !== "PREPARING" && settled.state !== "PREPARED") settledSealed++;
+      else if (settled.state === "PREPARING" || settled.state === "PREPARED") leftPending++;
+      else settledSealed++;
     }
 
     const status = await this.device.status();
     let imported = 0;
+    let attached = 0;
     let chainBreaks = 0;
     let next: number | null = this.store.firstGap(deviceId) ?? this.store.journalExtent(deviceId).max + 1;
     while (next !== null && next <= status.last_fiscal_number) {
@@ -89,17 +85,23 @@ export class Reconciler {
         const record = openSealedRecord(entry, publicKey);
         if (this.store.recordByNumber(deviceId, record.fiscal_number) !== undefined) continue;
         const previous = this.store.recordByNumber(deviceId, record.fiscal_number - 1);
-        if (previous !== undefined && Buffer.compare(recordHash(previous.record), record.prev_hash) !== 0)
+        if (previous !== undefined && Buffer.compare(recordHash(previous.record), record.prev_hash) !== 0) {
           chainBreaks++;
-        this.store.importRecord(record, entry);
-        imported++;
+          this.breaks.record(deviceId, record.fiscal_number, "reconciliation");
+        }
+        if (await this.service.attachJournalRecord(record, entry)) attached++;
+        else {
+          this.store.importRecord(record, entry);
+          imported++;
+        }
       }
       next = page.entries.length === 0 ? null : page.next;
     }
 
     let staleAborted = 0;
     for (const p of pending) {
-      if (liveHashes.has(Buffer.from(p.payload_hash).toString("hex"))) continue;
+      // Re-read: an invoice prepared since the snapshot owns its nonce now.
+      if (this.store.openByNonce(p.nonce) ?? this.store.openByPayloadHash(p.payload_hash)) continue;
       try {
         await this.device.abort(p.nonce);
         staleAborted++;
@@ -114,6 +116,7 @@ export class Reconciler {
       settled_aborted: settledAborted,
       left_pending: leftPending,
       imported,
+      attached,
       chain_breaks: chainBreaks,
       stale_nonces_aborted: staleAborted,
       duration_ms: this.now() - started,

@@ -1,19 +1,24 @@
 /**
  * The fiscal service: POS invoices in, sealed records out, through PREPARE → COMMIT on the device.
  * Order of writes (what makes a crash at any instant safe):
- *   1. the invoice is stored PREPARING before the device sees it;
+ *   1. the attempt is stored PREPARING before the device sees it;
  *   2. the nonce is stored (PREPARED) before COMMIT is sent;
- *   3. the sealed record, its FISCALIZED transition and its outbox entry are stored in one fsync'd
- *      transaction before the POS gets its 2xx.
+ *   3. the sealed record, its FISCALIZED transition, its outbox entry and its key binding are stored in
+ *      one fsync'd transaction before the POS gets its 2xx.
  * Steps 1 and 2 of a one-shot fiscalisation are committed without fsync (they survive a process
- * crash; only a power cut can lose them): one fsync per invoice instead of three. If a power cut does
- * lose them after the device sealed, reconciliation imports the record from the journal, and the POS's
- * retry finds it by payload hash (the payload carries the POS's client_ref, by default its
- * Idempotency-Key) and gets it back as a replay. Nothing is sealed twice and nothing is lost.
- * Whatever is left PREPARING or PREPARED is settled by `Reconciler` through the device journal, never
- * by a second COMMIT.
+ * crash; only a power cut can lose them). If a power cut does lose them after the device sealed,
+ * reconciliation imports the record from the journal, and the POS's retry finds it by payload hash.
+ *
+ * The in-doubt rule: once a COMMIT may have been transmitted, the invoice is never stored or answered
+ * as not sealed until the device itself has said so: its nonce is aborted first (it can never commit
+ * later), then the journal is asked by payload hash (`settle`). Until that answer, the invoice stays
+ * PREPARED and the POS's retry of the same key resolves it.
+ *
+ * Keys (docs/API.md §2): an Idempotency-Key, scoped per API key, is bound to one invoice forever once
+ * that invoice reaches a state the POS may act on (PREPARED in two-step mode, sealed, or a final
+ * refusal). An attempt that ended for a retryable reason binds nothing: the same key fiscalises once
+ * the condition clears.
  */
-import { createHash } from "node:crypto";
 import {
   type CanonicalInvoice,
   canonicaliseInvoice,
@@ -21,21 +26,27 @@ import {
   encodeInvoice,
   errorNameOf,
   FiscalError,
+  type FiscalRecord,
   invoiceHash,
   isFiscalError,
-  openSealedRecord,
+  isRetryable,
   type SealedRecord,
 } from "../../protocol/index.js";
 import type { InvoiceRow, InvoiceStore } from "../store/invoice-store.js";
 import type { OutboxReader } from "../store/outbox.js";
+import { withBound } from "./bound.js";
 import type { DevicePort } from "./device-port.js";
-import { IN_DOUBT_CODES } from "./device-port.js";
+import { COMMIT_NOT_ACTED_CODES, IN_DOUBT_CODES } from "./device-port.js";
 import type { DeviceIdentity } from "./identity.js";
+import { interrupted, JournalSettlement } from "./journal-settlement.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { OPEN_STATES, SEALED_STATES } from "./lifecycle.js";
 import { listInvoices } from "./list.js";
+import { findInvoice } from "./lookup.js";
+import { defaultClientRef, fingerprint, lockOfKey, lockOfRow } from "./request-keys.js";
 import { Semaphore } from "./semaphore.js";
 import type {
+  ActionResult,
   Caller,
   CreateResult,
   InvoiceFilter,
@@ -45,11 +56,16 @@ import type {
 } from "./types.js";
 import { invoiceView } from "./views.js";
 
+export { stableJson } from "./request-keys.js";
+
 /**
  * Most PREPARE→COMMIT pairs open on the device at once. Below the DEF's pending cap (10 by default)
  * so two-step invoices keep room; high enough that one pair's PREPARE overlaps another's COMMIT.
  */
 export const OPEN_PAIRS_MAX = 4;
+
+/** Longest a POS request waits for the device by default, in ms (docs/API.md §8, STALELA_REQUEST_BOUND_MS). */
+export const DEFAULT_REQUEST_BOUND_MS = 15_000;
 
 /** Counters the status report and metrics read. */
 export interface FiscalCounters {
@@ -57,182 +73,197 @@ export interface FiscalCounters {
   rejected: number;
   aborted: number;
   inDoubt: number;
+  expired: number;
 }
 
 /**
  * Test hooks at the instants crash-safety tests need to kill the process at. Production never sets
- * them; `stalela daemon` sets `afterDeviceCommit` only when STALELA_CRASH_POINT=after-commit.
+ * them; `stalela daemon` sets them only from STALELA_CRASH_POINT.
  */
 export interface FiscalServiceHooks {
+  /** Called when the nonce is stored PREPARED and the COMMIT is about to be sent. */
+  beforeDeviceCommit?(): void;
   /** Called when the device has sealed a record and before the store has it. */
   afterDeviceCommit?(): void;
 }
 
-/** Stable JSON (sorted keys) for request fingerprints: the same body in any key order is the same request. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
+/** Settings and seams of the service. */
+export interface FiscalServiceOptions {
+  readonly hooks?: FiscalServiceHooks;
+  /** Longest a POS request waits for the device, in ms; default DEFAULT_REQUEST_BOUND_MS. */
+  readonly requestBoundMs?: number;
+  readonly now?: () => number;
 }
 
 /** Implements the invoice operations on top of the store and the device. */
 export class FiscalService implements InvoiceOperations {
-  readonly counters: FiscalCounters = { fiscalised: 0, rejected: 0, aborted: 0, inDoubt: 0 };
+  readonly counters: FiscalCounters = { fiscalised: 0, rejected: 0, aborted: 0, inDoubt: 0, expired: 0 };
   private readonly locks = new KeyedMutex();
   private readonly pairs = new Semaphore(OPEN_PAIRS_MAX);
+  private readonly hooks: FiscalServiceHooks;
+  private readonly boundMs: number;
+  private readonly now: () => number;
+  private readonly journal: JournalSettlement;
 
   constructor(
     private readonly store: InvoiceStore,
     private readonly outbox: OutboxReader,
     private readonly device: DevicePort,
     private readonly identity: DeviceIdentity,
-    private readonly hooks: FiscalServiceHooks = {},
-  ) {}
+    options: FiscalServiceOptions = {},
+  ) {
+    this.hooks = options.hooks ?? {};
+    this.boundMs = options.requestBoundMs ?? DEFAULT_REQUEST_BOUND_MS;
+    this.now = options.now ?? Date.now;
+    this.journal = new JournalSettlement(store, device, identity, this.counters, this.locks, this.now);
+  }
 
-  async fiscalise(body: unknown, idempotencyKey: string, caller: Caller): Promise<CreateResult> {
-    return this.locks.run(`key:${idempotencyKey}`, async () => {
-      const replay = await this.replayOf(body, idempotencyKey, caller);
-      if (replay) return replay;
+  fiscalise(body: unknown, key: string, caller: Caller): Promise<CreateResult> {
+    return this.posRequest(lockOfKey(caller, key), async (deadline) => {
+      const earlier = await this.earlierOutcome(body, key, caller, false);
+      if (earlier) return earlier;
       return this.pairs.run(async () => {
-        const row = await this.prepareNew(body, idempotencyKey, caller, false);
+        this.checkDeadline(deadline);
+        const row = await this.prepareNew(body, key, caller, false);
         if (SEALED_STATES.has(row.state)) return { invoice: this.view(row), replayed: true };
-        return { invoice: await this.commitRow(row), replayed: false };
+        if (this.now() >= deadline) {
+          // The POS was told 504 already: never seal what it stopped waiting for. Nothing was sent.
+          await this.journal.settle(
+            row,
+            "past the request bound, before COMMIT",
+            interrupted("the request bound"),
+          );
+          throw timeoutError();
+        }
+        return { invoice: this.view((await this.commitRow(row)).row), replayed: false };
       });
     });
   }
 
-  async prepare(body: unknown, idempotencyKey: string, caller: Caller): Promise<CreateResult> {
-    return this.locks.run(`key:${idempotencyKey}`, async () => {
-      const replay = await this.replayOf(body, idempotencyKey, caller, true);
-      if (replay) return replay;
-      const row = await this.pairs.run(() => this.prepareNew(body, idempotencyKey, caller, true));
+  prepare(body: unknown, key: string, caller: Caller): Promise<CreateResult> {
+    return this.posRequest(lockOfKey(caller, key), async (deadline) => {
+      const earlier = await this.earlierOutcome(body, key, caller, true);
+      if (earlier) return earlier;
+      const row = await this.pairs.run(() => {
+        this.checkDeadline(deadline);
+        return this.prepareNew(body, key, caller, true);
+      });
       return { invoice: this.view(row), replayed: SEALED_STATES.has(row.state) };
     });
   }
 
-  async commit(idOrKey: string, _caller: Caller): Promise<InvoiceView> {
-    const row = this.mustGet(idOrKey);
-    return this.locks.run(`key:${row.idempotency_key ?? row.id}`, async () => {
+  async commit(idOrKey: string, caller: Caller): Promise<ActionResult> {
+    const row = this.mustGet(idOrKey, caller);
+    return this.posRequest(lockOfRow(row), async () => {
       const current = this.store.byId(row.id)!;
-      if (SEALED_STATES.has(current.state)) return this.view(current);
-      if (current.state !== "PREPARED") {
-        throw new FiscalError("INVALID_STATE", `invoice ${current.id} is ${current.state}, not PREPARED`);
-      }
-      return this.commitRow(current);
+      if (current.mode !== "two-step")
+        throw invalidState(current, "it was not prepared: commit is two-step only");
+      if (SEALED_STATES.has(current.state)) return { invoice: this.view(current), replayed: true };
+      if (current.state !== "PREPARED") throw invalidState(current, "only a PREPARED invoice is committed");
+      const sealed = await this.commitRow(current);
+      return { invoice: this.view(sealed.row), replayed: sealed.byEarlierRequest };
     });
   }
 
-  async abort(idOrKey: string, _caller: Caller): Promise<InvoiceView> {
-    const row = this.mustGet(idOrKey);
-    return this.locks.run(`key:${row.idempotency_key ?? row.id}`, async () => {
+  async abort(idOrKey: string, caller: Caller): Promise<ActionResult> {
+    const row = this.mustGet(idOrKey, caller);
+    return this.posRequest(lockOfRow(row), async () => {
       const current = this.store.byId(row.id)!;
-      if (current.state === "ABORTED") return this.view(current);
-      if (current.state !== "PREPARED" && current.state !== "PREPARING") {
-        throw new FiscalError(
-          "INVALID_STATE",
-          `invoice ${current.id} is ${current.state} and cannot be aborted`,
-        );
-      }
-      return this.view(await this.settle(current, "aborted by the POS"));
-    });
-  }
-
-  async markDelivered(idOrKey: string, _caller: Caller): Promise<InvoiceView> {
-    const row = this.mustGet(idOrKey);
-    if (row.state === "DELIVERED" || row.state === "SYNCED") return this.view(row);
-    if (row.state !== "FISCALIZED") {
-      throw new FiscalError(
-        "INVALID_STATE",
-        `invoice ${row.id} is ${row.state}; only a sealed invoice is delivered`,
+      if (current.mode !== "two-step") throw invalidState(current, "abort is two-step only");
+      if (current.state === "ABORTED") return { invoice: this.view(current), replayed: true };
+      if (!OPEN_STATES.has(current.state)) throw invalidState(current, "it cannot be aborted");
+      const settled = await this.journal.settle(
+        current,
+        "aborted by the POS",
+        new FiscalError("ABORTED_BY_POS"),
       );
-    }
-    let next = this.store.transition(row.id, "FISCALIZED", "DELIVERED");
-    if (this.outbox.statusOf(row.id)?.status === "ACKED")
-      next = this.store.transition(row.id, "DELIVERED", "SYNCED");
-    return this.view(next);
+      if (settled.state !== "ABORTED") {
+        throw invalidState(settled, "the device had sealed it before the abort: print it");
+      }
+      return { invoice: this.view(settled), replayed: false };
+    });
   }
 
-  get(idOrKey: string): InvoiceView | undefined {
-    const row = this.store.byIdOrKey(idOrKey);
+  async markDelivered(idOrKey: string, caller: Caller): Promise<ActionResult> {
+    const row = this.mustGet(idOrKey, caller);
+    return this.posRequest(lockOfRow(row), async () => {
+      const current = this.store.byId(row.id)!;
+      if (current.state === "DELIVERED" || current.state === "SYNCED") {
+        return { invoice: this.view(current), replayed: true };
+      }
+      if (current.state !== "FISCALIZED") throw invalidState(current, "only a sealed invoice is delivered");
+      return { invoice: this.view(this.store.deliver(current.id)), replayed: false };
+    });
+  }
+
+  get(idOrKey: string, caller?: Caller): InvoiceView | undefined {
+    const row = findInvoice(this.store, idOrKey, caller);
     return row && this.view(row);
   }
 
-  list(filter: InvoiceFilter): InvoicePage {
-    return listInvoices(this.store, filter, (row) => this.view(row));
+  list(filter: InvoiceFilter, caller?: Caller): InvoicePage {
+    return listInvoices(this.store, filter, (row) => this.view(row), caller?.apiKeyId);
+  }
+
+  /** Ends the two-step invoices abandoned past their commit_before (JournalSettlement.expireAbandoned). */
+  expireAbandoned(): Promise<number> {
+    return this.journal.expireAbandoned();
+  }
+
+  /** Settles an open invoice under its key's lock (JournalSettlement.settleOpen). */
+  settleOpen(row: InvoiceRow, reason: string, error?: FiscalError): Promise<InvoiceRow> {
+    return this.journal.settleOpen(row, reason, error);
+  }
+
+  /** Attaches a journal record to the known invoice of its payload (JournalSettlement.attachJournalRecord). */
+  attachJournalRecord(record: FiscalRecord, sealed: SealedRecord): Promise<boolean> {
+    return this.journal.attachJournalRecord(record, sealed);
+  }
+
+  /** Runs a POS request under its lock, answering REQUEST_IN_PROGRESS when the key is busy, within the bound. */
+  private posRequest<T>(lock: string, work: (deadline: number) => Promise<T>): Promise<T> {
+    if (this.locks.busy(lock)) {
+      return Promise.reject(
+        new FiscalError("REQUEST_IN_PROGRESS", "an earlier request for this invoice is still running"),
+      );
+    }
+    const deadline = this.now() + this.boundMs;
+    return withBound(
+      this.locks.run(lock, () => work(deadline)),
+      this.boundMs,
+      timeoutError,
+    );
+  }
+
+  private checkDeadline(deadline: number): void {
+    if (this.now() >= deadline) throw timeoutError();
   }
 
   /**
-   * Settles an open invoice against the device: an invoice PREPARED may have been committed by a
-   * COMMIT whose reply was lost. Abort its nonce first (so it can never commit later), then ask the
-   * journal by payload hash: found → seal it; not found → ABORTED. Never sends COMMIT.
+   * What an earlier request with this key already decided: its bound invoice replayed (or its final
+   * refusal thrown again), after settling an attempt left open by a crash or a lost link. Undefined when
+   * the key is free: the caller makes a new attempt.
    */
-  async settle(row: InvoiceRow, reason: string): Promise<InvoiceRow> {
-    if (row.nonce !== null) {
-      try {
-        await this.device.abort(row.nonce);
-      } catch (err) {
-        if (!isFiscalError(err, "NONCE_UNKNOWN") && !isFiscalError(err, "NONCE_EXPIRED")) throw err;
-      }
-    } else {
-      const pending = await this.device.listPending();
-      for (const p of pending.pending) {
-        if (Buffer.compare(p.payload_hash, row.payload_hash) === 0) await this.device.abort(p.nonce);
-      }
-    }
-    let sealed: SealedRecord;
-    try {
-      sealed = await this.device.getRecord({ payload_hash: row.payload_hash });
-    } catch (err) {
-      if (!isFiscalError(err, "RECORD_NOT_FOUND")) throw err;
-      this.counters.aborted++;
-      return this.store.transition(row.id, row.state, "ABORTED", { note: `not sealed: ${reason}` });
-    }
-    return this.storeSealed(row, sealed, `sealed, found in the device journal (${reason})`);
-  }
-
-  /**
-   * Settles an open invoice under its key's lock, re-reading it first: reconciliation snapshots the open
-   * invoices, and a POS retry of the same key (or the request still in flight, after a reconnect) may
-   * settle one before reconciliation reaches it. Settling the stale row again would store its record twice.
-   */
-  async settleOpen(row: InvoiceRow, reason: string): Promise<InvoiceRow> {
-    return this.locks.run(`key:${row.idempotency_key ?? row.id}`, async () => {
-      const current = this.store.byId(row.id)!;
-      if (current.state !== "PREPARING" && current.state !== "PREPARED") return current;
-      return this.settle(current, reason);
-    });
-  }
-
-  private async replayOf(
+  private async earlierOutcome(
     body: unknown,
     key: string,
     caller: Caller,
-    twoStep = false,
+    twoStep: boolean,
   ): Promise<CreateResult | undefined> {
-    const existing = this.store.byIdempotencyKey(key);
-    if (existing === undefined) return undefined;
-    if (existing.request_fingerprint !== fingerprint(body, caller, twoStep)) {
-      throw new FiscalError(
-        "IDEMPOTENCY_CONFLICT",
-        `Idempotency-Key ${key} was used for a different request`,
-      );
+    const print = fingerprint(body, caller, twoStep);
+    const open = this.store.openAttempt(caller.apiKeyId, key);
+    if (open !== undefined && open.mode === (twoStep ? "two-step" : "one-shot") && !isBoundPrepared(open)) {
+      checkFingerprint(open, print, key);
+      await this.journal.settle(open, "settled on a retry");
     }
-    let row = existing;
-    if (row.state === "PREPARING" || (row.state === "PREPARED" && !twoStep)) {
-      // The first attempt is in doubt (its caller lost the link or we crashed): settle it now.
-      row = await this.settle(row, "settled on a retry");
+    const bound = this.store.boundTo(caller.apiKeyId, key);
+    if (bound === undefined) return undefined;
+    checkFingerprint(bound, print, key);
+    if (bound.state === "REJECTED") {
+      const name = (bound.error_code !== null && errorNameOf(bound.error_code)) || "INVOICE_INVALID";
+      throw new FiscalError(name, bound.error_message ?? undefined, { replayed: true });
     }
-    if (row.state === "ABORTED") return undefined;
-    if (row.state === "REJECTED") {
-      const name = (row.error_code !== null && errorNameOf(row.error_code)) || "INVOICE_INVALID";
-      throw new FiscalError(name, row.error_message ?? undefined, { replayed: true });
-    }
-    return { invoice: this.view(row), replayed: true };
+    return { invoice: this.view(bound), replayed: true };
   }
 
   private async prepareNew(
@@ -241,10 +272,17 @@ export class FiscalService implements InvoiceOperations {
     caller: Caller,
     twoStep: boolean,
   ): Promise<InvoiceRow> {
-    const invoice = canonicaliseInvoice(body, { cashierId: caller.cashierId, defaultClientRef: key });
+    const invoice = canonicaliseInvoice(body, {
+      cashierId: caller.cashierId,
+      defaultClientRef: defaultClientRef(caller.apiKeyId, key),
+    });
     const payloadHash = invoiceHash(invoice);
+    // The same payload sealed already (a power cut lost this key's rows, reconciliation imported the
+    // record): that is this request's invoice, if the caller may see it.
     const adopted = this.store.sealedByPayloadHash(payloadHash);
-    if (adopted !== undefined) return adopted;
+    if (adopted !== undefined && (adopted.api_key_id === null || adopted.api_key_id === caller.apiKeyId)) {
+      return adopted;
+    }
     const reference = this.checkReference(invoice);
     const row = this.store.insertPreparing({
       idempotencyKey: key,
@@ -264,52 +302,86 @@ export class FiscalService implements InvoiceOperations {
     try {
       prepared = await this.device.prepare(invoice);
     } catch (err) {
-      const error = isFiscalError(err) ? err : new FiscalError("DEVICE_UNAVAILABLE", String(err));
-      if (IN_DOUBT_CODES.has(error.code)) {
-        // PREPARE changes no counter: a lost reply leaves at most a pending nonce, which expires.
-        this.counters.aborted++;
-        this.store.transition(row.id, "PREPARING", "ABORTED", { error });
-      } else {
-        this.counters.rejected++;
-        this.store.transition(row.id, "PREPARING", "REJECTED", { error });
+      const error = asFiscalError(err);
+      if (error.errorName === "ALREADY_FISCALIZED") {
+        // The device sealed this payload before the store knew (a power cut, a restored backup, and no
+        // reconciliation yet): the journal's record is this invoice.
+        const found = await this.journal.fromJournal(row);
+        if (found !== undefined) return found;
       }
+      // PREPARE changes no counter: whatever happened, nothing was sealed (a nonce it may have left
+      // expires, and reconciliation aborts it). A device refusal is REJECTED, a link failure ABORTED;
+      // only a final refusal binds the key.
+      const final = !isRetryable(error.errorName);
+      if (IN_DOUBT_CODES.has(error.code)) this.counters.aborted++;
+      else this.counters.rejected++;
+      this.store.transition(row.id, "PREPARING", IN_DOUBT_CODES.has(error.code) ? "ABORTED" : "REJECTED", {
+        error,
+        bind: final,
+      });
       throw error;
     }
     return this.store.transition(row.id, "PREPARING", "PREPARED", {
       nonce: prepared.nonce,
       commitBefore: prepared.expires_at,
-      // A two-step POS is told the invoice is PREPARED, so that must survive a power cut.
+      // A two-step POS is told the invoice is PREPARED: that must survive a power cut, and binds the key.
       durable: twoStep,
+      bind: twoStep,
     });
   }
 
-  private async commitRow(row: InvoiceRow): Promise<InvoiceView> {
+  /**
+   * Sends COMMIT and stores the outcome, saying whether the seal came from an earlier request. A
+   * refusal the device answered before acting (busy, locked, clock invalid …) leaves a two-step invoice
+   * PREPARED for the POS to commit again; the session's own "not committed" (it aborted the nonce and
+   * asked the journal) ends it; anything else is in doubt and settled through the journal before any
+   * answer.
+   */
+  private async commitRow(row: InvoiceRow): Promise<{ row: InvoiceRow; byEarlierRequest: boolean }> {
     let sealed: SealedRecord;
+    this.hooks.beforeDeviceCommit?.();
     try {
       sealed = await this.device.commit(row.nonce!, row.payload_hash);
     } catch (err) {
-      const error = isFiscalError(err) ? err : new FiscalError("DEVICE_UNAVAILABLE", String(err));
-      if (IN_DOUBT_CODES.has(error.code) && error.details?.outcome !== "not-committed") {
-        // The session could not reach the device to learn the outcome: the invoice stays PREPARED
-        // and is settled by reconciliation or by the POS's retry. Never guessed.
-        this.counters.inDoubt++;
+      const error = asFiscalError(err);
+      if (error.details?.outcome === "not-committed") {
+        this.journal.endUnsealed(
+          row,
+          error,
+          "not sealed: the COMMIT reply was lost and the journal has no record",
+        );
         throw error;
       }
-      this.counters.aborted++;
-      this.store.transition(row.id, "PREPARED", "ABORTED", { error });
+      if (row.mode === "two-step" && COMMIT_NOT_ACTED_CODES.has(error.code)) throw error;
+      let settled: InvoiceRow;
+      try {
+        settled = await this.journal.settle(row, `after a failed COMMIT (${error.errorName})`, error);
+      } catch (settleError) {
+        // The device could not be asked: the invoice stays PREPARED, in doubt, until a retry of the
+        // same key or reconciliation asks again. Never guessed.
+        this.counters.inDoubt++;
+        throw IN_DOUBT_CODES.has(error.code) ? error : asFiscalError(settleError);
+      }
+      // The device answered that this COMMIT did not seal it (its nonce was used): an earlier request's
+      // COMMIT did, whose answer was lost. A link failure instead means this very COMMIT may have.
+      if (SEALED_STATES.has(settled.state))
+        return { row: settled, byEarlierRequest: !IN_DOUBT_CODES.has(error.code) };
       throw error;
     }
     this.hooks.afterDeviceCommit?.();
-    return this.view(this.storeSealed(row, sealed, null));
-  }
-
-  private storeSealed(row: InvoiceRow, sealed: SealedRecord, note: string | null): InvoiceRow {
-    const record = openSealedRecord(sealed, this.identity.require().publicKey);
-    if (Buffer.compare(record.payload_hash, row.payload_hash) !== 0) {
-      throw new FiscalError("JOURNAL_CORRUPT", `the device sealed another payload for invoice ${row.id}`);
+    try {
+      return { row: this.journal.storeSealed(row, sealed, null), byEarlierRequest: false };
+    } catch (err) {
+      // A reply that does not verify (a bad signature, another payload) is no answer: ask the journal.
+      if (!isFiscalError(err, "SIGNATURE_INVALID") && !isFiscalError(err, "JOURNAL_CORRUPT")) throw err;
+      const settled = await this.journal.settle(
+        row,
+        `after a COMMIT reply that did not verify (${err.errorName})`,
+        err,
+      );
+      if (SEALED_STATES.has(settled.state)) return { row: settled, byEarlierRequest: false };
+      throw err;
     }
-    this.counters.fiscalised++;
-    return this.store.seal(row.id, record, sealed, note);
   }
 
   private checkReference(invoice: CanonicalInvoice): { deviceId: string; fiscalNumber: number } | undefined {
@@ -330,8 +402,8 @@ export class FiscalService implements InvoiceOperations {
     return { deviceId, fiscalNumber };
   }
 
-  private mustGet(idOrKey: string): InvoiceRow {
-    const row = this.store.byIdOrKey(idOrKey);
+  private mustGet(idOrKey: string, caller: Caller): InvoiceRow {
+    const row = findInvoice(this.store, idOrKey, caller);
     if (row === undefined) throw new FiscalError("RECORD_NOT_FOUND", `no invoice ${idOrKey}`);
     return row;
   }
@@ -341,13 +413,28 @@ export class FiscalService implements InvoiceOperations {
   }
 }
 
-function fingerprint(body: unknown, caller: Caller, twoStep: boolean): string {
-  return createHash("sha256")
-    .update(`${twoStep ? "prepare" : "fiscalise"}\n${caller.apiKeyId}\n${stableJson(body)}`)
-    .digest("hex");
+/** A two-step invoice told PREPARED to its POS: it holds its key, a retry replays it. */
+function isBoundPrepared(row: InvoiceRow): boolean {
+  return row.mode === "two-step" && row.state === "PREPARED";
 }
 
-/** True for states whose device outcome is not final. */
-export function isOpen(row: InvoiceRow): boolean {
-  return OPEN_STATES.has(row.state);
+function checkFingerprint(row: InvoiceRow, print: string, key: string): void {
+  if (row.request_fingerprint !== print) {
+    throw new FiscalError("IDEMPOTENCY_CONFLICT", `Idempotency-Key ${key} was used for a different request`);
+  }
+}
+
+function asFiscalError(err: unknown): FiscalError {
+  return isFiscalError(err) ? err : new FiscalError("DEVICE_UNAVAILABLE", String(err));
+}
+
+function invalidState(row: InvoiceRow, why: string): FiscalError {
+  return new FiscalError("INVALID_STATE", `invoice ${row.id} is ${row.state}: ${why}`, { state: row.state });
+}
+
+function timeoutError(): FiscalError {
+  return new FiscalError(
+    "DEVICE_TIMEOUT",
+    "the device did not answer within the request bound; the outcome is kept under the Idempotency-Key: retry the same key",
+  );
 }

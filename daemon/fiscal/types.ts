@@ -100,6 +100,12 @@ export interface CreateResult {
   readonly replayed: boolean;
 }
 
+/** Result of commit, abort or delivered: the invoice, and whether the request had been done before. */
+export interface ActionResult {
+  readonly invoice: InvoiceView;
+  readonly replayed: boolean;
+}
+
 /** Filters of the invoice list; `cursor` comes from the previous page. */
 export interface InvoiceFilter {
   readonly state?: InvoiceState;
@@ -121,23 +127,24 @@ export interface InvoicePage {
 
 /**
  * The operations on invoices. Every method throws FiscalError with a code from the shared table;
- * `idOrKey` accepts an invoice id or the Idempotency-Key it was created with.
+ * `idOrKey` accepts an invoice id or the Idempotency-Key it was created with, in the caller's scope
+ * (its own API key's invoices, and the journal imports no key owns).
  */
 export interface InvoiceOperations {
   /** One-shot: validate, PREPARE and COMMIT. Replays return the original result. */
   fiscalise(body: unknown, idempotencyKey: string, caller: Caller): Promise<CreateResult>;
   /** Two-step, first half: validate and PREPARE; the invoice waits in PREPARED until commit or abort. */
   prepare(body: unknown, idempotencyKey: string, caller: Caller): Promise<CreateResult>;
-  /** Two-step, second half. */
-  commit(idOrKey: string, caller: Caller): Promise<InvoiceView>;
-  /** Two-step: give up a PREPARED invoice. */
-  abort(idOrKey: string, caller: Caller): Promise<InvoiceView>;
-  /** The receipt was printed and handed over. */
-  markDelivered(idOrKey: string, caller: Caller): Promise<InvoiceView>;
-  /** Lookup by id or Idempotency-Key; undefined when unknown. */
-  get(idOrKey: string): InvoiceView | undefined;
-  /** Newest first, keyset-paginated. */
-  list(filter: InvoiceFilter): InvoicePage;
+  /** Two-step, second half; a repeat of a sealing commit is a replay. */
+  commit(idOrKey: string, caller: Caller): Promise<ActionResult>;
+  /** Two-step: give up a PREPARED invoice; a repeat is a replay. */
+  abort(idOrKey: string, caller: Caller): Promise<ActionResult>;
+  /** The receipt was printed and handed over; a repeat is a replay. */
+  markDelivered(idOrKey: string, caller: Caller): Promise<ActionResult>;
+  /** Lookup by id or Idempotency-Key; undefined when unknown. Without a caller: every invoice. */
+  get(idOrKey: string, caller?: Caller): InvoiceView | undefined;
+  /** Newest first, keyset-paginated; with a caller, only what it may see. */
+  list(filter: InvoiceFilter, caller?: Caller): InvoicePage;
 }
 
 /** Resolves a presented API key; throws AUTH_INVALID or AUTH_REVOKED. Compares in constant time. */

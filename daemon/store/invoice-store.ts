@@ -97,48 +97,39 @@ export class InvoiceStore {
   }
 
   /**
-   * Inserts a new invoice in PREPARING (not fsync'd: see FiscalService for why that is safe). Throws
-   * REQUEST_IN_PROGRESS if its key is live elsewhere.
+   * Inserts a new attempt in PREPARING (not fsync'd: see FiscalService for why that is safe). It binds
+   * no key: `transition(…, { bind: true })` and `seal` do, once the attempt reaches a state the POS may
+   * act on.
    */
   insertPreparing(invoice: NewInvoice): InvoiceRow {
     const id = newInvoiceId();
     const at = this.now();
-    try {
-      this.write(false, () => {
-        statement(
-          this.db,
-          `INSERT INTO invoices (id, idempotency_key, request_fingerprint, client_ref, type, state, api_key_id,
-                 cashier_id, currency, totals_json, payload, payload_hash, ref_device_id, ref_fiscal_number, mode,
-                 created_at)
-               VALUES (?, ?, ?, ?, ?, 'PREPARING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          id,
-          invoice.idempotencyKey,
-          invoice.requestFingerprint,
-          invoice.clientRef,
-          invoice.type,
-          invoice.apiKeyId,
-          invoice.cashierId,
-          invoice.currency,
-          JSON.stringify(invoice.totals),
-          invoice.payload,
-          invoice.payloadHash,
-          invoice.reference?.deviceId ?? null,
-          invoice.reference?.fiscalNumber ?? null,
-          invoice.mode,
-          at,
-        );
-        this.addTransition(id, "PREPARING", at, null);
-      });
-    } catch (err) {
-      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
-        throw new FiscalError(
-          "REQUEST_IN_PROGRESS",
-          "another request with this Idempotency-Key is in progress",
-        );
-      }
-      throw err;
-    }
+    this.write(false, () => {
+      statement(
+        this.db,
+        `INSERT INTO invoices (id, idempotency_key, request_fingerprint, client_ref, type, state, api_key_id,
+               cashier_id, currency, totals_json, payload, payload_hash, ref_device_id, ref_fiscal_number, mode,
+               created_at)
+             VALUES (?, ?, ?, ?, ?, 'PREPARING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        id,
+        invoice.idempotencyKey,
+        invoice.requestFingerprint,
+        invoice.clientRef,
+        invoice.type,
+        invoice.apiKeyId,
+        invoice.cashierId,
+        invoice.currency,
+        JSON.stringify(invoice.totals),
+        invoice.payload,
+        invoice.payloadHash,
+        invoice.reference?.deviceId ?? null,
+        invoice.reference?.fiscalNumber ?? null,
+        invoice.mode,
+        at,
+      );
+      this.addTransition(id, "PREPARING", at, null);
+    });
     return this.byId(id)!;
   }
 
@@ -156,11 +147,14 @@ export class InvoiceStore {
       error?: FiscalError;
       note?: string;
       durable?: boolean;
+      /** Bind the invoice's Idempotency-Key to it in the same transaction. */
+      bind?: boolean;
     } = {},
   ): InvoiceRow {
     assertTransition(from, to);
     this.write(fields.durable ?? true, () => {
       this.moveState(id, from, to, fields.note ?? null);
+      if (fields.bind) this.bindKey(id);
       if (fields.nonce !== undefined) {
         statement(this.db, "UPDATE invoices SET nonce = ?, commit_before = ? WHERE id = ?").run(
           fields.nonce,
@@ -199,6 +193,50 @@ export class InvoiceStore {
         if (row === undefined) throw new FiscalError("RECORD_NOT_FOUND", `no invoice ${id}`);
         for (const [from, to] of steps(row.state, "FISCALIZED")) this.moveState(id, from, to, note);
         this.insertRecord(id, record, sealed);
+        this.bindKey(id);
+      })
+      .immediate();
+    return this.byId(id)!;
+  }
+
+  /**
+   * The one correction the journal may force: an invoice stored ABORTED whose payload the device
+   * journal holds sealed (a store written before the in-doubt rule, docs/API.md §5). The record is
+   * attached to that invoice, never imported beside it; the transition says why.
+   */
+  correctAborted(id: string, record: FiscalRecord, sealed: SealedRecord): InvoiceRow {
+    this.db
+      .transaction(() => {
+        const changed = statement(
+          this.db,
+          "UPDATE invoices SET state = 'FISCALIZED' WHERE id = ? AND state = 'ABORTED'",
+        ).run(id).changes;
+        if (changed !== 1) throw new FiscalError("INVALID_STATE", `invoice ${id} is no longer ABORTED`);
+        this.addTransition(
+          id,
+          "FISCALIZED",
+          this.now(),
+          "correction: the device journal holds this invoice sealed; it had been stored ABORTED",
+        );
+        this.insertRecord(id, record, sealed);
+        this.bindKey(id);
+      })
+      .immediate();
+    return this.byId(id)!;
+  }
+
+  /**
+   * FISCALIZED → DELIVERED, and on to SYNCED when the cloud has already acknowledged it, in one
+   * transaction: a crash can never leave an acknowledged, delivered invoice short of SYNCED.
+   */
+  deliver(id: string): InvoiceRow {
+    this.db
+      .transaction(() => {
+        this.moveState(id, "FISCALIZED", "DELIVERED", null);
+        const outbox = statement(this.db, "SELECT status FROM outbox WHERE invoice_id = ?").get(id) as
+          | { status: string }
+          | undefined;
+        if (outbox?.status === "ACKED") this.moveState(id, "DELIVERED", "SYNCED", null);
       })
       .immediate();
     return this.byId(id)!;
@@ -244,20 +282,75 @@ export class InvoiceStore {
     return statement(this.db, "SELECT * FROM invoices WHERE id = ?").get(id) as InvoiceRow | undefined;
   }
 
-  /** The latest attempt made with this Idempotency-Key. */
-  byIdempotencyKey(key: string): InvoiceRow | undefined {
+  /** The invoice an API key's Idempotency-Key is bound to. */
+  boundTo(apiKeyId: string, key: string): InvoiceRow | undefined {
     return statement(
       this.db,
-      "SELECT * FROM invoices WHERE idempotency_key = ? ORDER BY rowid DESC LIMIT 1",
-    ).get(key) as InvoiceRow | undefined;
+      `SELECT invoices.* FROM idempotency_keys k JOIN invoices ON invoices.id = k.invoice_id
+         WHERE k.api_key_id = ? AND k.idempotency_key = ?`,
+    ).get(apiKeyId, key) as InvoiceRow | undefined;
+  }
+
+  /** The latest attempt an API key made with this Idempotency-Key that is still open (PREPARING, PREPARED). */
+  openAttempt(apiKeyId: string, key: string): InvoiceRow | undefined {
+    return statement(
+      this.db,
+      `SELECT * FROM invoices WHERE api_key_id = ? AND idempotency_key = ? AND state IN ('PREPARING', 'PREPARED')
+         ORDER BY rowid DESC LIMIT 1`,
+    ).get(apiKeyId, key) as InvoiceRow | undefined;
   }
 
   /**
-   * Lookup by id, else by Idempotency-Key, else by client_ref (an invoice imported from the device
-   * journal has no key, but its client_ref is the key the POS sent when it gave no client_ref).
+   * For the technician, across API keys: the invoice with this id, else the one most recently bound to
+   * this Idempotency-Key, else the sealed one with this client_ref.
    */
-  byIdOrKey(idOrKey: string): InvoiceRow | undefined {
-    return this.byId(idOrKey) ?? this.byIdempotencyKey(idOrKey) ?? this.sealedByClientRef(idOrKey);
+  byIdOrAnyKey(key: string): InvoiceRow | undefined {
+    return (
+      this.byId(key) ??
+      (statement(
+        this.db,
+        `SELECT invoices.* FROM idempotency_keys k JOIN invoices ON invoices.id = k.invoice_id
+           WHERE k.idempotency_key = ? ORDER BY k.bound_at DESC LIMIT 1`,
+      ).get(key) as InvoiceRow | undefined) ??
+      this.sealedByClientRef(key)
+    );
+  }
+
+  /** Two-step invoices still PREPARED whose nonce expired before `now`. */
+  expiredPrepared(now: number): InvoiceRow[] {
+    return statement(
+      this.db,
+      "SELECT * FROM invoices WHERE state = 'PREPARED' AND mode = 'two-step' AND commit_before <= ? ORDER BY rowid",
+    ).all(now) as InvoiceRow[];
+  }
+
+  /** The latest open invoice (PREPARING, PREPARED) with this payload hash, if any. */
+  openByPayloadHash(hash: Uint8Array): InvoiceRow | undefined {
+    return statement(
+      this.db,
+      "SELECT * FROM invoices WHERE payload_hash = ? AND state IN ('PREPARING', 'PREPARED') ORDER BY rowid DESC LIMIT 1",
+    ).get(hash) as InvoiceRow | undefined;
+  }
+
+  /** The open invoice holding this device nonce, if any. */
+  openByNonce(nonce: Uint8Array): InvoiceRow | undefined {
+    return statement(
+      this.db,
+      "SELECT * FROM invoices WHERE nonce = ? AND state IN ('PREPARING', 'PREPARED') LIMIT 1",
+    ).get(nonce) as InvoiceRow | undefined;
+  }
+
+  /**
+   * The latest POS invoice (not an import) with this payload hash that the store holds unsealed and
+   * the device may have sealed: open or ABORTED. A REJECTED one never is (the device refused its
+   * PREPARE), so it never hides an older ABORTED attempt of the same payload.
+   */
+  unsealedByPayloadHash(hash: Uint8Array): InvoiceRow | undefined {
+    return statement(
+      this.db,
+      `SELECT * FROM invoices WHERE payload_hash = ? AND source = 'pos'
+         AND state IN ('PREPARING', 'PREPARED', 'ABORTED') ORDER BY rowid DESC LIMIT 1`,
+    ).get(hash) as InvoiceRow | undefined;
   }
 
   /** The sealed invoice with this payload hash (at most one: the device refuses to seal a payload twice). */
@@ -273,6 +366,14 @@ export class InvoiceStore {
     return statement(
       this.db,
       "SELECT * FROM invoices WHERE client_ref = ? AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED') LIMIT 1",
+    ).get(clientRef) as InvoiceRow | undefined;
+  }
+
+  /** The invoice imported from the device journal (no key owns it) with this client_ref. */
+  importedByClientRef(clientRef: string): InvoiceRow | undefined {
+    return statement(
+      this.db,
+      "SELECT * FROM invoices WHERE client_ref = ? AND source = 'device-journal' LIMIT 1",
     ).get(clientRef) as InvoiceRow | undefined;
   }
 
@@ -361,6 +462,16 @@ export class InvoiceStore {
     ).changes;
     if (changed === 1) this.addTransition(id, to, this.now(), note);
     return changed === 1;
+  }
+
+  /** Binds the invoice's Idempotency-Key to it, unless the key is bound already (it keeps its invoice). */
+  private bindKey(id: string): void {
+    statement(
+      this.db,
+      `INSERT OR IGNORE INTO idempotency_keys (api_key_id, idempotency_key, invoice_id, bound_at)
+         SELECT COALESCE(api_key_id, ''), idempotency_key, id, ? FROM invoices
+          WHERE id = ? AND idempotency_key IS NOT NULL`,
+    ).run(this.now(), id);
   }
 
   private addTransition(id: string, state: InvoiceState, at: number, note: string | null): void {

@@ -187,4 +187,64 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE outbox_counts SET n = n - 1 WHERE status = OLD.status;
   END;
   `,
+  // 4: Idempotency-Keys scoped per API key and bound to one invoice forever (docs/API.md §2). A key is
+  // bound when its invoice reaches a state the POS may act on: PREPARED in two-step mode, sealed, or a
+  // final refusal. An attempt that ended before that (a retryable refusal, a crash before COMMIT) stays
+  // on record but binds nothing, so the same key fiscalises once the condition clears. Existing keys
+  // bind to their sealed invoice, else to their latest two-step or final one. Chain breaks found by
+  // reconciliation are kept until a technician acknowledges them. The outbox, the device binding and
+  // the cloud credentials get the no-delete triggers the other fiscal tables have.
+  `
+  DROP INDEX IF EXISTS invoices_live_idempotency_key;
+  CREATE INDEX invoices_scoped_key ON invoices(api_key_id, idempotency_key);
+  CREATE INDEX invoices_nonce ON invoices(nonce) WHERE nonce IS NOT NULL;
+
+  CREATE TABLE idempotency_keys (
+    api_key_id TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    invoice_id TEXT NOT NULL UNIQUE REFERENCES invoices(id),
+    bound_at INTEGER NOT NULL,
+    PRIMARY KEY (api_key_id, idempotency_key)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO idempotency_keys (api_key_id, idempotency_key, invoice_id, bound_at)
+    SELECT COALESCE(api_key_id, ''), idempotency_key, id, created_at FROM invoices
+     WHERE idempotency_key IS NOT NULL AND state <> 'PREPARING'
+       AND NOT (mode = 'one-shot' AND state IN ('PREPARED', 'ABORTED'))
+       -- A refusal by a condition that clears is not final: the codes of RETRYABLE_ERRORS.
+       AND NOT (state = 'REJECTED' AND error_code IN (100, 101, 102, 104, 105, 106, 108, 109, 110, 119, 120,
+         200, 202, 203, 210, 211, 212, 213, 220, 321, 325, 400, 410, 500))
+     ORDER BY state IN ('FISCALIZED', 'DELIVERED', 'SYNCED') DESC, rowid DESC;
+  CREATE TRIGGER idempotency_keys_no_update BEFORE UPDATE ON idempotency_keys
+    BEGIN SELECT RAISE(ABORT, 'an Idempotency-Key is bound forever'); END;
+  CREATE TRIGGER idempotency_keys_no_delete BEFORE DELETE ON idempotency_keys
+    BEGIN SELECT RAISE(ABORT, 'an Idempotency-Key is bound forever'); END;
+
+  CREATE TABLE chain_breaks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id TEXT NOT NULL,
+    fiscal_number INTEGER NOT NULL,
+    found_at INTEGER NOT NULL,
+    acknowledged_at INTEGER,
+    acknowledged_by TEXT,
+    UNIQUE (device_id, fiscal_number)
+  );
+  CREATE INDEX chain_breaks_open ON chain_breaks(acknowledged_at) WHERE acknowledged_at IS NULL;
+  CREATE TRIGGER chain_breaks_no_delete BEFORE DELETE ON chain_breaks
+    BEGIN SELECT RAISE(ABORT, 'chain breaks are never deleted'); END;
+  CREATE TRIGGER chain_breaks_ack_only BEFORE UPDATE OF id, device_id, fiscal_number, found_at ON chain_breaks
+    BEGIN SELECT RAISE(ABORT, 'a chain break is only ever acknowledged'); END;
+  CREATE TRIGGER chain_breaks_ack_once BEFORE UPDATE ON chain_breaks WHEN OLD.acknowledged_at IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'an acknowledged chain break stays acknowledged'); END;
+
+  CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox
+    BEGIN SELECT RAISE(ABORT, 'outbox entries are never deleted'); END;
+  CREATE TRIGGER device_binding_no_delete BEFORE DELETE ON device_binding
+    BEGIN SELECT RAISE(ABORT, 'a device binding is never deleted'); END;
+  CREATE TRIGGER device_binding_no_update BEFORE UPDATE ON device_binding
+    BEGIN SELECT RAISE(ABORT, 'a device binding is immutable'); END;
+  CREATE TRIGGER cloud_credentials_no_delete BEFORE DELETE ON cloud_credentials
+    BEGIN SELECT RAISE(ABORT, 'cloud credentials are never deleted, only retired'); END;
+  CREATE TRIGGER cloud_credentials_retire_only BEFORE UPDATE OF id, device_id, credential, issued_at ON cloud_credentials
+    BEGIN SELECT RAISE(ABORT, 'a cloud credential is only ever retired'); END;
+  `,
 ];

@@ -18,6 +18,7 @@ import {
 } from "./schema.js";
 import { CREDIT_TYPES, EXPORT_TYPES, TAX_TABLE } from "./tables.js";
 import { computeTotals, lineAmount, MAX_AMOUNT } from "./totals.js";
+import { illFormedTextIssues, isWellFormedText } from "./unicode.js";
 
 /** What the daemon adds to a POS invoice: who issued it, and its reference if the POS gave none. */
 export interface InvoiceContext {
@@ -100,8 +101,15 @@ function optionalText(value: string | undefined, path: string, issues: IssueList
  * whose details list every issue found (schema issues first; business rules once the shape is right).
  */
 export function canonicaliseInvoice(input: unknown, context: InvoiceContext): CanonicalInvoice {
-  const schemaIssues = posChecker.issues(input).map(specificIssue);
-  if (schemaIssues.length > 0) throw invalid(schemaIssues);
+  // Text that is not well-formed (a lone surrogate) would be sealed as U+FFFD: a shape issue, reported
+  // first and in place of the schema's complaint about the same field (an ill-formed key is unknown too).
+  const textIssues = isWellFormedText(input) ? [] : illFormedTextIssues(input);
+  const textPaths = new Set(textIssues.map((issue) => issue.path));
+  const schemaIssues = posChecker
+    .issues(input)
+    .map(specificIssue)
+    .filter((issue) => !textPaths.has(issue.path));
+  if (textIssues.length + schemaIssues.length > 0) throw invalid([...textIssues, ...schemaIssues]);
   const pos = input as PosInvoice;
   const issues = new IssueList();
   const clientRef = pos.client_ref ?? context.defaultClientRef;

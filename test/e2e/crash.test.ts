@@ -39,7 +39,10 @@ describe("a daemon killed between the device's COMMIT and its own store write", 
       },
       fromHex(sys.emulator.ready.public_key),
     );
-    expect(record.client_ref).toBe("crash-1");
+    // docs/API.md §2: the default client_ref is `<api-key-id>:<Idempotency-Key>`, the id being the part
+    // 12 characters after `stl_` in `stl_<id>_<secret>`.
+    const keyId = sys.key.slice("stl_".length, "stl_".length + 12);
+    expect(record.client_ref).toBe(`${keyId}:crash-1`);
 
     const retry = await sys.api("POST", "/v1/invoices", sale(25_000), { "idempotency-key": "crash-1" });
     expect(retry.status).toBe(201);

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { defaultConfig, ENV_VARIABLES } from "../../daemon/config.js";
+import { defaultConfig, ENV_VARIABLES, REQUEST_BOUND_RANGE } from "../../daemon/config.js";
 import { DEFAULT_SYNC_CONFIG, SYNC_ENV_VARIABLES, SYNC_RANGES } from "../../daemon/sync/config.js";
 
 const TEXT = readFileSync(fileURLToPath(new URL("../../packaging/daemon.env", import.meta.url)), "utf8");
@@ -43,10 +43,13 @@ describe("packaging/daemon.env", () => {
       STALELA_HTTP_HOST: config.http.host,
       STALELA_HTTP_PORT: config.http.port,
       STALELA_LOG_LEVEL: config.logLevel,
+      STALELA_REQUEST_BOUND_MS: config.requestBoundMs,
     };
     for (const [name, value] of Object.entries(daemonDefaults)) {
       expect(listed.get(name), name).toMatchObject({ active: false, value: spelled(value) });
     }
+    const [boundMin, boundMax] = REQUEST_BOUND_RANGE;
+    expect(listed.get("STALELA_REQUEST_BOUND_MS")?.help).toContain(`${boundMin}..${boundMax}`);
     for (const [name, key] of Object.entries(SYNC_ENV_VARIABLES)) {
       const entry = listed.get(name)!;
       expect(entry.active, name).toBe(false);

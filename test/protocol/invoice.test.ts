@@ -325,6 +325,22 @@ describe("validation: every rule has a refusing case", () => {
     expect(codesOf(() => canonicaliseInvoice(body, CTX))).toContainEqual({ code: ERRORS[name].code, path });
   });
 
+  it("refuses an invoice with many unknown fields, never sealing it without them", () => {
+    const extra = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`extra_${i}`, i]));
+    const codes = codesOf(() => canonicaliseInvoice({ ...sale(), ...extra }, CTX));
+    expect(codes.length).toBeGreaterThan(0);
+    expect(
+      codes.every((c) => c.code === ERRORS.FIELD_UNKNOWN.code || c.code === ERRORS.FIELD_TYPE.code),
+    ).toBe(true);
+  });
+
+  it("escapes / and ~ in the pointer of an unknown field (RFC 6901)", () => {
+    expect(codesOf(() => canonicaliseInvoice({ ...sale(), "a/b~c": 1 }, CTX))).toContainEqual({
+      code: ERRORS.FIELD_UNKNOWN.code,
+      path: "/a~1b~0c",
+    });
+  });
+
   it("refuses a credit note without a reference", () => {
     expect(codesOf(() => canonicaliseInvoice(sale({ type: "CREDIT" }), CTX))).toContainEqual({
       code: 309,

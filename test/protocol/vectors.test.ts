@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildVectors, ERRORS, type ErrorName, TAX_TABLE } from "../../protocol/index.js";
+import { buildVectors, ERRORS, type ErrorName, isRetryable, TAX_TABLE } from "../../protocol/index.js";
 
 const DOC = new URL("../../docs/PROTOCOL.md", import.meta.url);
 
@@ -20,9 +20,10 @@ function vectorsSection(): string {
 
 function errorSection(): string {
   const rows = (Object.keys(ERRORS) as ErrorName[]).map(
-    (n) => `| ${ERRORS[n].code} | ${n} | ${ERRORS[n].http} | ${ERRORS[n].text} |`,
+    (n) =>
+      `| ${ERRORS[n].code} | ${n} | ${ERRORS[n].http} | ${isRetryable(n) ? "retryable" : "final"} | ${ERRORS[n].text} |`,
   );
-  return ["| code | name | http | meaning |", "| --- | --- | --- | --- |", ...rows].join("\n");
+  return ["| code | name | http | class | meaning |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
 function taxSection(): string {

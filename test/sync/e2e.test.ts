@@ -35,7 +35,9 @@ describe("sync end to end", () => {
     const view = h.service.get(ids[0]!)!;
     expect(view.sync).toMatchObject({ status: "ACKED", dgi_status: "QUEUED_FOR_DGI", last_error: null });
     // Delivered after the ack: straight to SYNCED; the ack itself moves DELIVERED ones (checked below).
-    expect((await h.service.markDelivered(ids[0]!, h.caller)).state).toBe("SYNCED");
+    const delivered = await h.service.markDelivered(ids[0]!, h.caller);
+    expect(delivered).toMatchObject({ replayed: false, invoice: { state: "SYNCED" } });
+    expect(delivered.invoice.transitions.map((t) => t.state).slice(-2)).toEqual(["DELIVERED", "SYNCED"]);
     const attempts = h.sync.parts.attempts.totals();
     expect(attempts.accepted).toBe(500);
   });
@@ -45,8 +47,8 @@ describe("sync end to end", () => {
     await h.activate();
     h.cloud.setFaults({ down: true });
     const [id] = await h.sell(1);
-    await h.service.markDelivered(id!, h.caller);
-    expect(h.service.get(id!)!.state).toBe("DELIVERED");
+    expect((await h.service.markDelivered(id!, h.caller)).invoice.state).toBe("DELIVERED");
+    expect(h.service.get(id!, h.caller)!.state).toBe("DELIVERED");
     h.cloud.setFaults({ down: false });
     await h.until(() => h.service.get(id!)!.state === "SYNCED");
     expect(h.service.get(id!)!.sync.status).toBe("ACKED");

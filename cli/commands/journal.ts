@@ -1,0 +1,83 @@
+/**
+ * `stalela journal breaks | ack`: the chain breaks reconciliation found in the device journal (a
+ * record whose prev_hash is not the hash of the record before it). Each stays an error condition of
+ * /v1/status until a technician has looked at the device and acknowledges it here, in their name; the
+ * acknowledgement is in the audit log. Like `keys`, it writes the daemon's store directly (WAL takes a
+ * second writer), so the condition clears at the daemon's next status answer.
+ */
+import type { Command } from "commander";
+import { AuditLog } from "../../daemon/store/audit.js";
+import { ChainBreaks } from "../../daemon/store/chain-breaks.js";
+import { FiscalError } from "../../protocol/index.js";
+import { type OutputOptions, printResult, runAction } from "../output.js";
+import { enterStateDir, openStore, STATE_DIR_HELP } from "../state.js";
+
+interface JournalFlags extends OutputOptions {
+  readonly state?: string;
+}
+
+function withBreaks<T>(flags: JournalFlags, body: (breaks: ChainBreaks) => T): T {
+  const db = openStore(enterStateDir(flags));
+  try {
+    return body(new ChainBreaks(db, new AuditLog(db)));
+  } finally {
+    db.close();
+  }
+}
+
+/** Registers `journal` and its subcommands. */
+export function registerJournalCommand(program: Command): void {
+  const journal = program
+    .command("journal")
+    .description("chain breaks found in the device journal, and their acknowledgement");
+  const common = (c: Command): Command =>
+    c.option("--state <dir>", STATE_DIR_HELP).option("--json", "machine-readable output");
+
+  common(journal.command("breaks").description("list every chain break, acknowledged or not")).action(
+    (opts: JournalFlags) =>
+      runAction(opts, () =>
+        withBreaks(opts, (breaks) => {
+          const list = breaks.list().map((b) => ({
+            device_id: b.device_id,
+            fiscal_number: b.fiscal_number,
+            found_at: new Date(b.found_at).toISOString(),
+            acknowledged_at: b.acknowledged_at === null ? null : new Date(b.acknowledged_at).toISOString(),
+            acknowledged_by: b.acknowledged_by,
+          }));
+          printResult(opts, list, () =>
+            list.length === 0
+              ? ["no chain break: every imported record chains to the one before it"]
+              : list.map(
+                  (b) =>
+                    `${b.device_id} record ${b.fiscal_number}  found ${b.found_at}  ${
+                      b.acknowledged_at === null
+                        ? "NOT ACKNOWLEDGED"
+                        : `acknowledged ${b.acknowledged_at} by ${b.acknowledged_by}`
+                    }`,
+                ),
+          );
+        }),
+      ),
+  );
+
+  common(
+    journal
+      .command("ack")
+      .description("acknowledge the open chain breaks after checking the device; clears the status condition")
+      .requiredOption("--by <name>", "who checked the device (goes into the audit log)")
+      .option("--record <n>", "only the break at this fiscal number"),
+  ).action((opts: JournalFlags & { by: string; record?: string }) =>
+    runAction(opts, () =>
+      withBreaks(opts, (breaks) => {
+        const record = opts.record === undefined ? undefined : Number(opts.record);
+        if (record !== undefined && (!Number.isSafeInteger(record) || record < 1)) {
+          throw new FiscalError("USAGE", `--record must be a fiscal number (1 or more), not ${opts.record}`);
+        }
+        const count = breaks.acknowledge(`technician:${opts.by}`, record);
+        printResult(opts, { acknowledged: count }, () => [
+          count === 0 ? "nothing to acknowledge" : `${count} chain break(s) acknowledged by ${opts.by}`,
+        ]);
+      }),
+    ),
+  );
+}
