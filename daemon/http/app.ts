@@ -4,6 +4,8 @@
  * with `inject()`; the daemon's composition root calls both.
  */
 import { randomUUID } from "node:crypto";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import fastifySwagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, {
@@ -21,10 +23,10 @@ import { FiscalError } from "../../protocol/index.js";
 import type { ApiKeyVerifier, InvoiceOperations, StatusSource } from "../fiscal/types.js";
 import { authenticate, DEFAULT_ALLOWED_HOSTS, HostAllowList } from "./auth.js";
 import { API_PREFIX, type ApiInstance, type RouteContext } from "./context.js";
-import { type ApiFailure, errorBody, retryAfterSeconds, toApiFailure } from "./errors.js";
+import { type ApiFailure, bodyNotUtf8Error, errorBody, retryAfterSeconds, toApiFailure } from "./errors.js";
 import { HttpMetrics } from "./metrics.js";
 import { openApiOptions } from "./openapi.js";
-import { invoiceRoutes } from "./routes/invoices.js";
+import { invoiceRoutes, REPLAYED_HEADER } from "./routes/invoices.js";
 import { METRICS_ROUTE, PUBLIC_ROUTES, statusRoutes } from "./routes/status.js";
 import { validatorCompiler } from "./validation.js";
 
@@ -102,6 +104,53 @@ const POLLED_ROUTES: ReadonlySet<string> = new Set([
   METRICS_ROUTE,
 ]);
 
+/** UTF-8 decoder that throws on invalid input; a BOM stays in the text for the JSON parser to judge. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** How many Host fields a request carries (`rawHeaders` alternates names and values). */
+function hostHeaderCount(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === "host") count++;
+  return count;
+}
+
+/** The headers docs/API.md promises on every response: the request id, no caching, no sniffing. */
+function setCommonHeaders(reply: FastifyReply, request: FastifyRequest): void {
+  reply.header("x-request-id", request.id);
+  reply.header("cache-control", "no-store");
+  reply.header("x-content-type-options", "nosniff");
+}
+
+/**
+ * Answers a request Node's HTTP parser refused before fastify saw it, in the API's error shape and with
+ * the usual headers (fastify's own answer has neither): 408 when the request was not received within
+ * REQUEST_TIMEOUT_MS, 431 for headers over Node's limit, 400 for anything else. Undefined when the
+ * connection is already gone.
+ */
+function clientFault(error: Error & { code?: string }, socket: Duplex): ApiFailure | undefined {
+  if (error.code === "ECONNRESET" || socket.destroyed) return undefined;
+  const [status, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, `the request was not received within ${REQUEST_TIMEOUT_MS / 1000} s`]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "the request headers are too large"]
+        : [400, "the request is not valid HTTP/1.1"];
+  const fault = new FiscalError("MESSAGE_INVALID", message);
+  const body = JSON.stringify(errorBody(fault));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        "Content-Type: application/json; charset=utf-8\r\n" +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${randomUUID()}\r\n` +
+        "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n" +
+        body,
+    );
+  }
+  socket.destroy();
+  return { error: fault, status, internal: false, cause: error };
+}
+
 /** The failure each request was answered with, for its log line. */
 const failures = new WeakMap<FastifyRequest, ApiFailure>();
 
@@ -133,30 +182,53 @@ export function buildApp(deps: HttpDeps): ApiInstance {
     frameworkErrors: (error, _request, reply) => {
       sendFailure(reply, toApiFailure(error));
     },
+    // A request without Host is judged by onRequest (400, or 421 for HTTP/1.0), in the API's shape,
+    // rather than by Node's bare 400.
+    http: { requireHostHeader: false },
+    // What Node's parser refuses before there is a request (bad framing, huge headers, a slow sender).
+    clientErrorHandler: (error, socket) => {
+      const failure = clientFault(error, socket);
+      if (failure !== undefined) metrics.countError(failure.error.code, failure.error.errorName);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Node's connection check enforces requestTimeout only while headersTimeout (default 60 s) is not
   // larger: without this, a client that sends its headers and then stalls its body is never answered 408.
   app.server.headersTimeout = REQUEST_TIMEOUT_MS;
 
   app.setValidatorCompiler(validatorCompiler);
-  // Responses go out with JSON.stringify. The service's typed objects already have the schemas'
-  // shape (the tests check every answer against its response schema), and fast-json-stringify's
-  // ajv-built serialisers for these nullable-heavy schemas cost ~100 ms per route at first use and
-  // are slower per call (measured: 0.9 vs 0.6 ms for a 100-line invoice). The schemas still document.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Responses go out through fastify's default serialiser, fast-json-stringify compiled from each
+  // route's response schemas: a field the service returns that the schema does not document is
+  // dropped, so nothing leaks. The schemas' nullable fields are type lists, not anyOf, so the
+  // serialisers need no validator at run time (daemon/http/schemas.ts Nullable). Measured against
+  // JSON.stringify for a 100-line invoice: ready() takes ~50–100 ms more (every serialiser is compiled
+  // up front), the first call no longer pays anything, and a call costs about the same (±0.1 ms).
+  //
   // JSON only (anything else is 415), through fastify's own parser (secure-json-parse: __proto__ and
   // constructor.prototype are errors), except that an empty body is "no body", so that
-  // `curl -X POST -H 'Content-Type: application/json' …/commit` works.
+  // `curl -X POST -H 'Content-Type: application/json' …/commit` works. The bytes are decoded strictly:
+  // invalid UTF-8 is refused, never turned into U+FFFD and sealed.
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    const text = typeof body === "string" ? body : body.toString("utf8");
-    if (text.length === 0) done(null, undefined);
-    else parseJson(request, text, done);
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+    if (bytes.length === 0) {
+      done(null, undefined);
+      return;
+    }
+    let text: string;
+    try {
+      text = strictUtf8.decode(bytes);
+    } catch {
+      done(bodyNotUtf8Error(), undefined);
+      return;
+    }
+    parseJson(request, text, done);
   });
 
   function sendFailure(reply: FastifyReply, failure: ApiFailure): FastifyReply {
     const request = reply.request;
+    // Also here, not only in onRequest: the router's own refusals (frameworkErrors) never reach it.
+    setCommonHeaders(reply, request);
     failures.set(request, failure);
     metrics.countError(failure.error.code, failure.error.errorName);
     // The stack of our own bug goes to the log, never to the client.
@@ -164,6 +236,8 @@ export function buildApp(deps: HttpDeps): ApiInstance {
     const retryAfter = retryAfterSeconds(failure);
     if (retryAfter !== undefined) reply.header("retry-after", String(retryAfter));
     if (failure.status === 401) reply.header("www-authenticate", 'Bearer realm="stalela"');
+    // A final refusal answered again to a retry of its key is a replay, like a replayed success.
+    if (failure.error.details?.replayed === true) reply.header(REPLAYED_HEADER, "true");
     return reply.status(failure.status).send(errorBody(failure.error));
   }
 
@@ -174,10 +248,16 @@ export function buildApp(deps: HttpDeps): ApiInstance {
   });
 
   app.addHook("onRequest", async (request, reply) => {
-    reply.header("x-request-id", request.id);
-    reply.header("cache-control", "no-store");
-    reply.header("x-content-type-options", "nosniff");
+    setCommonHeaders(reply, request);
     if (closing) throw new FiscalError("DEVICE_UNAVAILABLE", "the fiscal service is shutting down");
+    // RFC 9112 §3.2. Node keeps the first of several Host headers: the allow-list must not judge by it.
+    const hostFields = hostHeaderCount(request.raw.rawHeaders);
+    if (hostFields > 1) {
+      throw new FiscalError("MESSAGE_INVALID", "the request has more than one Host header (RFC 9112 §3.2)");
+    }
+    if (hostFields === 0 && request.raw.httpVersion === "1.1") {
+      throw new FiscalError("MESSAGE_INVALID", "an HTTP/1.1 request must have a Host header (RFC 9112 §3.2)");
+    }
     if (!hosts.allows(request.headers.host)) throw new FiscalError("HOST_REJECTED");
     const route = request.routeOptions.url;
     const isPublic =

@@ -24,6 +24,20 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 /** Longest Retry-After the service may ask for through `details.retryAfterSeconds`, in seconds. */
 export const MAX_RETRY_AFTER_SECONDS = 3600;
 
+/**
+ * Most field issues one error response lists. A body of thousands of unknown fields is still answered
+ * 422 with its first issues; the message counts them all (docs/API.md §8).
+ */
+export const MAX_REPORTED_ISSUES = 100;
+
+/** Code of the parse error of a JSON body that is not valid UTF-8 (answered like any non-JSON body). */
+export const BODY_NOT_UTF8 = "STALELA_ERR_BODY_NOT_UTF8";
+
+/** The error the body parser reports for a body that is not valid UTF-8. */
+export function bodyNotUtf8Error(): Error & { code: string } {
+  return Object.assign(new Error("the body is not valid UTF-8"), { code: BODY_NOT_UTF8 });
+}
+
 /** A failure ready to answer: the coded error, the HTTP status, and whether it is our bug. */
 export interface ApiFailure {
   readonly error: FiscalError;
@@ -78,6 +92,8 @@ export function toApiFailure(err: unknown): ApiFailure {
         "the body is not valid JSON, or it carries a forbidden __proto__ / constructor.prototype key",
         err,
       );
+    case BODY_NOT_UTF8:
+      return bodyFault("the body is not valid UTF-8", err);
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return bodyFault("the body is empty", err);
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
@@ -112,15 +128,20 @@ function bodyFault(message: string, cause: unknown): ApiFailure {
   );
 }
 
-/** The JSON body of a failure. Issues appear only when the error carries some. */
+/**
+ * The JSON body of a failure. Issues appear only when the error carries some, at most
+ * MAX_REPORTED_ISSUES of them, each with exactly its documented fields.
+ */
 export function errorBody(error: FiscalError): ErrorResponse {
-  const issues = error.details?.issues;
+  const issues = error.details?.issues?.slice(0, MAX_REPORTED_ISSUES);
   return {
     error: {
       code: error.code,
       name: error.errorName,
       message: error.text,
-      ...(issues && issues.length > 0 ? { issues: issues.map((i) => ({ ...i })) } : {}),
+      ...(issues && issues.length > 0
+        ? { issues: issues.map(({ path, code, message }) => ({ path, code, message })) }
+        : {}),
     },
   };
 }

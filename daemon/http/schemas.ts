@@ -33,7 +33,14 @@ export const IDEMPOTENCY_KEY_PATTERN = REF_PATTERN;
  */
 export const ID_OR_KEY_PATTERN = "^[A-Za-z0-9._:/#@+=-]{1,128}$";
 
-const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `schema` or null, as a JSON Schema type list (`"type": ["object", "null"]`) rather than an anyOf: the
+ * response serialiser (fast-json-stringify) writes a type list by looking at the value, where an
+ * anyOf needs a validator run per response and turns a value that fails it into a 500.
+ */
+function Nullable<T extends Type.TSchema & { type: string }>(schema: T): Type.TUnsafe<Static<T> | null> {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, "null"] });
+}
 const Timestamp = Type.String({ description: "ISO 8601 UTC" });
 
 /** The invoice a POS sends: exactly the protocol's schema. */

@@ -5,7 +5,6 @@
  */
 import type { FastifySchemaCompiler } from "fastify";
 import type { TSchema } from "typebox";
-import { Value } from "typebox/value";
 import {
   canonicaliseInvoice,
   ERRORS,
@@ -16,33 +15,57 @@ import {
   isFiscalError,
   PosInvoiceSchema,
 } from "../../protocol/index.js";
-import { compileChecker } from "../../protocol/schema-issues.js";
+import { illFormedTextIssues, isWellFormedText } from "../../protocol/invoice/unicode.js";
+import { compileChecker, type IssueChecker } from "../../protocol/schema-issues.js";
 import { CreateHeadersSchema, IDEMPOTENCY_KEY_PATTERN } from "./schemas.js";
+import { firstPerPath, splitUnknownFields } from "./unknown-fields.js";
 
 /** Result of a fastify validator: pass (true), or a FiscalError the error handler answers with. */
 type ValidationResult = true | { value: unknown } | { error: FiscalError };
 
-/**
- * The invoice's shape failure, with the protocol's issue codes. `canonicaliseInvoice` checks the shape
- * first and throws INVOICE_INVALID before any business rule when it is wrong, and it is the protocol's
- * only public door to its issue refinements (tax group → 305, currency → 314); calling it on a value
- * the schema rejected is therefore exactly "the service's schema issues", with no copy of the rules.
- * The placeholder context only matters past the shape check, which this value never reaches.
- */
-function invoiceShapeError(value: unknown, fallback: readonly FieldIssue[]): FiscalError {
+/** The protocol's message for a list of issues: the first one, and how many more there are. */
+function issuesMessage(issues: readonly FieldIssue[], fallback: string): string {
+  const first = issues[0];
+  if (first === undefined) return fallback;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+  return `${first.path} ${first.message}${more}`;
+}
+
+/** The issues `canonicaliseInvoice` finds in `value`, or undefined when it finds none. */
+function canonicalIssues(value: unknown): readonly FieldIssue[] | undefined {
   try {
     canonicaliseInvoice(value, { cashierId: "SHAPE-CHECK", defaultClientRef: "SHAPE-CHECK" });
   } catch (err) {
-    if (isFiscalError(err, "INVOICE_INVALID")) return err;
+    if (isFiscalError(err, "INVOICE_INVALID")) return err.details?.issues;
   }
-  return new FiscalError("INVOICE_INVALID", "the invoice does not match the schema", { issues: fallback });
+  return undefined;
+}
+
+/**
+ * The invoice's shape failure, with the protocol's issue codes: ill-formed text (FIELD_TYPE, an
+ * ill-formed key included), then the schema's issues of the invoice without its unknown fields, then
+ * every unknown field (FIELD_UNKNOWN). `canonicaliseInvoice` checks the shape first and throws
+ * INVOICE_INVALID before any business rule when it is wrong, and it is the protocol's only public door
+ * to its issue refinements (tax group → 305, currency → 314); calling it on a value the schema rejects
+ * is therefore exactly "the service's shape issues", with no copy of the rules. The placeholder
+ * context only matters past the shape check, which such a value never reaches.
+ */
+function invoiceShapeError(value: unknown, checker: IssueChecker): FiscalError {
+  const unknown = splitUnknownFields(PosInvoiceSchema, value);
+  const shape = checker.check(unknown.known)
+    ? []
+    : (canonicalIssues(unknown.known) ?? checker.issues(unknown.known));
+  const issues = firstPerPath([...illFormedTextIssues(value), ...shape, ...unknown.issues]);
+  return new FiscalError("INVOICE_INVALID", issuesMessage(issues, "the invoice does not match the schema"), {
+    issues,
+  });
 }
 
 function invoiceBodyValidator(): (value: unknown) => ValidationResult {
   const checker = compileChecker(PosInvoiceSchema);
   return (value) => {
-    if (checker.check(value)) return true;
-    return { error: invoiceShapeError(value, checker.issues(value)) };
+    if (checker.check(value) && isWellFormedText(value)) return true;
+    return { error: invoiceShapeError(value, checker) };
   };
 }
 
@@ -54,8 +77,7 @@ function located(issues: readonly FieldIssue[], part: string): FieldIssue[] {
 function partError(issues: FieldIssue[], part: string): FiscalError {
   const first = issues[0];
   const name: ErrorName = (first && errorNameOf(first.code)) || "FIELD_TYPE";
-  const where = first ? `${first.path} ${first.message}` : `the ${part} is not valid`;
-  return new FiscalError(name, where, { issues });
+  return new FiscalError(name, issuesMessage(issues, `the ${part} is not valid`), { issues });
 }
 
 /** The IDEMPOTENCY_KEY_REQUIRED error (400) for a missing or malformed key. */
@@ -81,16 +103,36 @@ export const hasValidIdempotencyKey: (headers: unknown) => boolean = (() => {
   return (headers) => checker.check(headers);
 })();
 
+/** A decimal integer as text, the only form an integer query parameter takes ("1.5", "1e1" are not). */
+const INTEGER_TEXT = /^-?[0-9]+$/;
+
+/**
+ * Query strings are text: the value of an integer parameter becomes a number when, and only when, it
+ * is written as a decimal integer; anything else stays text and fails the check as FIELD_TYPE.
+ */
+function convertQuery(schema: TSchema, query: unknown): unknown {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties;
+  if (query === null || typeof query !== "object" || properties === undefined) return query;
+  const isInteger = (name: string) => Object.hasOwn(properties, name) && properties[name]!.type === "integer";
+  // fromEntries defines own properties: a `__proto__` parameter stays a key (refused as unknown).
+  return Object.fromEntries(
+    Object.entries(query).map(([name, value]) => [
+      name,
+      isInteger(name) && typeof value === "string" && INTEGER_TEXT.test(value) ? Number(value) : value,
+    ]),
+  );
+}
+
 function partValidator(schema: TSchema, part: string): (value: unknown) => ValidationResult {
   const checker = compileChecker(schema);
-  const convert = part === "query";
+  const isQuery = part === "query";
   return (value) => {
-    // Query strings are text: "limit=10" becomes 10 before the check (in place, as fastify expects).
-    const candidate =
-      convert && value !== null && typeof value === "object" ? Value.Convert(schema, value) : value;
-    if (checker.check(candidate)) return convert ? { value: candidate } : true;
+    const candidate = isQuery ? convertQuery(schema, value) : value;
+    if (checker.check(candidate)) return isQuery ? { value: candidate } : true;
     if (schema === CreateHeadersSchema) return { error: idempotencyKeyError() };
-    return { error: partError(located(checker.issues(candidate), part), part) };
+    const unknown = splitUnknownFields(schema, candidate);
+    const issues = firstPerPath([...checker.issues(unknown.known), ...unknown.issues]);
+    return { error: partError(located(issues, part), part) };
   };
 }
 

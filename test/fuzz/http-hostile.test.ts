@@ -1,17 +1,19 @@
 /**
  * Hostile HTTP against the real daemon process (on the real emulator over a PTY): wrong types, deep
- * nesting, huge strings, unicode edge cases and invalid UTF-8, missing and bad credentials, wrong or
- * missing Host, bad content types, absurd headers, bad methods and paths, bad Idempotency-Keys, and
- * slow bodies (a socket that dribbles a few bytes, then stalls). Every hostile request must get a 4xx,
- * none a 5xx or no answer, and honest sales interleaved with them (and one after) must be sealed.
+ * nesting, huge strings, thousands of unknown fields, unicode edge cases (invalid UTF-8 and escaped
+ * lone surrogates, where a lenient decoder would seal U+FFFD), missing, bad and doubled credentials
+ * and Host headers, bad content types, absurd headers, bad methods and paths (`limit=1.5`), bad
+ * Idempotency-Keys, and slow bodies (a socket that dribbles a few bytes, then stalls). Every hostile
+ * request must get a 4xx, none a 5xx or no answer, and honest sales interleaved with them (and one
+ * after) must be sealed.
  *
  * Raw `node:net` carries what fetch refuses to send (Host, broken framing, invalid UTF-8, stalls).
- * Seeded (`FUZZ_SEED`, printed); reduced 1,500 requests, full (FUZZ_FULL=1 / CHAOS_FULL=1) 10,000.
+ * Seeded (fixed in `npm test`, `FUZZ_SEED` to replay, random under `npm run chaos`; printed); reduced 1,500 requests, full (FUZZ_FULL=1 / CHAOS_FULL=1) 10,000.
  */
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { System, sale } from "../../bench/system.js";
-import { createRng, type Rng } from "../chaos/seed.js";
+import { createRng, type Rng, replayWith, seedFromEnv } from "../chaos/seed.js";
 
 const FULL = process.env.FUZZ_FULL === "1" || process.env.CHAOS_FULL === "1";
 /** Hostile requests sent (slow bodies not included). */
@@ -33,10 +35,8 @@ const ANSWER_TIMEOUT_MS = 30_000;
 const TEST_TIMEOUT_MS = FULL ? 900_000 : 150_000;
 /** The daemon's body limit (docs/API.md): 256 KiB. */
 const BODY_LIMIT_BYTES = 256 * 1024;
-const SEED = (() => {
-  const env = process.env.FUZZ_SEED ?? process.env.CHAOS_SEED;
-  return env ? Number(env) >>> 0 : Math.floor(Math.random() * 0x1_0000_0000);
-})();
+/** Fixed in `npm test`, random under `npm run chaos` (test/chaos/seed.ts), printed either way. */
+const SEED = seedFromEnv("FUZZ");
 
 /** One hostile request: a method, path, headers and body, or raw bytes for what a client library refuses. */
 type Hostile =
@@ -182,7 +182,24 @@ function unicodeBody(rng: Rng): string | Buffer {
     "e\u0301".repeat(300),
     "😀".repeat(2_000),
   ]);
-  const kind = rng.int(0, 3);
+  const kind = rng.int(0, 5);
+  if (kind === 4) {
+    // The invalid UTF-8 sequences a lenient decoder turns into U+FFFD and seals: a byte never valid in
+    // UTF-8, an overlong "/", a lone continuation byte, a truncated sequence, an encoded surrogate.
+    const bytes = rng.pick([[0xff], [0xc0, 0xaf], [0x80], [0xe2, 0x82], [0xed, 0xa0, 0x80]]);
+    const text = JSON.stringify(body);
+    const at = text.indexOf("Sac") + 3;
+    return Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bytes), Buffer.from(text.slice(at))]);
+  }
+  if (kind === 5) {
+    // A lone surrogate, escaped in valid JSON (JSON.stringify writes "\ud800"), in a name, a note or a key.
+    const lone = rng.pick(["\ud800", "\udc00", "\udfff\ud800"]);
+    const where = rng.int(0, 2);
+    if (where === 0) body.items[0]!.name = `Sac ${lone}`;
+    else if (where === 1) body.note = lone;
+    else body.items[0]![`x${lone}`] = 1;
+    return JSON.stringify(body);
+  }
   if (kind === 0) {
     // Invalid UTF-8 bytes inside a JSON string.
     const text = JSON.stringify({ ...body, currency: "CD@" });
@@ -254,7 +271,13 @@ function hostile(rng: Rng, n: number): Hostile {
         "é",
         "",
       ]);
-      const line = host === "" ? "" : `Host: ${host}\r\n`;
+      // Two Host headers, both allowed ones included: the request is invalid (RFC 9112 §3.2).
+      const line =
+        host === ""
+          ? ""
+          : rng.next() < 0.3
+            ? `Host: 127.0.0.1\r\nHost: ${rng.pick(["localhost", host])}\r\n`
+            : `Host: ${host}\r\n`;
       return {
         via: "raw",
         kind: "wrong-host",
@@ -301,6 +324,8 @@ function hostile(rng: Rng, n: number): Hostile {
           `/v1/invoices/${"a".repeat(5_000)}`,
           "/v1/invoices/../../etc/passwd",
           "/v1/invoices?limit=-1",
+          "/v1/invoices?limit=1.5",
+          "/v1/invoices?limit=1e1",
           "/v1/invoices?limit=abc&limit=2",
           "/v1/invoices?from=2026-13-45",
           "/v1/invoices?zzz=1",
@@ -316,6 +341,12 @@ function hostile(rng: Rng, n: number): Hostile {
         "idempotency-key": rng.pick(["", "k".repeat(65), "bad key", "clé", "a\tb", "%00", "x;y"]),
       });
     case 11:
+      if (rng.next() < 0.1) {
+        // Thousands of unknown fields, within the body limit: 422 with issues, not a 5xx or a stall.
+        const body: Record<string, unknown> = sale(rng.int(100, 9_999));
+        for (let i = 0; i < rng.int(1_000, 10_000); i++) body[`f${i}`] = i;
+        return post("unknown-fields", JSON.stringify(body));
+      }
       return post(
         "malformed-json",
         rng.pick(["{", '{"type":"SALE"', "nul", "[1,]", '{"a":1}{"b":2}', "\u0000", "", "'x'"]),
@@ -342,7 +373,9 @@ describe(`hostile HTTP against the real daemon (seed ${SEED})`, () => {
   it(
     "answers every hostile request with a 4xx, never a 5xx, and keeps sealing honest invoices",
     async () => {
-      console.log(`http hostile: seed ${SEED}, ${HOSTILE_REQUESTS} requests; replay with FUZZ_SEED=${SEED}`);
+      console.log(
+        `http hostile: seed ${SEED}, ${HOSTILE_REQUESTS} requests; replay with ${replayWith("FUZZ", SEED)}`,
+      );
       const rng = createRng(SEED);
       const seed = await sys.api("POST", "/v1/invoices", sale(5_000), {
         "idempotency-key": "HONEST-CONFLICT",

@@ -3,11 +3,26 @@
  * or Idempotency-Key, the list, and the receipt QR. Handlers only translate HTTP to the fiscal
  * service's operations; every rule lives in the service.
  */
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { FiscalError } from "../../../protocol/index.js";
-import type { InvoiceView } from "../../fiscal/types.js";
+import type { ActionResult, InvoiceView } from "../../fiscal/types.js";
 import { callerOf } from "../auth.js";
-import { API_PREFIX, type ApiInstance, errorResponses, type RouteContext } from "../context.js";
+import { API_PREFIX, type ApiInstance, type RouteContext } from "../context.js";
+import {
+  API_KEY,
+  COMMIT,
+  CREATE,
+  DEVICE,
+  EVERY_ROUTE,
+  errorResponses,
+  ID_PARAM,
+  INVOICE_LOCK,
+  JOURNAL,
+  JSON_BODY,
+  LIST_QUERY,
+  SERVICE_CALL,
+  STATE,
+} from "../error-responses.js";
 import { renderQrSvg } from "../qr.js";
 import {
   CreateHeadersSchema,
@@ -29,9 +44,17 @@ import { hasValidIdempotencyKey, idempotencyKeyError } from "../validation.js";
 export const REPLAYED_HEADER = "idempotent-replayed";
 
 const TAG = ["invoices"];
-const CREATE_ERRORS = errorResponses(400, 409, 413, 415, 422, 502, 504, 507);
-const CREATED = withHeaders(InvoiceViewSchema, REPLAYED_HEADERS);
-const ACTION_ERRORS = errorResponses(404, 409, 422, 502, 504, 507);
+/** What every authenticated route meets before its own faults. */
+const AUTHENTICATED = [EVERY_ROUTE, API_KEY, SERVICE_CALL] as const;
+const CREATE_ERRORS = errorResponses(...AUTHENTICATED, JSON_BODY, CREATE, INVOICE_LOCK, DEVICE, JOURNAL);
+/** An invoice answer that may be a replay: a repeated create, commit, abort or delivered (§2, §3). */
+const REPLAYABLE = withHeaders(InvoiceViewSchema, REPLAYED_HEADERS);
+const ACTION = [...AUTHENTICATED, ID_PARAM, JSON_BODY, INVOICE_LOCK, STATE] as const;
+const COMMIT_ERRORS = errorResponses(...ACTION, COMMIT, DEVICE, JOURNAL);
+// ABORT needs no journal record, and delivered is a change of the store alone (no device command).
+const ABORT_ERRORS = errorResponses(...ACTION, DEVICE);
+const DELIVERED_ERRORS = errorResponses(...ACTION);
+const LOOKUP_ERRORS = errorResponses(...AUTHENTICATED, ID_PARAM);
 
 /**
  * Checks the Idempotency-Key before the body: a create without one is refused with 400 whatever the
@@ -46,6 +69,12 @@ function notFound(idOrKey: string): FiscalError {
     "RECORD_NOT_FOUND",
     `no invoice has the id or Idempotency-Key ${JSON.stringify(idOrKey)}`,
   );
+}
+
+/** The body of a commit, abort or delivered answer; a repeat of a done action is marked as a replay. */
+function actionBody(reply: FastifyReply, result: ActionResult): ReturnType<typeof invoiceBody> {
+  if (result.replayed) reply.header(REPLAYED_HEADER, "true");
+  return invoiceBody(result.invoice);
 }
 
 function isSealed(view: InvoiceView): boolean {
@@ -71,7 +100,7 @@ export function invoiceRoutes(app: ApiInstance, ctx: RouteContext): void {
         tags: TAG,
         headers: CreateHeadersSchema,
         body: InvoiceBodySchema,
-        response: { 201: CREATED, ...CREATE_ERRORS },
+        response: { 201: REPLAYABLE, ...CREATE_ERRORS },
       },
       preValidation: requireIdempotencyKey,
     },
@@ -98,7 +127,7 @@ export function invoiceRoutes(app: ApiInstance, ctx: RouteContext): void {
         tags: TAG,
         headers: CreateHeadersSchema,
         body: InvoiceBodySchema,
-        response: { 201: CREATED, ...CREATE_ERRORS },
+        response: { 201: REPLAYABLE, ...CREATE_ERRORS },
       },
       preValidation: requireIdempotencyKey,
     },
@@ -121,15 +150,15 @@ export function invoiceRoutes(app: ApiInstance, ctx: RouteContext): void {
         summary: "Two-step mode: seal a PREPARED invoice",
         tags: TAG,
         params: IdParamsSchema,
-        response: { 200: InvoiceViewSchema, ...ACTION_ERRORS },
+        response: { 200: REPLAYABLE, ...COMMIT_ERRORS },
       },
     },
-    async (request) => {
-      const before = invoices.get(request.params.id);
-      const view = await invoices.commit(request.params.id, callerOf(request));
+    async (request, reply) => {
+      const result = await invoices.commit(request.params.id, callerOf(request));
       // Count the seal once: a repeated commit of an already sealed invoice is not a new fiscalisation.
-      if (before?.state === "PREPARED" && isSealed(view)) metrics.countFiscalisation(view.type, "two_step");
-      return invoiceBody(view);
+      if (result.replayed) reply.header(REPLAYED_HEADER, "true");
+      else if (isSealed(result.invoice)) metrics.countFiscalisation(result.invoice.type, "two_step");
+      return invoiceBody(result.invoice);
     },
   );
 
@@ -141,10 +170,10 @@ export function invoiceRoutes(app: ApiInstance, ctx: RouteContext): void {
         summary: "Two-step mode: give up a PREPARED invoice (nothing is sealed)",
         tags: TAG,
         params: IdParamsSchema,
-        response: { 200: InvoiceViewSchema, ...ACTION_ERRORS },
+        response: { 200: REPLAYABLE, ...ABORT_ERRORS },
       },
     },
-    async (request) => invoiceBody(await invoices.abort(request.params.id, callerOf(request))),
+    async (request, reply) => actionBody(reply, await invoices.abort(request.params.id, callerOf(request))),
   );
 
   app.post(
@@ -155,10 +184,11 @@ export function invoiceRoutes(app: ApiInstance, ctx: RouteContext): void {
         summary: "The receipt was printed and handed to the customer",
         tags: TAG,
         params: IdParamsSchema,
-        response: { 200: InvoiceViewSchema, ...ACTION_ERRORS },
+        response: { 200: REPLAYABLE, ...DELIVERED_ERRORS },
       },
     },
-    async (request) => invoiceBody(await invoices.markDelivered(request.params.id, callerOf(request))),
+    async (request, reply) =>
+      actionBody(reply, await invoices.markDelivered(request.params.id, callerOf(request))),
   );
 
   app.get(
@@ -169,11 +199,11 @@ export function invoiceRoutes(app: ApiInstance, ctx: RouteContext): void {
         summary: "Look an invoice up by id or Idempotency-Key (recovers a lost response)",
         tags: TAG,
         params: IdParamsSchema,
-        response: { 200: InvoiceViewSchema, ...errorResponses(404, 422) },
+        response: { 200: InvoiceViewSchema, ...LOOKUP_ERRORS },
       },
     },
     async (request) => {
-      const view = invoices.get(request.params.id);
+      const view = invoices.get(request.params.id, callerOf(request));
       if (view === undefined) throw notFound(request.params.id);
       return invoiceBody(view);
     },
@@ -187,12 +217,12 @@ export function invoiceRoutes(app: ApiInstance, ctx: RouteContext): void {
         summary: "List invoices, newest first, with filters and cursor paging",
         tags: TAG,
         querystring: ListQuerySchema,
-        response: { 200: InvoicePageSchema, ...errorResponses(422) },
+        response: { 200: InvoicePageSchema, ...errorResponses(...AUTHENTICATED, LIST_QUERY) },
       },
     },
     async (request) => {
       const { limit, ...filters } = request.query;
-      return pageBody(invoices.list({ ...filters, limit: limit ?? DEFAULT_LIST_LIMIT }));
+      return pageBody(invoices.list({ ...filters, limit: limit ?? DEFAULT_LIST_LIMIT }, callerOf(request)));
     },
   );
 
@@ -206,12 +236,12 @@ export function invoiceRoutes(app: ApiInstance, ctx: RouteContext): void {
         params: IdParamsSchema,
         response: {
           200: { description: "QR code image", content: { "image/svg+xml": { schema: QrSvgSchema } } },
-          ...errorResponses(404, 422),
+          ...LOOKUP_ERRORS,
         },
       },
     },
     async (request, reply) => {
-      const view = invoices.get(request.params.id);
+      const view = invoices.get(request.params.id, callerOf(request));
       if (view === undefined) throw notFound(request.params.id);
       if (view.fiscal === null) {
         throw new FiscalError(

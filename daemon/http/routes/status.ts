@@ -2,13 +2,8 @@
  * Service routes: liveness, the status report, Prometheus metrics and the OpenAPI document.
  */
 import Type from "typebox";
-import {
-  API_PREFIX,
-  type ApiInstance,
-  errorResponses,
-  publicErrorResponses,
-  type RouteContext,
-} from "../context.js";
+import { API_PREFIX, type ApiInstance, type RouteContext } from "../context.js";
+import { API_KEY, EVERY_ROUTE, errorResponses, SERVICE_CALL } from "../error-responses.js";
 import { HealthSchema, StatusReportSchema, statusBody } from "../schemas.js";
 
 /** Routes that answer without an API key (liveness and the API's own description). */
@@ -31,7 +26,8 @@ export function statusRoutes(app: ApiInstance, ctx: RouteContext): void {
         summary: "Liveness: the daemon answers (no API key needed)",
         tags: TAG,
         security: [],
-        response: { 200: HealthSchema, ...publicErrorResponses() },
+        // Health runs no code that can fail: only the checks every route meets.
+        response: { 200: HealthSchema, ...errorResponses(EVERY_ROUTE) },
       },
     },
     async () => ({ status: "ok" as const, version: ctx.version }),
@@ -44,7 +40,7 @@ export function statusRoutes(app: ApiInstance, ctx: RouteContext): void {
         operationId: "status",
         summary: "Conditions with severity, device state, counters and link statistics",
         tags: TAG,
-        response: { 200: StatusReportSchema, ...errorResponses() },
+        response: { 200: StatusReportSchema, ...errorResponses(EVERY_ROUTE, API_KEY, SERVICE_CALL) },
       },
     },
     async () => statusBody(ctx.status.status()),
@@ -63,7 +59,7 @@ export function statusRoutes(app: ApiInstance, ctx: RouteContext): void {
             description: "Prometheus text format",
             content: { "text/plain": { schema: Type.String() } },
           },
-          ...(ctx.metricsRequireAuth ? errorResponses() : publicErrorResponses()),
+          ...(ctx.metricsRequireAuth ? errorResponses(EVERY_ROUTE, API_KEY) : errorResponses(EVERY_ROUTE)),
         },
       },
     },

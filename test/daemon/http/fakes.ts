@@ -4,6 +4,7 @@
  * the two-step states, coded FiscalErrors), so the HTTP layer is tested without a device or SQLite.
  */
 import type {
+  ActionResult,
   ApiKeyVerifier,
   Caller,
   CreateResult,
@@ -61,6 +62,7 @@ export class FakeInvoiceService implements InvoiceOperations {
   private readonly byKey = new Map<string, Entry>();
   private fiscalNumber = 0;
   private failure: FiscalError | Error | undefined;
+  private replay = false;
   private gate: Promise<void> | undefined;
 
   /** The next operations wait until the returned function is called (an in-flight fiscalisation). */
@@ -78,6 +80,17 @@ export class FakeInvoiceService implements InvoiceOperations {
   /** The next operation throws `error` (a FiscalError or, to test the 500 path, anything else). */
   failNext(error: FiscalError | Error): void {
     this.failure = error;
+  }
+
+  /** The next commit, abort or delivered answers as a repeat of an action already done. */
+  replayNext(): void {
+    this.replay = true;
+  }
+
+  private takeReplay(): boolean {
+    const replay = this.replay;
+    this.replay = false;
+    return replay;
   }
 
   private takeFailure(): void {
@@ -205,28 +218,39 @@ export class FakeInvoiceService implements InvoiceOperations {
     return this.create(body, key, caller, false);
   }
 
-  async commit(idOrKey: string, caller: Caller): Promise<InvoiceView> {
+  async commit(idOrKey: string, caller: Caller): Promise<ActionResult> {
     this.calls.push({ op: "commit", idOrKey, caller });
-    return this.move(idOrKey, "PREPARED", "FISCALIZED", true);
+    return this.act(idOrKey, "PREPARED", "FISCALIZED", true);
   }
 
-  async abort(idOrKey: string, caller: Caller): Promise<InvoiceView> {
+  async abort(idOrKey: string, caller: Caller): Promise<ActionResult> {
     this.calls.push({ op: "abort", idOrKey, caller });
-    return this.move(idOrKey, "PREPARED", "ABORTED");
+    return this.act(idOrKey, "PREPARED", "ABORTED");
   }
 
-  async markDelivered(idOrKey: string, caller: Caller): Promise<InvoiceView> {
+  async markDelivered(idOrKey: string, caller: Caller): Promise<ActionResult> {
     this.calls.push({ op: "markDelivered", idOrKey, caller });
-    return this.move(idOrKey, "FISCALIZED", "DELIVERED");
+    return this.act(idOrKey, "FISCALIZED", "DELIVERED");
   }
 
-  get(idOrKey: string): InvoiceView | undefined {
+  private act(idOrKey: string, from: InvoiceState, to: InvoiceState, seal = false): ActionResult {
+    if (this.takeReplay()) {
+      this.takeFailure();
+      return { invoice: this.find(idOrKey).view, replayed: true };
+    }
+    return { invoice: this.move(idOrKey, from, to, seal), replayed: false };
+  }
+
+  /** Lookup; the fake ignores the caller's scope (every test key sees every invoice). */
+  get(idOrKey: string, _caller?: Caller): InvoiceView | undefined {
     this.calls.push({ op: "get", idOrKey });
+    this.takeFailure();
     return (this.byKey.get(idOrKey) ?? this.entries.find((e) => e.view.id === idOrKey))?.view;
   }
 
-  list(filter: InvoiceFilter): InvoicePage {
+  list(filter: InvoiceFilter, _caller?: Caller): InvoicePage {
     this.calls.push({ op: "list", filter });
+    this.takeFailure();
     const matching = [...this.entries]
       .reverse()
       .map((e) => e.view)
@@ -289,7 +313,11 @@ export class FakeStatus implements StatusSource {
     last_reconcile: { imported: 0, aborted: 1 },
   };
 
+  /** When set, status() throws it (a bug in the status source: the 500 path). */
+  failure: Error | undefined;
+
   status(): StatusReport {
+    if (this.failure) throw this.failure;
     return this.report;
   }
 }

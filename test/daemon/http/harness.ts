@@ -53,8 +53,8 @@ export function authHeaders(extra: Record<string, string> = {}): Record<string, 
 const checkers = new Map<TSchema, IssueChecker>();
 
 /**
- * Asserts that `value` matches `schema` (the API serialises with JSON.stringify, so nothing else
- * keeps an answer and its documented schema together).
+ * Asserts that `value` matches `schema`. The serialiser filters by the response schema, but it does
+ * not validate (a wrong type is coerced, a missing required field is a 500): this checks the rest.
  */
 export function expectConforms(schema: TSchema, value: unknown): void {
   let checker = checkers.get(schema);

@@ -33,20 +33,68 @@ afterAll(async () => {
   await h.app.close();
 });
 
+/**
+ * Every status each route can answer (docs/API.md §8 and §9, the error table protocol/errors.ts):
+ * every route 400 (two Host headers), 421 and 503 (shutting down); every route with a key 401, and
+ * 500 (the key store or the service call may fail; health and the metrics call nothing that can); `{id}` routes 400 (undecodable URL), 404, 414 and 422; routes
+ * that read a body 400, 413 and 415; routes that reach the device 409, 502, 503 and 504, and 507 when
+ * they may need a journal record.
+ */
 const ROUTES: Record<string, Record<string, string[]>> = {
   "/v1/invoices": {
-    post: ["201", "400", "401", "409", "413", "415", "421", "422", "503"],
-    get: ["200", "401", "422"],
+    post: ["201", "400", "401", "409", "413", "415", "421", "422", "500", "502", "503", "504", "507"],
+    get: ["200", "400", "401", "421", "422", "500", "503"],
   },
-  "/v1/invoices/prepare": { post: ["201", "400", "401", "409", "413", "422", "503"] },
-  "/v1/invoices/{id}": { get: ["200", "401", "404"] },
-  "/v1/invoices/{id}/commit": { post: ["200", "401", "404", "409", "503"] },
-  "/v1/invoices/{id}/abort": { post: ["200", "401", "404", "409"] },
-  "/v1/invoices/{id}/delivered": { post: ["200", "401", "404", "409"] },
-  "/v1/invoices/{id}/qr.svg": { get: ["200", "401", "404"] },
-  "/v1/status": { get: ["200", "401"] },
-  "/v1/health": { get: ["200"] },
-  "/metrics": { get: ["200"] },
+  "/v1/invoices/prepare": {
+    post: ["201", "400", "401", "409", "413", "415", "421", "422", "500", "502", "503", "504", "507"],
+  },
+  "/v1/invoices/{id}": { get: ["200", "400", "401", "404", "414", "421", "422", "500", "503"] },
+  "/v1/invoices/{id}/commit": {
+    post: [
+      "200",
+      "400",
+      "401",
+      "404",
+      "409",
+      "413",
+      "414",
+      "415",
+      "421",
+      "422",
+      "500",
+      "502",
+      "503",
+      "504",
+      "507",
+    ],
+  },
+  "/v1/invoices/{id}/abort": {
+    post: ["200", "400", "401", "404", "409", "413", "414", "415", "421", "422", "500", "502", "503", "504"],
+  },
+  "/v1/invoices/{id}/delivered": {
+    post: ["200", "400", "401", "404", "409", "413", "414", "415", "421", "422", "500", "503"],
+  },
+  "/v1/invoices/{id}/qr.svg": { get: ["200", "400", "401", "404", "414", "421", "422", "500", "503"] },
+  "/v1/status": { get: ["200", "400", "401", "421", "500", "503"] },
+  "/v1/health": { get: ["200", "400", "421", "503"] },
+  "/metrics": { get: ["200", "400", "421", "503"] },
+};
+
+/**
+ * Where a route answers with Retry-After (docs/API.md §8): every 503, and the 409 of every route that
+ * runs under its invoice's lock (REQUEST_IN_PROGRESS: the creates, commit, abort and delivered).
+ */
+const RETRY_AFTER: Record<string, Record<string, string[]>> = {
+  "/v1/invoices": { post: ["409", "503"], get: ["503"] },
+  "/v1/invoices/prepare": { post: ["409", "503"] },
+  "/v1/invoices/{id}": { get: ["503"] },
+  "/v1/invoices/{id}/commit": { post: ["409", "503"] },
+  "/v1/invoices/{id}/abort": { post: ["409", "503"] },
+  "/v1/invoices/{id}/delivered": { post: ["409", "503"] },
+  "/v1/invoices/{id}/qr.svg": { get: ["503"] },
+  "/v1/status": { get: ["503"] },
+  "/v1/health": { get: ["503"] },
+  "/metrics": { get: ["503"] },
 };
 
 function operations(): [string, string, Operation][] {
@@ -74,9 +122,34 @@ describe("GET /openapi.json", () => {
     for (const [path, methods] of Object.entries(ROUTES)) {
       for (const [method, statuses] of Object.entries(methods)) {
         const responses = doc.paths[path]![method]!.responses;
-        expect(Object.keys(responses), `${method} ${path}`).toEqual(expect.arrayContaining(statuses));
+        expect(Object.keys(responses).sort(), `${method} ${path}`).toEqual(statuses);
       }
     }
+  });
+
+  it("documents Retry-After on exactly the 503s and the 409s that can be REQUEST_IN_PROGRESS", () => {
+    for (const [path, methods] of Object.entries(RETRY_AFTER)) {
+      for (const [method, statuses] of Object.entries(methods)) {
+        const responses = doc.paths[path]![method]!.responses;
+        const withRetryAfter = Object.keys(responses).filter((status) =>
+          Object.hasOwn(responses[status]!.headers ?? {}, "retry-after"),
+        );
+        expect(withRetryAfter, `${method} ${path}`).toEqual(statuses);
+      }
+    }
+  });
+
+  it("documents the metrics key's 401 only when the daemon asks for a key there", async () => {
+    const guarded = makeApp({ metricsRequireAuth: true });
+    const res = await guarded.app.inject({
+      method: "GET",
+      url: "/openapi.json",
+      headers: { host: "localhost" },
+    });
+    await guarded.app.close();
+    const metrics = res.json<Document>().paths["/metrics"]!.get!;
+    expect(Object.keys(metrics.responses).sort()).toEqual(["200", "400", "401", "421", "500", "503"]);
+    expect(metrics.security).toBeUndefined();
   });
 
   it("is structurally valid: unique operationIds, described responses, declared path parameters", () => {
@@ -133,6 +206,11 @@ describe("GET /openapi.json", () => {
       expect.objectContaining({ name: "idempotency-key", in: "header", required: true }),
     );
     expect(create.responses["201"]!.headers).toHaveProperty("idempotent-replayed");
+    // A repeated commit, abort or delivered is a replay too (docs/API.md §3).
+    for (const action of ["commit", "abort", "delivered"]) {
+      const responses = doc.paths[`/v1/invoices/{id}/${action}`]!.post!.responses;
+      expect(responses["200"]!.headers, action).toHaveProperty("idempotent-replayed");
+    }
     expect(create.responses["503"]!.headers).toHaveProperty("retry-after");
   });
 
