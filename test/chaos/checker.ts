@@ -109,6 +109,10 @@ export async function checkInvariants(
   const journal = await journalParticipant(doc).records();
   const participants: Participant[] = [storeParticipant(cluster), ...extra];
 
+  // Over no keys or an empty journal every invariant below would hold without checking anything.
+  if (outcomes.length === 0) failures.push("the workload issued no keys: nothing was checked");
+  if (journal.length === 0) failures.push("the device journal holds no record: nothing was sealed");
+
   // (a) same fiscal numbers everywhere, 1..N, no duplicate, no gap, same bytes.
   failures.push(
     ...sequenceProblems(
@@ -136,10 +140,14 @@ export async function checkInvariants(
     }
   }
 
-  // (b), second half: every resolution agrees with the journal, by client_ref (= the key).
+  // (b), second half: every resolution agrees with the journal, by client_ref. The clients send no
+  // client_ref, so the daemon makes it from the key: `<api key id>:<key>` (docs/API.md §2; the chaos
+  // keys are short enough never to be hashed).
   const byClientRef = new Map<string, number>();
   for (const r of doc.records)
     byClientRef.set(decodeRecord(fromBase64Url(r.record)).client_ref, r.fiscal_number);
+  const apiKeyId = cluster.key.slice("stl_".length, "stl_".length + 12);
+  const journalNumberOf = (key: string): number | undefined => byClientRef.get(`${apiKeyId}:${key}`);
   let ok2xx = 0;
   let errors = 0;
   let noAnswer = 0;
@@ -148,7 +156,7 @@ export async function checkInvariants(
   for (const o of outcomes) {
     const last = finalAttempt(o);
     const res = resolutions.get(o.key)!;
-    const inJournal = byClientRef.get(o.key);
+    const inJournal = journalNumberOf(o.key);
     if (last.kind === "ok") ok2xx++;
     else if (last.kind === "error") errors++;
     else noAnswer++;

@@ -7,7 +7,7 @@
 import { appendFileSync } from "node:fs";
 import { type ChaosReport, checkInvariants } from "./checker.js";
 import { ChaosCluster, type Participant } from "./cluster.js";
-import { CHAOS_FULL, chaosSeed, createRng, type Rng } from "./seed.js";
+import { CHAOS_FULL, createRng, type Rng, replayWith, seedFromEnv } from "./seed.js";
 import { startWorkload, type Workload } from "./workload.js";
 
 /** Pause between progress polls while a saboteur waits for the workload, in ms. */
@@ -77,10 +77,10 @@ export function instants(rng: Rng, count: number, total: number): number[] {
 
 /** Runs one scenario end to end and returns its result; the cluster is always torn down. */
 export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
-  const seed = chaosSeed();
+  const seed = seedFromEnv("CHAOS");
   const mode = CHAOS_FULL ? "full" : "reduced";
   console.log(
-    `chaos ${scenario.name}: seed ${seed} (${mode}, ${scenario.invoices} invoices); replay with CHAOS_SEED=${seed}`,
+    `chaos ${scenario.name}: seed ${seed} (${mode}, ${scenario.invoices} invoices); replay with ${replayWith("CHAOS", seed)}`,
   );
   const started = Date.now();
   const cluster = scenario.makeCluster?.() ?? new ChaosCluster();
@@ -104,6 +104,9 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     if (scenario.finalFaults) await cluster.control("PUT", "/faults", scenario.finalFaults);
     const extra = (await scenario.settle?.(ctx)) ?? [];
     const report = await checkInvariants(cluster, workload.outcomes, extra);
+    if (report.keys !== scenario.invoices) {
+      report.failures.push(`the clients issued ${report.keys} keys, the scenario ${scenario.invoices}`);
+    }
     const result: ScenarioResult = {
       scenario: scenario.name,
       mode,

@@ -6,7 +6,8 @@
  * (signatures, chain, QR), hold exactly the honest records, the counters and SELF_TEST must agree, and
  * the device must still seal.
  *
- * Seeded (`FUZZ_SEED`, printed); reduced 6,000 hostile frames, full (FUZZ_FULL=1 / CHAOS_FULL=1) 60,000.
+ * Seeded (chaos/seed.ts: a fixed seed in npm test, a random one in npm run chaos, `FUZZ_SEED` to replay;
+ * always printed); reduced 6,000 hostile frames, full (FUZZ_FULL=1 / CHAOS_FULL=1) 60,000.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
@@ -35,7 +36,7 @@ import {
   type ResultOf,
   verifyExport,
 } from "../../protocol/index.js";
-import { createRng, type Rng } from "../chaos/seed.js";
+import { createRng, type Rng, replayWith, seedFromEnv } from "../chaos/seed.js";
 import { bundleFor, sale } from "../emulator/fixtures.js";
 
 const FULL = process.env.FUZZ_FULL === "1" || process.env.CHAOS_FULL === "1";
@@ -47,10 +48,8 @@ const HONEST_EVERY = 300;
 const CALL_TIMEOUT_MS = 10_000;
 /** Vitest's budget, in ms. */
 const TEST_TIMEOUT_MS = FULL ? 900_000 : 120_000;
-const SEED = (() => {
-  const env = process.env.FUZZ_SEED ?? process.env.CHAOS_SEED;
-  return env ? Number(env) >>> 0 : Math.floor(Math.random() * 0x1_0000_0000);
-})();
+/** Fixed in `npm test`, random in `npm run chaos`, FUZZ_SEED to replay (chaos/seed.ts). */
+const SEED = seedFromEnv("FUZZ");
 
 /** A raw TCP host: writes anything, collects the device's frames by SEQ. */
 class HostileHost {
@@ -161,7 +160,9 @@ describe(`the emulated DEF against a hostile host over TCP (seed ${SEED})`, () =
   it(
     "never corrupts its journal, keeps its counters, and still seals",
     async () => {
-      console.log(`emulator hostile: seed ${SEED}, ${HOSTILE_FRAMES} frames; replay with FUZZ_SEED=${SEED}`);
+      console.log(
+        `emulator hostile: seed ${SEED}, ${HOSTILE_FRAMES} frames; replay with ${replayWith("FUZZ", SEED)}`,
+      );
       const rng = createRng(SEED);
       let honest = 0;
       const sent: Uint8Array[] = [];
@@ -254,6 +255,17 @@ describe(`the emulated DEF against a hostile host over TCP (seed ${SEED})`, () =
       console.log(
         `emulator hostile: ${JSON.stringify(kinds)}; ${honest} honest records; link ${JSON.stringify(emulator.counters)}`,
       );
+
+      // Every kind of hostile frame was really sent.
+      expect(Object.keys(kinds).sort()).toEqual([
+        "altered-replay",
+        "device-only-type",
+        "flood",
+        "garbage-cbor",
+        "oversize",
+        "unknown-command",
+        "wrong-arguments",
+      ]);
 
       // Still serves, and its state is intact.
       const status = await host.call("STATUS", {});

@@ -1,9 +1,77 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_DEF_USB_IDS } from "../../daemon/transport/usb-ids.js";
 
 const RULES_PATH = fileURLToPath(new URL("../../udev/99-stalela-def.rules", import.meta.url));
+
+/** The group the rules give the device to; the package's postinst creates it (packaging/debian). */
+const DEF_GROUP = "stalela";
+/** Where udevadm reads the rules under test inside its private namespace (a fresh tmpfs /run). */
+const RULES_UNDER_TEST = "/run/udev/rules.d/99-stalela-def.rules";
+/** A device every Linux has in sysfs: `udevadm test` needs one to run, our rules never match it. */
+const TEST_DEVPATH = "/devices/virtual/mem/null";
+/** What to do when udevadm is missing: this test fails, it never skips (STYLE.md, Tests). */
+const UDEVADM_MISSING =
+  "udevadm is not installed: it comes with the udev package (Debian/Ubuntu: apt-get install udev; no " +
+  "running udevd is needed). .ci/run installs it.";
+
+/**
+ * udev's own reading of a rules file: `udevadm test` loads every rules file and logs each problem as
+ * `FILE:LINE message` (Debian 12's udev 252 has no `udevadm verify`, which came in 253). It runs in a
+ * private mount namespace (as root; otherwise in a user namespace too), where /run and /dev are fresh
+ * tmpfs, the machine's rules directories are hidden, /etc/group also names DEF_GROUP and the rules are
+ * RULES_UNDER_TEST: nothing on the machine is read as a rule or changed. Returns whether udevadm read
+ * the file and its lines about it.
+ */
+function udevRead(rules: string): { read: boolean; complaints: string[] } {
+  const version = spawnSync("udevadm", ["--version"], { encoding: "utf8" });
+  if ((version.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT")
+    throw new Error(UDEVADM_MISSING);
+  if (version.error || version.status !== 0)
+    throw new Error(`udevadm --version failed: ${version.error?.message ?? version.stderr}`);
+  const dir = mkdtempSync(join(tmpdir(), "stalela-udev-"));
+  try {
+    const group = join(dir, "group");
+    writeFileSync(group, `${readFileSync("/etc/group", "utf8").trimEnd()}\n${DEF_GROUP}:x:64999:\n`);
+    // /etc/group is bound first: the temporary directory may itself lie under /run.
+    const script = [
+      "set -e",
+      'mount --bind "$1" /etc/group',
+      "mount -t tmpfs tmpfs /run",
+      "mount -t tmpfs tmpfs /dev",
+      "for d in /etc/udev/rules.d /usr/local/lib/udev/rules.d /usr/lib/udev/rules.d /lib/udev/rules.d; do",
+      '  if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi',
+      "done",
+      'mkdir -p "$(dirname "$2")"',
+      'cat > "$2"',
+      'exec udevadm test --action=add "$3" 2>&1',
+    ].join("\n");
+    const namespace = process.getuid?.() === 0 ? ["--mount"] : ["--user", "--map-root-user", "--mount"];
+    const run = spawnSync(
+      "unshare",
+      [...namespace, "sh", "-c", script, "sh", group, RULES_UNDER_TEST, TEST_DEVPATH],
+      { input: rules, encoding: "utf8" },
+    );
+    if (run.error) throw new Error(`unshare (util-linux) cannot run: ${run.error.message}`);
+    const lines = `${run.stdout}${run.stderr}`.split("\n");
+    if (run.status !== 0) {
+      throw new Error(
+        `udevadm test in a private mount namespace failed (${run.status}); it needs root or user ` +
+          `namespaces:\n${lines.slice(-20).join("\n")}`,
+      );
+    }
+    return {
+      read: lines.includes(`Reading rules file: ${RULES_UNDER_TEST}`),
+      complaints: lines.filter((l) => l.startsWith(`${RULES_UNDER_TEST}:`)),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** One `KEY{attr}OP"value"` assignment or match of a rule. */
 interface RuleToken {
@@ -66,7 +134,8 @@ const value = (rule: RuleToken[], key: string, attr: string | null = null) =>
   rule.find((t) => t.key === key && t.attr === attr)?.value;
 
 describe("udev/99-stalela-def.rules", () => {
-  const rules = parseRules(readFileSync(RULES_PATH, "utf8"));
+  const text = readFileSync(RULES_PATH, "utf8");
+  const rules = parseRules(text);
   const { vendorId, productId } = DEFAULT_DEF_USB_IDS[0]!;
   const vid = vendorId.toString(16).padStart(4, "0");
   const pid = productId.toString(16).padStart(4, "0");
@@ -107,5 +176,20 @@ describe("udev/99-stalela-def.rules", () => {
     ]);
     const tty = rules.find((r) => value(r, "SUBSYSTEM") === "tty")!;
     expect(value(tty, "ENV", "ID_MM_DEVICE_IGNORE")).toBe("1");
+  });
+
+  // udevadm is required: where it is missing this fails (UDEVADM_MISSING), it never skips.
+  it("is read by udev itself (udevadm test) without a single complaint", () => {
+    expect(udevRead(text)).toEqual({ read: true, complaints: [] });
+    // The check can fail: udev names an unknown key and an unknown group, with their line.
+    const broken = udevRead(
+      `${text}SUBSYSTEM=="tty", NO_SUCH_KEY="1"\nSUBSYSTEM=="tty", GROUP="no-such-group"\n`,
+    );
+    const lines = text.trimEnd().split("\n").length;
+    expect(broken.read).toBe(true);
+    expect(broken.complaints).toEqual([
+      expect.stringMatching(new RegExp(`^${RULES_UNDER_TEST}:${lines + 1} .*NO_SUCH_KEY`)),
+      expect.stringMatching(new RegExp(`^${RULES_UNDER_TEST}:${lines + 2} .*no-such-group`)),
+    ]);
   });
 });

@@ -50,7 +50,14 @@ describe("USB-HID transport", () => {
       }
       // The PREPARE request (~330 bytes) needed several reports: FIRST without LAST exists.
       expect(hid.hostWrites.some((r) => (r[1]! & 0xc0) === 0x80)).toBe(true);
-      expect(Object.values(transport.reassemblyFaults).every((n) => n === 0)).toBe(true);
+      expect(transport.reassemblyFaults).toEqual({
+        "bad-report": 0,
+        orphan: 0,
+        "out-of-order": 0,
+        interrupted: 0,
+        timeout: 0,
+        oversize: 0,
+      });
       expect(device.counters()).toMatchObject({ crcErrors: 0, timeouts: 0 });
     } finally {
       await device.close();
