@@ -1,7 +1,8 @@
 /**
- * Invoices, their transitions, their sealed records and the upload outbox. Every write is one
- * synchronous immediate transaction with no await inside: a sealed record, its FISCALIZED transition
- * and its outbox entry are on disk together or not at all.
+ * Invoices, their transitions, their sealed records and the upload outbox: the writes (the reads are
+ * InvoiceReads, which this extends). Every write is one synchronous immediate transaction with no
+ * await inside: a sealed record, its FISCALIZED transition and its outbox entry are on disk together
+ * or not at all.
  */
 import { randomBytes } from "node:crypto";
 import type { FiscalRecord, InvoiceTotals, SealedRecord } from "../../protocol/index.js";
@@ -9,32 +10,9 @@ import { FiscalError, recordHash } from "../../protocol/index.js";
 import { assertTransition, pathBetween } from "../fiscal/lifecycle.js";
 import type { InvoiceState } from "../fiscal/types.js";
 import { type Db, statement } from "./database.js";
+import { InvoiceReads, type InvoiceRow } from "./invoice-reads.js";
 
-/** An invoice row as stored. */
-export interface InvoiceRow {
-  readonly id: string;
-  readonly idempotency_key: string | null;
-  readonly request_fingerprint: string | null;
-  readonly client_ref: string;
-  readonly type: string;
-  readonly state: InvoiceState;
-  readonly api_key_id: string | null;
-  readonly cashier_id: string;
-  readonly currency: string;
-  readonly totals_json: string;
-  readonly payload: Uint8Array | null;
-  readonly payload_hash: Uint8Array;
-  readonly ref_device_id: string | null;
-  readonly ref_fiscal_number: number | null;
-  readonly nonce: Uint8Array | null;
-  readonly commit_before: number | null;
-  readonly error_code: number | null;
-  readonly error_message: string | null;
-  readonly source: string;
-  /** `one-shot` (POST /v1/invoices) or `two-step` (prepare, then commit). */
-  readonly mode: string;
-  readonly created_at: number;
-}
+export type { InvoiceRow, RecordRow } from "./invoice-reads.js";
 
 /** What a new invoice needs. */
 export interface NewInvoice {
@@ -52,31 +30,19 @@ export interface NewInvoice {
   readonly mode: "one-shot" | "two-step";
 }
 
-/** A sealed record as stored next to its invoice. */
-export interface RecordRow {
-  readonly device_id: string;
-  readonly fiscal_number: number;
-  readonly invoice_id: string;
-  readonly type_number: number;
-  readonly issued_at: number;
-  readonly record: Uint8Array;
-  readonly signature: Uint8Array;
-  readonly auth_code: string;
-  readonly qr: string;
-  readonly record_hash: Uint8Array;
-}
-
 /** Makes an invoice id: `inv_` and 16 base64url characters of randomness. */
 export function newInvoiceId(): string {
   return `inv_${randomBytes(12).toString("base64url")}`;
 }
 
 /** Invoice persistence. Methods are synchronous; callers never hold a transaction across an await. */
-export class InvoiceStore {
+export class InvoiceStore extends InvoiceReads {
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    super(db);
+  }
 
   /**
    * Runs `write` as one immediate transaction; with `durable` false it is committed without waiting for
@@ -275,176 +241,6 @@ export class InvoiceStore {
       })
       .immediate();
     return this.byId(id)!;
-  }
-
-  /** The invoice with this id. */
-  byId(id: string): InvoiceRow | undefined {
-    return statement(this.db, "SELECT * FROM invoices WHERE id = ?").get(id) as InvoiceRow | undefined;
-  }
-
-  /** The invoice an API key's Idempotency-Key is bound to. */
-  boundTo(apiKeyId: string, key: string): InvoiceRow | undefined {
-    return statement(
-      this.db,
-      `SELECT invoices.* FROM idempotency_keys k JOIN invoices ON invoices.id = k.invoice_id
-         WHERE k.api_key_id = ? AND k.idempotency_key = ?`,
-    ).get(apiKeyId, key) as InvoiceRow | undefined;
-  }
-
-  /** The latest attempt an API key made with this Idempotency-Key that is still open (PREPARING, PREPARED). */
-  openAttempt(apiKeyId: string, key: string): InvoiceRow | undefined {
-    return statement(
-      this.db,
-      `SELECT * FROM invoices WHERE api_key_id = ? AND idempotency_key = ? AND state IN ('PREPARING', 'PREPARED')
-         ORDER BY rowid DESC LIMIT 1`,
-    ).get(apiKeyId, key) as InvoiceRow | undefined;
-  }
-
-  /**
-   * For the technician, across API keys: the invoice with this id, else the one most recently bound to
-   * this Idempotency-Key, else the sealed one with this client_ref.
-   */
-  byIdOrAnyKey(key: string): InvoiceRow | undefined {
-    return (
-      this.byId(key) ??
-      (statement(
-        this.db,
-        `SELECT invoices.* FROM idempotency_keys k JOIN invoices ON invoices.id = k.invoice_id
-           WHERE k.idempotency_key = ? ORDER BY k.bound_at DESC LIMIT 1`,
-      ).get(key) as InvoiceRow | undefined) ??
-      this.sealedByClientRef(key)
-    );
-  }
-
-  /** Two-step invoices still PREPARED whose nonce expired before `now`. */
-  expiredPrepared(now: number): InvoiceRow[] {
-    return statement(
-      this.db,
-      "SELECT * FROM invoices WHERE state = 'PREPARED' AND mode = 'two-step' AND commit_before <= ? ORDER BY rowid",
-    ).all(now) as InvoiceRow[];
-  }
-
-  /** The latest open invoice (PREPARING, PREPARED) with this payload hash, if any. */
-  openByPayloadHash(hash: Uint8Array): InvoiceRow | undefined {
-    return statement(
-      this.db,
-      "SELECT * FROM invoices WHERE payload_hash = ? AND state IN ('PREPARING', 'PREPARED') ORDER BY rowid DESC LIMIT 1",
-    ).get(hash) as InvoiceRow | undefined;
-  }
-
-  /** The open invoice holding this device nonce, if any. */
-  openByNonce(nonce: Uint8Array): InvoiceRow | undefined {
-    return statement(
-      this.db,
-      "SELECT * FROM invoices WHERE nonce = ? AND state IN ('PREPARING', 'PREPARED') LIMIT 1",
-    ).get(nonce) as InvoiceRow | undefined;
-  }
-
-  /**
-   * The latest POS invoice (not an import) with this payload hash that the store holds unsealed and
-   * the device may have sealed: open or ABORTED. A REJECTED one never is (the device refused its
-   * PREPARE), so it never hides an older ABORTED attempt of the same payload.
-   */
-  unsealedByPayloadHash(hash: Uint8Array): InvoiceRow | undefined {
-    return statement(
-      this.db,
-      `SELECT * FROM invoices WHERE payload_hash = ? AND source = 'pos'
-         AND state IN ('PREPARING', 'PREPARED', 'ABORTED') ORDER BY rowid DESC LIMIT 1`,
-    ).get(hash) as InvoiceRow | undefined;
-  }
-
-  /** The sealed invoice with this payload hash (at most one: the device refuses to seal a payload twice). */
-  sealedByPayloadHash(hash: Uint8Array): InvoiceRow | undefined {
-    return statement(
-      this.db,
-      "SELECT * FROM invoices WHERE payload_hash = ? AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED') LIMIT 1",
-    ).get(hash) as InvoiceRow | undefined;
-  }
-
-  /** The sealed invoice with this client_ref. */
-  sealedByClientRef(clientRef: string): InvoiceRow | undefined {
-    return statement(
-      this.db,
-      "SELECT * FROM invoices WHERE client_ref = ? AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED') LIMIT 1",
-    ).get(clientRef) as InvoiceRow | undefined;
-  }
-
-  /** The invoice imported from the device journal (no key owns it) with this client_ref. */
-  importedByClientRef(clientRef: string): InvoiceRow | undefined {
-    return statement(
-      this.db,
-      "SELECT * FROM invoices WHERE client_ref = ? AND source = 'device-journal' LIMIT 1",
-    ).get(clientRef) as InvoiceRow | undefined;
-  }
-
-  /** The sealed record of an invoice. */
-  recordOf(invoiceId: string): RecordRow | undefined {
-    return statement(this.db, "SELECT * FROM fiscal_records WHERE invoice_id = ?").get(invoiceId) as
-      | RecordRow
-      | undefined;
-  }
-
-  /** The sealed record with this fiscal number on this device. */
-  recordByNumber(deviceId: string, fiscalNumber: number): RecordRow | undefined {
-    return statement(this.db, "SELECT * FROM fiscal_records WHERE device_id = ? AND fiscal_number = ?").get(
-      deviceId,
-      fiscalNumber,
-    ) as RecordRow | undefined;
-  }
-
-  /** The highest fiscal number stored for a device and how many records are stored (0, 0 when none). */
-  journalExtent(deviceId: string): { max: number; count: number } {
-    const row = statement(
-      this.db,
-      "SELECT COALESCE(MAX(fiscal_number), 0) AS max, COUNT(*) AS count FROM fiscal_records WHERE device_id = ?",
-    ).get(deviceId) as { max: number; count: number };
-    return row;
-  }
-
-  /** The lowest fiscal number in 1..max missing from the store, or undefined when contiguous. */
-  firstGap(deviceId: string): number | undefined {
-    const { max, count } = this.journalExtent(deviceId);
-    if (count === max) return undefined;
-    const row = statement(
-      this.db,
-      `SELECT 1 AS n WHERE NOT EXISTS (SELECT 1 FROM fiscal_records WHERE device_id = @d AND fiscal_number = 1)
-         UNION ALL
-         SELECT fiscal_number + 1 FROM fiscal_records r WHERE device_id = @d AND NOT EXISTS
-           (SELECT 1 FROM fiscal_records WHERE device_id = @d AND fiscal_number = r.fiscal_number + 1)
-         ORDER BY n LIMIT 1`,
-    ).get({ d: deviceId }) as { n: number } | undefined;
-    return row?.n;
-  }
-
-  /** Total already credited against an original by sealed credit notes. */
-  creditedAgainst(deviceId: string, fiscalNumber: number): number {
-    const rows = statement(
-      this.db,
-      `SELECT totals_json FROM invoices WHERE ref_device_id = ? AND ref_fiscal_number = ?
-           AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED')`,
-    ).all(deviceId, fiscalNumber) as { totals_json: string }[];
-    return rows.reduce((sum, r) => sum + (JSON.parse(r.totals_json) as InvoiceTotals).total, 0);
-  }
-
-  /** Invoices whose outcome at the device is not final (PREPARING, PREPARED). */
-  openInvoices(): InvoiceRow[] {
-    return statement(
-      this.db,
-      "SELECT * FROM invoices WHERE state IN ('PREPARING', 'PREPARED') ORDER BY rowid",
-    ).all() as InvoiceRow[];
-  }
-
-  /** Runs a read-only query over invoices (for the list's dynamic filters). */
-  query<T>(sql: string, params: readonly (string | number)[]): T[] {
-    return statement(this.db, sql).all(...params) as T[];
-  }
-
-  /** Transitions of an invoice, oldest first. */
-  transitionsOf(invoiceId: string): { state: InvoiceState; at: number; note: string | null }[] {
-    return statement(
-      this.db,
-      "SELECT state, at, note FROM invoice_transitions WHERE invoice_id = ? ORDER BY id",
-    ).all(invoiceId) as { state: InvoiceState; at: number; note: string | null }[];
   }
 
   private moveState(id: string, from: InvoiceState, to: InvoiceState, note: string | null): void {
