@@ -161,6 +161,7 @@ const decoder = new Decoder({ mapsAsObjects: true, useRecords: false, bundleStri
  * another way. Byte strings come back as Uint8Array.
  */
 export function decodeCanonical(bytes: Uint8Array): CborValue {
+  scanSubset(bytes);
   let value: unknown;
   try {
     value = decoder.decode(bytes);
@@ -182,6 +183,63 @@ export function decodeCanonical(bytes: Uint8Array): CborValue {
     throw new FiscalError("CBOR_NOT_CANONICAL", "payload is valid CBOR but not in deterministic encoding");
   }
   return normalised;
+}
+
+/** CBOR_INVALID for bytes that run out before the item does. */
+function truncated(): FiscalError {
+  return new FiscalError("CBOR_INVALID", "undecodable CBOR (the item is truncated)");
+}
+
+/**
+ * Walks the heads of one data item without recursion and refuses, before cbor-x recurses into them,
+ * what the protocol's subset never uses: tags, floats and other simple values, indefinite or reserved
+ * lengths, nesting deeper than MAX_CBOR_DEPTH, lengths past the end. The answer is then the same
+ * coded error every time, whatever the stack depth left (a deep run of tags once overflowed cbor-x's
+ * recursion on one call and not on the next). Trailing bytes are left to the canonical comparison.
+ */
+function scanSubset(bytes: Uint8Array): void {
+  const left: number[] = [1];
+  let pos = 0;
+  while (left.length > 0) {
+    if (left[left.length - 1] === 0) {
+      left.pop();
+      continue;
+    }
+    left[left.length - 1]!--;
+    if (pos >= bytes.length) throw truncated();
+    const initial = bytes[pos++]!;
+    const major = initial >> 5;
+    const info = initial & 0x1f;
+    let arg = info;
+    if (info >= 24 && info <= 27) {
+      const size = 1 << (info - 24);
+      if (pos + size > bytes.length) throw truncated();
+      arg = 0;
+      for (let i = 0; i < size; i++) arg = arg * 256 + bytes[pos + i]!;
+      pos += size;
+    } else if (info > 27) {
+      const what = info === 31 ? "an indefinite length" : "a reserved length encoding";
+      throw new FiscalError("CBOR_INVALID", `${what} is outside the protocol's CBOR subset`);
+    }
+    if (major === 2 || major === 3) {
+      if (arg > bytes.length - pos) throw truncated();
+      pos += arg;
+    } else if (major === 4 || major === 5) {
+      const items = major === 5 ? arg * 2 : arg;
+      if (items > bytes.length - pos) throw truncated();
+      if (items > 0 && left.length > MAX_CBOR_DEPTH) {
+        throw new FiscalError("CBOR_INVALID", `nesting deeper than ${MAX_CBOR_DEPTH}`);
+      }
+      left.push(items);
+    } else if (major === 6) {
+      throw new FiscalError("CBOR_INVALID", "CBOR tags are outside the protocol's subset");
+    } else if (major === 7 && (info < 20 || info > 22)) {
+      throw new FiscalError(
+        "CBOR_INVALID",
+        "floats and simple values other than false, true and null are outside the protocol's subset",
+      );
+    }
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   decodeCanonical,
   decodeStored,
   encodeCanonical,
+  FiscalError,
   fromHex,
   toHex,
 } from "../../protocol/index.js";
@@ -165,3 +166,37 @@ function normaliseBuffers(value: unknown): unknown {
   }
   return typeof value === "bigint" ? Number(value) : value;
 }
+
+describe("what the protocol's CBOR subset never uses is refused before decoding, the same way every time", () => {
+  /** The refusal of `bytes`: code and message, which must not depend on the stack left. */
+  function refusal(bytes: Uint8Array): { code: number; message: string } {
+    try {
+      decodeCanonical(bytes);
+    } catch (err) {
+      if (err instanceof FiscalError) return { code: err.code, message: err.message };
+      throw err;
+    }
+    throw new Error("expected a refusal");
+  }
+
+  const cases: [string, Uint8Array, RegExp][] = [
+    ["a run of 100,000 tags", new Uint8Array(100_000).fill(0xc6), /tags are outside/],
+    ["100,000 nested one-item arrays", new Uint8Array(100_000).fill(0x81), /nesting deeper than 16/],
+    ["a half-precision float", Uint8Array.of(0xf9, 0x3c, 0x00), /floats and simple values/],
+    ["an indefinite-length array", Uint8Array.of(0x9f, 0x01, 0xff), /indefinite length/],
+    ["a text string longer than the bytes left", Uint8Array.of(0x78, 0xff, 0x61), /truncated/],
+  ];
+  it.each(cases)("%s: CBOR_INVALID, identical on every call", (_what, bytes, message) => {
+    const first = refusal(bytes);
+    expect(first.code).toBe(210);
+    expect(first.message).toMatch(message);
+    for (let i = 0; i < 3; i++) expect(refusal(bytes)).toEqual(first);
+  });
+
+  it("still decodes the deepest nesting the subset allows (16 levels)", () => {
+    const bytes = Uint8Array.of(...new Array(16).fill(0x81), 0x01);
+    let value: unknown = decodeCanonical(bytes);
+    for (let i = 0; i < 16; i++) value = (value as unknown[])[0];
+    expect(value).toBe(1);
+  });
+});
