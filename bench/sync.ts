@@ -101,7 +101,11 @@ export async function runSyncBench(
   const cloud = await spawnCloud(join(dir, "cloud"));
   const db = openDatabase(join(dir, "daemon.sqlite"));
   try {
-    const client = new CloudClient({ endpoint: cloud.url, requestTimeoutMs: 30_000 });
+    const client = new CloudClient({
+      endpoint: cloud.url,
+      requestTimeoutMs: 30_000,
+      allowInsecureLoopback: true,
+    });
     const device = new SyntheticDevice("BENCH-DEF-1", SHOP);
     const claim = await client.claim({
       activation_code: "BENCH-CODE",

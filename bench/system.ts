@@ -197,7 +197,12 @@ export class System {
         "--log-level",
         "info",
       ],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...this.daemonEnv, ...env } },
+      // Development mode (the emulator, its cloud root, http to the loopback cloud emulator); a test
+      // may turn it off with STALELA_ALLOW_EMULATOR=0 in daemonEnv or env.
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, STALELA_ALLOW_EMULATOR: "1", ...this.daemonEnv, ...env },
+      },
     );
     let log = "";
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -8,6 +8,7 @@ import { DAEMON_VERSION } from "../daemon/daemon.js";
 import { FiscalError } from "../protocol/index.js";
 import { registerBackupCommand } from "./commands/backup.js";
 import { registerCloudEmulatorCommand } from "./commands/cloud-emulator.js";
+import { registerConfigCommand } from "./commands/config.js";
 import { registerDaemonCommand } from "./commands/daemon.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerDeviceCommand } from "./commands/device.js";
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     // runProgram prints the one coded line; commander's own "error: …" would be a second format.
     .configureOutput({ outputError: () => {} });
   registerDaemonCommand(program);
+  registerConfigCommand(program);
   registerDemoCommand(program);
   registerEmulatorCommand(program);
   registerCloudEmulatorCommand(program);

@@ -8,8 +8,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { FiscalError, isFiscalError, type ResultOf } from "../protocol/index.js";
-import type { DaemonConfig } from "./config.js";
+import { configWarnings, type DaemonConfig } from "./config.js";
 import type { DeviceLink } from "./device-link.js";
+import { checkDeviceTrust, type DeviceTrustPolicy, trustPolicyFrom } from "./fiscal/device-trust.js";
 import { DeviceIdentity } from "./fiscal/identity.js";
 import { Reconciler } from "./fiscal/reconcile.js";
 import { FiscalService, type FiscalServiceHooks } from "./fiscal/service.js";
@@ -26,6 +27,7 @@ import { OutboxStore } from "./store/outbox.js";
 import { acquireStateLock } from "./store/state-lock.js";
 import { CloudSync } from "./sync/cloud-sync.js";
 import { resolveSyncConfig } from "./sync/config.js";
+import { LOG_REDACT_PATHS } from "./sync/log-redact.js";
 
 /**
  * The daemon's version, shown in status, health, OpenAPI and `stalela --version`: package.json's, its one
@@ -105,6 +107,11 @@ export class Daemon {
   private readonly identity = new DeviceIdentity();
   private deviceStatus: { at: number; status: ResultOf<"STATUS"> } | undefined;
   private mismatch: string | null = null;
+  /** Why the connected device failed the trust check (docs/SECURITY.md §2), or null. */
+  private untrusted: string | null = null;
+  /** True once the device connected last has passed the identity and trust checks. */
+  private checked = false;
+  private checking: Promise<void> | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly conditionSources: ConditionSource[] = [];
   /** The address the API listens on, once started. */
@@ -116,7 +123,14 @@ export class Daemon {
     logger?: Logger,
     private readonly hooks: FiscalServiceHooks = {},
   ) {
-    this.logger = logger ?? pino({ level: config.logLevel, base: { service: "stalela-daemon" } });
+    this.logger =
+      logger ??
+      pino({
+        level: config.logLevel,
+        base: { service: "stalela-daemon" },
+        // A second line behind the rule that no code logs a secret: these fields never reach a line.
+        redact: { paths: [...LOG_REDACT_PATHS], censor: "[Redacted]" },
+      });
   }
 
   /**
@@ -165,6 +179,12 @@ export class Daemon {
     const { stateDir } = this.config;
     // Every setting is checked before anything starts (the sync agent's too).
     const syncConfig = resolveSyncConfig(this.config.cloud);
+    const trust = trustPolicyFrom(this.config.trust, this.config.merchant);
+    for (const warning of configWarnings(this.config)) this.logger.warn({ warning }, "configuration");
+    if (this.config.trust.allowEmulator)
+      this.logger.warn(
+        "development mode (--allow-emulator): emulated devices, the development cloud root and a plain-http loopback cloud are accepted; never on a shop PC",
+      );
     // First: a second daemon on this directory must be refused before it touches the store or admin.sock.
     const lock = acquireStateLock(stateDir);
     this.parts.push({ name: "state lock", stop: () => lock.release() });
@@ -183,6 +203,8 @@ export class Daemon {
     const bound = bindings.current();
     if (bound) this.identity.set(bound);
     this.parts.push({ name: "device", stop: () => this.device.close() });
+    // Nothing is sealed through a device before it has passed the checks after its connect.
+    this.device.refuse(NOT_CHECKED);
     await this.device.open();
     const service = new FiscalService(store, outbox, this.device, this.identity, {
       hooks: this.hooks,
@@ -198,6 +220,8 @@ export class Daemon {
       stateDir,
       logger: this.logger,
       config: syncConfig,
+      trust,
+      allowInsecureLoopback: this.config.trust.allowEmulator,
     });
     this.addConditionSource(() => cloud.conditions());
     this.cloud = cloud;
@@ -214,6 +238,7 @@ export class Daemon {
       deviceStatus: () => this.deviceStatus,
       deviceId: () => this.identity.current?.deviceId ?? null,
       identityMismatch: () => this.mismatch,
+      untrusted: () => this.untrusted,
       counters: () => ({ ...service.counters, ...this.queueDepths() }),
       link: () => this.device.counters(),
       lastReconcile: () => reconciler.last,
@@ -229,22 +254,32 @@ export class Daemon {
         version: DAEMON_VERSION,
         allowedHosts: this.config.http.allowedHosts,
         bodyLimitBytes: this.config.http.bodyLimitBytes,
+        metricsRequireAuth: this.config.metrics.requireKey,
       },
     });
     this.parts.push({ name: "http", stop: () => app.close() });
     this.url = await listen(app, { host: this.config.http.host, port: this.config.http.port });
     this.logger.info(
-      { url: this.url, device: this.config.device, stateDir: this.config.stateDir },
+      { url: this.url, device: this.config.device.uri, stateDir: this.config.stateDir },
       "daemon listening",
     );
     // The check after each connect binds the device and reconciles, writing to the store: it runs only
     // once every part is up, so a start that fails never races its own teardown. A device that is
     // already connected is checked now.
-    this.device.onConnected(() => {
-      void this.onDeviceConnected(bindings);
-    });
-    if (this.device.connected) void this.onDeviceConnected(bindings);
-    this.pollTimer = setInterval(() => void this.pollStatus(), this.config.statusPollMs);
+    const check = (): void => {
+      this.checked = false;
+      this.device.refuse(NOT_CHECKED);
+      this.checking ??= this.onDeviceConnected(bindings, trust).finally(() => {
+        this.checking = undefined;
+      });
+    };
+    this.device.onConnected(check);
+    if (this.device.connected) check();
+    // A check that failed (INFO lost) is tried again at the next poll, not only at the next connect.
+    this.pollTimer = setInterval(() => {
+      if (this.device.connected && !this.checked) check();
+      void this.pollStatus();
+    }, this.config.statusPollMs);
     this.pollTimer.unref();
     const sweep = new ExpirySweep(service, this.logger);
     this.parts.push({ name: "expiry sweep", stop: () => sweep.stop() });
@@ -261,26 +296,48 @@ export class Daemon {
     };
   }
 
-  /** After every (re)connect: check the identity, bind a newly activated device, reconcile. */
-  private async onDeviceConnected(bindings: DeviceBindingStore): Promise<void> {
+  /**
+   * After every (re)connect: check the identity and the trust chain (docs/SECURITY.md §2), bind a newly
+   * activated device, reconcile. Until the checks pass, PREPARE and COMMIT are refused.
+   */
+  private async onDeviceConnected(bindings: DeviceBindingStore, trust: DeviceTrustPolicy): Promise<void> {
     try {
       const info = await this.device.info();
       const bound = this.identity.current;
-      if (bound && bound.deviceId !== info.device_id) {
-        this.mismatch = `connected device ${info.device_id} is not the bound device ${bound.deviceId}`;
+      if (
+        bound &&
+        (bound.deviceId !== info.device_id || Buffer.compare(bound.publicKey, info.public_key) !== 0)
+      ) {
+        this.mismatch =
+          bound.deviceId !== info.device_id
+            ? `connected device ${info.device_id} is not the bound device ${bound.deviceId}`
+            : `connected device ${info.device_id} has another key than the bound device`;
         this.logger.error({ connected: info.device_id, bound: bound.deviceId }, "device identity mismatch");
         this.device.refuse(new FiscalError("DEVICE_IDENTITY_MISMATCH", this.mismatch));
+        this.checked = true;
         return;
       }
       this.mismatch = null;
+      const verdict = checkDeviceTrust(info, trust);
+      if (!verdict.trusted) {
+        this.untrusted = verdict.reason;
+        this.logger.error({ device: info.device_id, reason: verdict.reason }, "device refused: not trusted");
+        this.device.refuse(new FiscalError("DEVICE_UNTRUSTED", verdict.reason));
+        this.checked = true;
+        return;
+      }
+      this.untrusted = null;
+      if (verdict.warning !== undefined)
+        this.logger.warn({ device: info.device_id, warning: verdict.warning }, "device trust");
       this.device.refuse(null);
-      if (info.state !== "UNACTIVATED" && info.identity !== null) {
+      this.checked = true;
+      if (verdict.identity !== null) {
         const identity = {
           deviceId: info.device_id,
           publicKey: info.public_key,
-          merchantNif: info.identity.merchant_nif,
-          outletId: info.identity.outlet_id,
-          fiscalAuthorityId: info.identity.fiscal_authority_id,
+          merchantNif: verdict.identity.merchantNif,
+          outletId: verdict.identity.outletId,
+          fiscalAuthorityId: verdict.identity.fiscalAuthorityId,
         };
         bindings.bind(identity, info.activation?.bytes ?? null, "daemon");
         this.identity.set(identity);
@@ -304,6 +361,16 @@ export class Daemon {
     }
   }
 }
+
+/**
+ * The refusal while a freshly connected device has not passed its checks yet: retry in a moment. BUSY,
+ * not UNAVAILABLE: the daemon never sent the request, so a two-step COMMIT refused with it is known not
+ * to have acted (COMMIT_NOT_ACTED_CODES) and is not put in doubt.
+ */
+const NOT_CHECKED = new FiscalError(
+  "DEVICE_BUSY",
+  "the fiscal device has just connected and is being checked",
+);
 
 /** Opens the store; a SQLite failure (not a database, unreadable) becomes STORAGE_FAILURE naming the file. */
 function openStore(path: string): Db {

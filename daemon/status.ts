@@ -15,6 +15,8 @@ export interface StatusInputs {
   deviceStatus(): { readonly at: number; readonly status: ResultOf<"STATUS"> } | undefined;
   deviceId(): string | null;
   identityMismatch(): string | null;
+  /** Why the connected device is refused by the trust check (daemon/fiscal/device-trust.ts), or null. */
+  untrusted(): string | null;
   counters(): Readonly<Record<string, number>>;
   link(): Readonly<Record<string, number>>;
   lastReconcile(): ReconcileReport | undefined;
@@ -70,6 +72,13 @@ export class StatusBoard implements StatusSource {
     const seen = this.inputs.deviceStatus();
     const mismatch = this.inputs.identityMismatch();
     if (mismatch !== null) add("DEVICE_IDENTITY_MISMATCH", "error", mismatch);
+    const untrusted = this.inputs.untrusted();
+    if (untrusted !== null)
+      add(
+        "DEVICE_UNTRUSTED",
+        "error",
+        `appareil fiscal refusé / device refused: ${untrusted}. Aucune facture n'est scellée / no invoice is sealed`,
+      );
     if (!this.inputs.connected())
       add("DEVICE_MISSING", "error", "the fiscal device is not connected: invoices cannot be sealed");
     if (seen !== undefined) {

@@ -2,6 +2,7 @@
  * The emulated DEF's limits and tunables, each a named constant with its unit, and the validated
  * configuration a device is started with. Operators tune them with the `stalela emulator` flags.
  */
+import { EMULATOR_MODELS } from "../protocol/index.js";
 
 /** How long a PREPARE nonce stays valid, in ms (flag `--nonce-ttl-ms`, range 1 ms … 1 h). */
 export const NONCE_TTL_MS = 120_000;
@@ -32,8 +33,8 @@ export const INTER_BYTE_TIMEOUT_MS = 50;
 export const SELF_TEST_RECORDS = 100;
 /** The retry delay a BUSY frame suggests when no reply delay is configured, in ms. */
 export const BUSY_RETRY_AFTER_MS = 20;
-/** The model name INFO reports. */
-export const DEVICE_MODEL = "STALELA-EMU";
+/** The model name INFO reports: the emulator's, which a production daemon refuses. */
+export const DEVICE_MODEL: string = EMULATOR_MODELS[0]!;
 /** The firmware version INFO reports. */
 export const FIRMWARE_VERSION = "emu-0.1.0";
 

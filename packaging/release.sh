@@ -23,15 +23,15 @@ if [ "$("$runtime/bin/node" --version 2>/dev/null)" != "v$pinned" ]; then
 fi
 runtime_version=$("$runtime/bin/node" --version)
 
-# 2. The application: compiled JavaScript (version-independent), without the benchmarks.
+# 2. The application: compiled JavaScript (version-independent), without the benchmarks and without
+# the test-only crash hook (packaging/stage-app.sh, RELEASE_EXCLUDED).
 npm run build >/dev/null
 rm -rf "$out/stage" "$deb" "$deb.sha256"
 mkdir -p "$lib/app" "$lib/node/bin"
 cp package.json package-lock.json "$lib/app/"
 mkdir -p "$lib/app/packaging" "$lib/app/dist"
 cp -r packaging/npm "$lib/app/packaging/"
-cp -r dist/cli dist/daemon dist/emulator dist/protocol "$lib/app/dist/"
-find "$lib/app/dist" -name '*.map' -delete
+bash packaging/stage-app.sh dist dist "$lib/app/dist"
 
 # 3. Production dependencies only, native modules compiled against the shipped runtime's headers
 # (npm's nodedir, which this machine points at the system Node's). node-pty, the emulator's optional
@@ -63,7 +63,9 @@ cp "$runtime/LICENSE" "$lib/node/LICENSE"
 
 # 4. The command, the service, the device rule, the settings and the documents.
 install -D -m 0755 packaging/stalela.sh "$stage/usr/bin/stalela"
-install -D -m 0644 packaging/stalela-daemon.service "$stage/usr/lib/systemd/system/stalela-daemon.service"
+# The daemon's unit carries the release's pinned cloud root key (STALELA_RELEASE_CLOUD_ROOT_KEY or
+# packaging/cloud-root.pub), or none: docs/INSTALL.md §Packaging.
+bash packaging/stage-app.sh unit packaging/stalela-daemon.service "$stage/usr/lib/systemd/system/stalela-daemon.service"
 install -D -m 0644 packaging/stalela-emulator.service "$stage/usr/lib/systemd/system/stalela-emulator.service"
 install -D -m 0644 udev/99-stalela-def.rules "$stage/usr/lib/udev/rules.d/99-stalela-def.rules"
 install -D -m 0640 packaging/daemon.env "$stage/etc/stalela/daemon.env"

@@ -42,6 +42,11 @@ export const ERRORS = {
   ACTIVATION_INVALID: row(118, 422, "the activation bundle is malformed"),
   DEVICE_QUEUE_FULL: row(119, 503, "too many requests are waiting for the device"),
   DEVICE_IDENTITY_MISMATCH: row(120, 409, "the connected device is not the one this service is bound to"),
+  DEVICE_UNTRUSTED: row(
+    121,
+    503,
+    "the connected device is not trusted: its activation does not chain to the pinned cloud root key, names another merchant or outlet, or it is an emulator",
+  ),
   // Protocol 2xx: framing and message-level faults on the wire.
   FRAME_CRC: row(200, 502, "frame check failed"),
   FRAME_TOO_LARGE: row(201, 413, "frame exceeds the maximum size"),
@@ -84,6 +89,11 @@ export const ERRORS = {
     503,
     "the request was interrupted before the device sealed it (a restart, a lost link or its time bound); nothing was sealed",
   ),
+  CONFIG_INSECURE: row(
+    326,
+    422,
+    "the configuration is unsafe: a plain-http or unauthenticated cloud, a non-loopback listen, or emulation outside development mode",
+  ),
   // Storage 4xx: the device's fiscal memory or the daemon's store.
   STORAGE_FAILURE: row(400, 500, "fiscal storage failed"),
   JOURNAL_CORRUPT: row(401, 500, "the fiscal journal is corrupt"),
@@ -97,6 +107,9 @@ export const ERRORS = {
   ACTIVATION_CODE_UNKNOWN: row(502, 422, "the activation code is unknown"),
   ACTIVATION_CODE_USED: row(503, 409, "the activation code has already been used"),
   CLOUD_NOT_ACTIVATED: row(504, 409, "the daemon has no cloud credential: activate the device first"),
+  CLOUD_NOT_CONFIGURED: row(505, 503, "no Stalela Cloud URL is configured: nothing is uploaded"),
+  CLOUD_REPLY_INVALID: row(506, 502, "the Stalela Cloud's reply does not match the contract"),
+  CLOUD_ACK_MISMATCH: row(507, 502, "a cloud ack does not match a record the daemon sent"),
   // Auth 6xx: who may call.
   AUTH_MISSING: row(600, 401, "authentication is required"),
   AUTH_INVALID: row(601, 401, "the credential is not valid"),
@@ -127,6 +140,7 @@ export const RETRYABLE_ERRORS: ReadonlySet<ErrorName> = new Set<ErrorName>([
   "PENDING_LIMIT",
   "DEVICE_QUEUE_FULL",
   "DEVICE_IDENTITY_MISMATCH",
+  "DEVICE_UNTRUSTED",
   "FRAME_CRC",
   "FRAME_VERSION",
   "FRAME_TYPE",

@@ -19,6 +19,8 @@ export * from "./messages/catalogue.js";
 export * from "./messages/codec.js";
 export * from "./security/activation.js";
 export * from "./security/auth-code.js";
+// The development root's public key only: its (public) seed stays with the emulator (emulator/dev-keys.ts).
+export { DEV_CLOUD_ROOT_LABEL, DEV_CLOUD_ROOT_PUBLIC_KEY } from "./security/dev-root.js";
 export * from "./security/ed25519.js";
 export * from "./security/qr.js";
 export * from "./security/record.js";

@@ -82,6 +82,7 @@ export function buildVectors(): Vector[] {
       v: 1,
       bundle_id: "B-0001",
       device_id: "DEF-0A1B2C3D",
+      device_public_key: device.publicKey,
       ...identity,
       issued_at: VECTOR_TIME_MS,
     },

@@ -11,13 +11,14 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { type ActivationResult, ActivationService } from "../../daemon/activation/activation.js";
+import { configFromEnv, resolveConfigLayers } from "../../daemon/config.js";
+import { trustPolicyFrom } from "../../daemon/fiscal/device-trust.js";
 import { DeviceIdentity } from "../../daemon/fiscal/identity.js";
 import { ActivationProgressStore } from "../../daemon/store/activation-progress.js";
 import { AuditLog } from "../../daemon/store/audit.js";
 import { CloudCredentialStore } from "../../daemon/store/cloud-credential.js";
 import { DeviceBindingStore } from "../../daemon/store/device-binding.js";
-import { CloudClient } from "../../daemon/sync/client.js";
-import { DEFAULT_SYNC_CONFIG } from "../../daemon/sync/config.js";
+import { cloudPortFor } from "../../daemon/sync/cloud-sync.js";
 import { FiscalError } from "../../protocol/index.js";
 import { START_DAEMON_FIX } from "../doctor/report.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
@@ -29,6 +30,7 @@ interface ActivateFlags extends DeviceFlags, OutputOptions {
   readonly code?: string;
   readonly bundle?: string;
   readonly cloud?: string;
+  readonly allowEmulator?: boolean;
 }
 
 /** Registers `activate` under the `device` group. */
@@ -39,7 +41,11 @@ export function registerDeviceActivateCommand(device: Command): void {
       .description("activate the device: online with a code (via the daemon) or offline with a bundle file")
       .option("--code <code>", "activation code from the Stalela Cloud portal (needs the running daemon)")
       .option("--bundle <file>", "signed activation bundle file (works without the daemon and offline)")
-      .option("--cloud <url>", "Stalela Cloud URL to register a bundle activation with (no daemon)"),
+      .option("--cloud <url>", "Stalela Cloud URL to register a bundle activation with (no daemon)")
+      .option(
+        "--allow-emulator",
+        "development mode without a daemon: accept an emulated device, the development root and an http loopback cloud",
+      ),
   )
     .addHelpText(
       "after",
@@ -115,19 +121,31 @@ async function activateDirectly(
   stateDir: string,
   fileBytes: Uint8Array,
 ): Promise<ActivationResult> {
-  const endpoint = flags.cloud ?? process.env.STALELA_CLOUD_URL ?? DEFAULT_SYNC_CONFIG.endpoint;
+  // The same settings and rules as the daemon's (daemon.env's STALELA_* variables, docs/SECURITY.md):
+  // the pinned root, the configured merchant, https only outside development mode.
+  const { config } = resolveConfigLayers([
+    configFromEnv(process.env),
+    {
+      patch: {
+        ...(flags.cloud === undefined ? {} : { cloud: { endpoint: flags.cloud } }),
+        ...(flags.allowEmulator === true ? { trust: { allowEmulator: true } } : {}),
+      },
+      origin: "flag",
+    },
+  ]);
   const db = openStore(stateDir);
   try {
     return await withDevice(flags, async (device) => {
       const audit = new AuditLog(db);
       return new ActivationService({
         device,
-        cloud: new CloudClient({ endpoint, requestTimeoutMs: DEFAULT_SYNC_CONFIG.requestTimeoutMs }),
+        cloud: cloudPortFor(config.cloud, config.trust.allowEmulator),
         progress: new ActivationProgressStore(db),
         bindings: new DeviceBindingStore(db, audit),
         credentials: new CloudCredentialStore(db, audit),
         identity: new DeviceIdentity(),
         audit,
+        trust: trustPolicyFrom(config.trust, config.merchant),
       }).activateWithBundle(fileBytes, "cli");
     });
   } finally {

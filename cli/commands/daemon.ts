@@ -5,12 +5,14 @@
  */
 import { execFile } from "node:child_process";
 import { type Command, InvalidArgumentError } from "commander";
+import pino, { type Logger } from "pino";
 import {
-  type ConfigPatch,
+  type ConfigLayer,
   configFromEnv,
   configFromFile,
-  type DaemonConfig,
-  resolveConfig,
+  type LogLevel,
+  type ResolvedConfig,
+  resolveConfigLayers,
 } from "../../daemon/config.js";
 import { Daemon } from "../../daemon/daemon.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
@@ -18,13 +20,15 @@ import type { FiscalServiceHooks } from "../../daemon/fiscal/service.js";
 import { runAction } from "../output.js";
 import { actAsStateOwner } from "../state-owner.js";
 
-interface DaemonFlags {
+/** The flags of `stalela daemon`. */
+export interface DaemonFlags {
   config?: string;
   device?: string;
   state?: string;
   host?: string;
   port?: number;
-  logLevel?: DaemonConfig["logLevel"];
+  logLevel?: LogLevel;
+  allowEmulator?: boolean;
   json?: boolean;
 }
 
@@ -45,31 +49,49 @@ function notifySystemd(state: string): void {
 }
 
 /**
- * Crash points for the crash-safety tests (test/e2e/crash.test.ts, commit-crash.test.ts); the process
- * kills itself with SIGKILL, so nothing after the instant runs, not even an exit handler:
- *   STALELA_CRASH_POINT=before-commit  the PREPARED state is stored, the COMMIT is about to be sent;
- *   STALELA_CRASH_POINT=after-commit   the device has sealed the record, the store has not written it.
- * Any other value (or none) sets no hook.
+ * The crash-test hooks (cli/crash-points.ts), loaded only when STALELA_CRASH_POINT is set. The release
+ * package does not ship that file: there the import fails, a warning is logged and no hook is set.
  */
-export function crashHooks(point: string | undefined): FiscalServiceHooks {
-  const die = (): void => {
-    process.kill(process.pid, "SIGKILL");
-  };
-  if (point === "before-commit") return { beforeDeviceCommit: die };
-  if (point === "after-commit") return { afterDeviceCommit: die };
-  return {};
+async function loadCrashHooks(point: string | undefined, logger: Logger): Promise<FiscalServiceHooks> {
+  if (point === undefined || point === "") return {};
+  try {
+    const { crashHooks } = await import("../crash-points.js");
+    return crashHooks(point);
+  } catch (err) {
+    logger.warn(
+      { point, err: (err as Error).message },
+      "STALELA_CRASH_POINT is set but this build has no crash points: ignored",
+    );
+    return {};
+  }
 }
 
-/** Builds the configuration from every source. */
-export function daemonConfig(flags: DaemonFlags, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
-  const file: ConfigPatch = flags.config ? configFromFile(flags.config) : {};
-  const fromFlags: ConfigPatch = {
-    device: flags.device,
+/** The flags' part of the configuration, each value's origin its flag. */
+export function configFromFlags(flags: DaemonFlags): ConfigLayer {
+  const patch = {
+    device: { uri: flags.device },
     stateDir: flags.state,
     logLevel: flags.logLevel,
     http: { host: flags.host, port: flags.port },
+    trust: { allowEmulator: flags.allowEmulator },
   };
-  return resolveConfig(file, configFromEnv(env), fromFlags);
+  return {
+    patch,
+    origin: {
+      "device.uri": "flag:--device",
+      stateDir: "flag:--state",
+      logLevel: "flag:--log-level",
+      "http.host": "flag:--host",
+      "http.port": "flag:--port",
+      "trust.allowEmulator": "flag:--allow-emulator",
+    },
+  };
+}
+
+/** Builds the configuration from every source: defaults < --config FILE < environment < flags. */
+export function daemonConfig(flags: DaemonFlags, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const file: ConfigLayer[] = flags.config ? [configFromFile(flags.config)] : [];
+  return resolveConfigLayers([...file, configFromEnv(env), configFromFlags(flags)]);
 }
 
 /** Registers `daemon`. */
@@ -86,14 +108,22 @@ export function registerDaemonCommand(program: Command): void {
     .option("--host <address>", "address the POS API binds to (default 127.0.0.1)")
     .option("--port <n>", "port of the POS API (default 8765)", port)
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
+    .option(
+      "--allow-emulator",
+      "development mode: accept the emulator, the development cloud root and http to loopback",
+    )
     .action(async (flags: DaemonFlags) => {
       await runAction(flags, async () => {
-        const config = daemonConfig(flags);
+        // The daemon logs the configuration's warnings itself at start (configWarnings).
+        const { config } = daemonConfig(flags);
         // Started by root on an installed state directory, the daemon runs as its owner, so the lock,
         // the store's -wal/-shm and admin.sock stay the service's (systemd starts it as stalela anyway).
         actAsStateOwner(config.stateDir);
-        const device = createFiscalDevice(config.device);
-        const running = new Daemon(config, device, undefined, crashHooks(process.env.STALELA_CRASH_POINT));
+        // One logger for the daemon and its device session (link_down, reply_lost, write_failed…).
+        const logger = pino({ level: config.logLevel, base: { service: "stalela-daemon" } });
+        const device = createFiscalDevice(config.device, { logger });
+        const hooks = await loadCrashHooks(process.env.STALELA_CRASH_POINT, logger);
+        const running = new Daemon(config, device, logger, hooks);
         const starting = running.start();
         let stopping = false;
         const stop = (signal: string): void => {

@@ -103,12 +103,15 @@ function createDemoKey(stateDir: string): string {
 /** Starts a daemon on `port`; a failed start has already stopped whatever it had started. */
 async function startDaemon(linkPath: string, stateDir: string, port: number, cloudUrl: string) {
   const config = resolveConfig({
-    device: `serial:${linkPath}`,
+    device: { uri: `serial:${linkPath}` },
     stateDir,
     http: { port },
     cloud: { endpoint: cloudUrl },
+    // The demo is development mode: the emulator, its development cloud root, http to loopback.
+    trust: { allowEmulator: true },
   });
-  const daemon = new Daemon(config, createFiscalDevice(config.device), pino({ level: "warn" }));
+  const logger = pino({ level: "warn" });
+  const daemon = new Daemon(config, createFiscalDevice(config.device, { logger }), logger);
   await daemon.start();
   return daemon;
 }

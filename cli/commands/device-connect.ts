@@ -14,7 +14,7 @@ import { parseDeviceAddress } from "../../daemon/transport/address.js";
 import { createTransport } from "../../daemon/transport/create.js";
 import type { Transport } from "../../daemon/transport/types.js";
 import { FiscalError, isFiscalError } from "../../protocol/index.js";
-import { DEVICE_ACCESS_FIX } from "../doctor/report.js";
+import { DEVICE_ACCESS_FIX, EMULATOR_DEVICE_URI } from "../doctor/report.js";
 import { enterStateDir, STATE_DIR_HELP } from "../state.js";
 import { liveAdminClient } from "./admin-socket.js";
 
@@ -46,7 +46,7 @@ export function positiveInt(text: string): number {
 /** Adds `--device`, `--connect-timeout-ms`, `--state` and `--json` to a command. */
 export function withDeviceOptions(command: Command): Command {
   return command
-    .option("--device <uri>", "device URI (default $STALELA_DEVICE, else serial:/tmp/stalela-def)")
+    .option("--device <uri>", "device URI (default $STALELA_DEVICE, else auto: USB discovery)")
     .option("--connect-timeout-ms <ms>", "wait this long for the device", positiveInt, CONNECT_TIMEOUT_MS)
     .option("--state <dir>", `${STATE_DIR_HELP}: a daemon answering on its admin.sock is asked instead`)
     .option("--json", "machine-readable output");
@@ -201,7 +201,7 @@ function serialPathOf(uri: string): string | undefined {
 /** For a serial URI whose path is absent, says so first: the most common first-day mistake. */
 function missingPathHint(uri: string, path: string | undefined): string {
   if (path === undefined || existsSync(path)) return "";
-  return uri === DEFAULT_DEVICE_URI
+  return uri === EMULATOR_DEVICE_URI
     ? `${path} does not exist (it is the emulator's port: start \`stalela emulator\`); `
     : `${path} does not exist; `;
 }

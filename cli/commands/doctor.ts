@@ -26,7 +26,7 @@ export function registerDoctorCommand(program: Command): void {
   program
     .command("doctor")
     .description("check device access, udev, clocks, disk, store, daemon and cloud; say how to fix each")
-    .option("--device <uri>", "device URI (default $STALELA_DEVICE, else serial:/tmp/stalela-def)")
+    .option("--device <uri>", "device URI (default $STALELA_DEVICE, else auto: USB discovery)")
     .option("--state <dir>", STATE_DIR_HELP)
     .option("--url <url>", "the daemon's API", `http://127.0.0.1:${DEFAULT_HTTP_PORT}`)
     .option("--cloud <url>", "Stalela Cloud URL to test (default $STALELA_CLOUD_URL; skipped when neither)")

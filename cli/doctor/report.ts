@@ -3,7 +3,7 @@
  * machine), a report out (each check ok / warn / fail, what is wrong, the command that fixes it) and
  * an exit code. No I/O here, so every verdict is tested without a device, a daemon or root.
  */
-import { CLOCK_SKEW_WARN_MS, DEFAULT_DEVICE_URI } from "../../daemon/config.js";
+import { CLOCK_SKEW_WARN_MS } from "../../daemon/config.js";
 
 /** How a check came out. */
 export type CheckLevel = "ok" | "warn" | "fail";
@@ -87,11 +87,18 @@ export function formatSkew(ms: number): string {
   return `${sign}${(abs / 3_600_000).toFixed(1)} h`;
 }
 
+/**
+ * The emulator's own port (`stalela emulator`, emulator/process.ts DEFAULT_LINK_PATH; not imported, so
+ * that doctor does not load node-pty): when it is missing, no emulator runs. The daemon's default is
+ * `auto`, never this path.
+ */
+export const EMULATOR_DEVICE_URI = "serial:/tmp/stalela-def";
+
 /** The device path, its permissions and whether the device answers. */
 export function checkDevice(d: DeviceObservation): CheckResult {
   const area = "device";
   if (d.path !== undefined && d.exists === false) {
-    return d.uri === DEFAULT_DEVICE_URI
+    return d.uri === EMULATOR_DEVICE_URI
       ? {
           area,
           level: "fail",

@@ -16,7 +16,13 @@ import {
   sha256,
   toBase64Url,
   toHex,
+  verifyActivationChain,
 } from "../../protocol/index.js";
+import {
+  assertNotRefusedEmulator,
+  checkBundleTrust,
+  type DeviceTrustPolicy,
+} from "../fiscal/device-trust.js";
 import type { BoundDevice, DeviceIdentity } from "../fiscal/identity.js";
 import type { ActivationProgress, ActivationProgressStore } from "../store/activation-progress.js";
 import type { AuditLog } from "../store/audit.js";
@@ -39,6 +45,11 @@ export interface ActivationDeps {
   readonly credentials: CloudCredentialStore;
   readonly identity: DeviceIdentity;
   readonly audit: AuditLog;
+  /**
+   * Which bundles and devices to accept: a bundle must be signed by one of `roots` and name the
+   * configured merchant and outlet before ACTIVATE is sent; an emulator model only with allowEmulator.
+   */
+  readonly trust: DeviceTrustPolicy;
   /** Called once the upload credential is stored (the daemon wakes the sync agent). */
   readonly onActivated?: () => void;
 }
@@ -67,16 +78,21 @@ export class ActivationService {
   /**
    * Online activation with a code from the Stalela Cloud. Refusals: ACTIVATION_CODE_UNKNOWN (502),
    * ACTIVATION_CODE_USED (503), ACTIVATION_WRONG_DEVICE (117), DEVICE_ALREADY_ACTIVATED (103),
-   * CLOUD_UNREACHABLE (500); device refusals pass through with their own codes.
+   * CLOUD_UNREACHABLE (500); DEVICE_UNTRUSTED (121) for an emulator outside development mode (before
+   * the code is claimed) or a bundle naming another merchant or outlet; ACTIVATION_BAD_SIGNATURE
+   * (116) for a bundle no trusted root signed. Those two are decided before ACTIVATE is sent. Device
+   * refusals pass through with their own codes.
    */
   async activateWithCode(code: string, actor = "admin"): Promise<ActivationResult> {
     if (!/^[A-Za-z0-9-]{4,64}$/.test(code))
       throw new FiscalError("ACTIVATION_CODE_UNKNOWN", "malformed activation code");
     const info = await this.deps.device.info();
+    assertNotRefusedEmulator(info, this.deps.trust);
     let progress = this.deps.progress.of(info.device_id);
     const resumed = info.state !== "UNACTIVATED";
     if (resumed) {
       progress = this.resumable(info, progress);
+      checkBundleTrust(info, progress.bundle, this.deps.trust);
     } else {
       const claim = await this.deps.cloud.claim({
         activation_code: code,
@@ -93,6 +109,8 @@ export class ActivationService {
           "the cloud answered with a bundle for another device",
         );
       }
+      // Checked before anything is kept: an untrusted bundle never reaches the progress table.
+      checkBundleTrust(info, bundle, this.deps.trust);
       progress = {
         deviceId: info.device_id,
         step: "claimed",
@@ -107,10 +125,11 @@ export class ActivationService {
 
   /**
    * Offline activation with a bundle file (USB stick). Refusals: ACTIVATION_INVALID (118, malformed
-   * file), ACTIVATION_WRONG_DEVICE (117), DEVICE_ALREADY_ACTIVATED (103, with another bundle), and the
-   * device's own ACTIVATION_BAD_SIGNATURE (116). Registration at the cloud is attempted when the file
-   * carries a credential and the cloud answers; otherwise `registered` is false and running the same
-   * command again later registers.
+   * file), ACTIVATION_WRONG_DEVICE (117), DEVICE_ALREADY_ACTIVATED (103, with another bundle),
+   * ACTIVATION_BAD_SIGNATURE (116, no trusted root signed the bundle: checked here, before ACTIVATE)
+   * and DEVICE_UNTRUSTED (121, an emulator outside development mode, or another merchant or outlet).
+   * Registration at the cloud is attempted when the file carries a credential and the cloud answers;
+   * otherwise `registered` is false and running the same command again later registers.
    */
   async activateWithBundle(fileBytes: Uint8Array, actor = "admin"): Promise<ActivationResult> {
     const file = parseBundleFile(fileBytes);
@@ -122,6 +141,7 @@ export class ActivationService {
         `the bundle is for ${bundleDevice}, this device is ${info.device_id}`,
       );
     }
+    checkBundleTrust(info, file.bundle, this.deps.trust);
     const stored = this.deps.progress.of(info.device_id);
     const progress: ActivationProgress = {
       deviceId: info.device_id,
@@ -166,7 +186,11 @@ export class ActivationService {
       progress = { ...progress, step: "device-activated", activation };
       this.deps.progress.save(progress);
     }
-    const record = openActivationRecord(progress.activation!, info.public_key);
+    // The record must come from this very bundle, verified with the device's own key.
+    const { record } = verifyActivationChain(
+      { ...info, activation: progress.activation, activation_bundle: progress.bundle },
+      this.deps.trust.roots,
+    );
     let registered = progress.step === "registered" || progress.step === "done";
     if (!registered && progress.credential !== null) {
       try {
@@ -180,7 +204,12 @@ export class ActivationService {
         progress = { ...progress, step: "registered" };
         this.deps.progress.save(progress);
       } catch (err) {
-        if (mustRegister || !isFiscalError(err, "CLOUD_UNREACHABLE")) throw err;
+        // Offline, a cloud that cannot be reached or is not configured here yet is registered later.
+        if (
+          mustRegister ||
+          !(isFiscalError(err, "CLOUD_UNREACHABLE") || isFiscalError(err, "CLOUD_NOT_CONFIGURED"))
+        )
+          throw err;
       }
     }
     this.store(info, record, progress, actor);
@@ -227,7 +256,8 @@ export class ActivationService {
       this.deps.credentials.replace(info.device_id, progress.credential, actor);
     }
     if (progress.step === "registered") {
-      this.deps.progress.save({ ...progress, step: "done" });
+      // Done: the credential lives in the credential store only; the progress copy is cleared.
+      this.deps.progress.save({ ...progress, step: "done", credential: null });
       this.deps.audit.append(actor, "device.activate", {
         device_id: info.device_id,
         outlet_id: record.outlet_id,

@@ -76,8 +76,9 @@ export function formatBundleFile(bundle: SignedBlob, credential?: string): strin
 }
 
 /**
- * Reads the bundle's content without verifying it (the device does that with its root key): the
- * daemon needs the device id early, to refuse a bundle for another device before touching the device.
+ * Reads the bundle's content without verifying it: the daemon needs the device id early, to refuse a
+ * bundle for another device before touching the device. The signature is checked next, against the
+ * trusted roots (`checkBundleTrust`, daemon/fiscal/device-trust.ts), still before ACTIVATE.
  */
 export function peekBundle(bundle: SignedBlob): ActivationBundle {
   let value: unknown;

@@ -128,6 +128,13 @@ export function infoFromReport(report: InfoReport): ResultOf<"INFO"> {
       report.activation === null
         ? null
         : { bytes: fromHex(report.activation.bytes), signature: fromHex(report.activation.signature) },
+    activation_bundle:
+      report.activation_bundle === null
+        ? null
+        : {
+            bytes: fromHex(report.activation_bundle.bytes),
+            signature: fromHex(report.activation_bundle.signature),
+          },
   };
 }
 

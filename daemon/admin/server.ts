@@ -6,13 +6,14 @@
  * the device's reads, clock and self-test (device-routes.ts) while the daemon holds its port.
  */
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { FiscalError, isFiscalError } from "../../protocol/index.js";
 import type { ActivationService } from "../activation/activation.js";
 import type { SyncStatus } from "../fiscal/types.js";
 import { SYNC_STATUSES } from "../fiscal/types.js";
+import { makePrivateDirectory } from "../store/private-files.js";
 import type { SyncAttemptLog } from "../store/sync-log.js";
 import type { SyncQueue } from "../store/sync-queue.js";
 import type { SyncAgent } from "../sync/agent.js";
@@ -22,6 +23,12 @@ import { type AdminDevice, registerDeviceRoutes } from "./device-routes.js";
 export const ADMIN_SOCKET_FILE = "admin.sock";
 /** The socket's permissions: owner read/write only. */
 export const ADMIN_SOCKET_MODE = 0o600;
+/**
+ * The umask in force while the socket is bound: bind() makes it 0700 (connecting needs write access,
+ * so only the owner can), never the 0755 a 022 umask gives, so it is never open for an instant
+ * before the chmod. 077 rather than 177 so that a directory something else makes meanwhile stays usable.
+ */
+export const ADMIN_SOCKET_UMASK = 0o077;
 /** Largest admin request body, in bytes (a bundle file is a few hundred). */
 export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 /** Most queue entries one list call returns. */
@@ -122,11 +129,22 @@ export class AdminServer {
     this.device = device;
   }
 
-  /** Listens on the socket (replacing a stale one left by a crash) and restricts it to the owner. */
+  /**
+   * Listens on the socket (replacing a stale one left by a crash), owner-only from the moment it
+   * exists: it is bound in a 0700 directory under ADMIN_SOCKET_UMASK, then set to ADMIN_SOCKET_MODE.
+   */
   async start(): Promise<void> {
+    makePrivateDirectory(dirname(this.socketPath));
     if (existsSync(this.socketPath)) unlinkSync(this.socketPath);
     this.app = buildAdminApp(this.deps, () => this.device);
-    await this.app.listen({ path: this.socketPath });
+    // Plugins load first, so the umask below is in force only while the socket is bound.
+    await this.app.ready();
+    const umask = process.umask(ADMIN_SOCKET_UMASK);
+    try {
+      await this.app.listen({ path: this.socketPath });
+    } finally {
+      process.umask(umask);
+    }
     chmodSync(this.socketPath, ADMIN_SOCKET_MODE);
     this.logger.info({ socket: this.socketPath }, "admin channel listening");
   }

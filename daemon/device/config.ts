@@ -2,6 +2,8 @@
  * Every timeout and limit of the device session: a named constant with its unit, its documented range
  * (docs/DEVICE_LINK.md §Tuning), and the validated configuration built from them.
  */
+import Type from "typebox";
+import { compileChecker } from "../../protocol/schema-issues.js";
 import { RECONNECT_INITIAL_DELAY_MS, RECONNECT_MAX_DELAY_MS } from "../transport/link.js";
 
 /** How long to wait for a reply before retransmitting the same frame, in ms. */
@@ -76,20 +78,61 @@ export const DEFAULT_SESSION_CONFIG: DeviceSessionConfig = Object.freeze({
   reconnectMaxDelayMs: RECONNECT_MAX_DELAY_MS,
 });
 
-/** Fills in defaults and checks every range; throws a RangeError naming the bad tunable. */
-export function resolveSessionConfig(partial: Partial<DeviceSessionConfig> = {}): DeviceSessionConfig {
-  const config = { ...DEFAULT_SESSION_CONFIG, ...partial };
-  for (const [name, [min, max]] of Object.entries(SESSION_CONFIG_BOUNDS)) {
-    const value = config[name as keyof DeviceSessionConfig];
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
-    }
-  }
+/**
+ * Schema of the tunables: each an integer within SESSION_CONFIG_BOUNDS. The daemon's config schema
+ * (daemon/config.ts) uses these properties for its `device` section, so the ranges live here only.
+ */
+export const SESSION_CONFIG_PROPERTIES = Object.fromEntries(
+  Object.entries(SESSION_CONFIG_BOUNDS).map(([name, [minimum, maximum]]) => [
+    name,
+    Type.Integer({ minimum, maximum }),
+  ]),
+) as Record<keyof DeviceSessionConfig, ReturnType<typeof Type.Integer>>;
+
+const checker = compileChecker(Type.Object(SESSION_CONFIG_PROPERTIES, { additionalProperties: false }));
+
+/** The cross-field rules of the tunables, or null when they hold. */
+export function sessionConfigConflict(config: DeviceSessionConfig): string | null {
   if (config.busyBackoffMinMs > config.busyBackoffMaxMs) {
-    throw new RangeError("busyBackoffMinMs must not exceed busyBackoffMaxMs");
+    return "busyBackoffMinMs must not exceed busyBackoffMaxMs";
   }
   if (config.reconnectInitialDelayMs > config.reconnectMaxDelayMs) {
-    throw new RangeError("reconnectInitialDelayMs must not exceed reconnectMaxDelayMs");
+    return "reconnectInitialDelayMs must not exceed reconnectMaxDelayMs";
   }
+  return null;
+}
+
+/** Fills in defaults and checks every range; throws a RangeError naming the bad tunable. */
+export function resolveSessionConfig(partial: Partial<DeviceSessionConfig> = {}): DeviceSessionConfig {
+  const config: DeviceSessionConfig = { ...DEFAULT_SESSION_CONFIG, ...partial };
+  const issue = checker.issues(config)[0];
+  if (issue !== undefined) {
+    const name = issue.path.slice(1);
+    const bounds = SESSION_CONFIG_BOUNDS[name as keyof DeviceSessionConfig];
+    const range = bounds === undefined ? "" : ` (an integer from ${bounds[0]} to ${bounds[1]})`;
+    throw new RangeError(
+      `${name} ${issue.message}${range}, got ${String(config[name as keyof DeviceSessionConfig])}`,
+    );
+  }
+  const conflict = sessionConfigConflict(config);
+  if (conflict !== null) throw new RangeError(conflict);
   return config;
+}
+
+/**
+ * The `device` section of the daemon's configuration: which DEF (a URI, docs/DEVICE_LINK.md §Addresses),
+ * the USB ids `auto` looks for (`VID:PID` in hex), and the session's tunables.
+ */
+export interface DeviceSettings extends DeviceSessionConfig {
+  readonly uri: string;
+  readonly usbIds: readonly string[];
+}
+
+/** The tunables of a `device` section, without its uri and usbIds. */
+export function sessionConfigOf(settings: DeviceSettings): DeviceSessionConfig {
+  const picked: Record<string, number> = {};
+  for (const name of Object.keys(SESSION_CONFIG_BOUNDS)) {
+    picked[name] = settings[name as keyof DeviceSessionConfig];
+  }
+  return picked as unknown as DeviceSessionConfig;
 }

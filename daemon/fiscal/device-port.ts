@@ -27,8 +27,11 @@ export const IN_DOUBT_CODES: ReadonlySet<number> = new Set([100, 109]);
 
 /**
  * Device refusals of a COMMIT that say the device did not act: it was busy, locked, unactivated, full
- * or without a valid clock, or the daemon never sent it (queue full, wrong device plugged in). The
+ * or without a valid clock, or the daemon never sent it (queue full, wrong or untrusted device plugged in,
+ * a device not checked yet after its connect). The
  * nonce stays pending, so a two-step invoice stays PREPARED. Every other COMMIT failure is in doubt
  * until the journal is asked (docs/PROTOCOL.md §10).
  */
-export const COMMIT_NOT_ACTED_CODES: ReadonlySet<number> = new Set([101, 102, 104, 105, 106, 108, 119, 120]);
+export const COMMIT_NOT_ACTED_CODES: ReadonlySet<number> = new Set([
+  101, 102, 104, 105, 106, 108, 119, 120, 121,
+]);

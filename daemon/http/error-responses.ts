@@ -102,7 +102,7 @@ export const COMMIT: FaultGroup = {
 export const DEVICE: FaultGroup = {
   reasons: {
     502: "the device link garbled a reply",
-    503: "the device is unavailable, busy, locked or its queue is full; retry after Retry-After seconds",
+    503: "the device is unavailable, busy, locked, untrusted or its queue is full; retry after Retry-After seconds",
     504: "the device did not answer within the request bound (DEVICE_TIMEOUT); retry the same key",
   },
   retryAfter: [503],

@@ -2,7 +2,8 @@
  * Where an activation got to, per device (migration 2, `activation_progress`), so a half-finished
  * activation (crash, unplug, cloud down between the steps) resumes instead of starting over: the
  * bundle the device was (or is about to be) activated with, its activation record, and the cloud
- * credential claimed with it.
+ * credential claimed with it. That copy of the credential only bridges the steps: once a row is
+ * "done" it is cleared (here and by migration 5's triggers), the credential store keeps the live one.
  */
 import type { SignedBlob } from "../../protocol/index.js";
 import type { Db } from "./database.js";
@@ -53,7 +54,7 @@ export class ActivationProgressStore {
     };
   }
 
-  /** Inserts or replaces the progress of a device. */
+  /** Inserts or replaces the progress of a device; a "done" row never keeps the credential. */
   save(p: ActivationProgress): void {
     this.db
       .prepare(
@@ -71,7 +72,7 @@ export class ActivationProgressStore {
         p.bundle.signature,
         p.activation?.bytes ?? null,
         p.activation?.signature ?? null,
-        p.credential,
+        p.step === "done" ? null : p.credential,
         this.now(),
       );
   }

@@ -247,4 +247,40 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER cloud_credentials_retire_only BEFORE UPDATE OF id, device_id, credential, issued_at ON cloud_credentials
     BEGIN SELECT RAISE(ABORT, 'a cloud credential is only ever retired'); END;
   `,
+  // 5: secrets kept only while they are needed (docs/SECURITY.md). A retired cloud credential keeps
+  // its fingerprint (the first 16 hex digits of its SHA-256, credential-fingerprint.ts, computed by the
+  // SQL function the daemon registers before migrating) and loses its secret; every row gets its
+  // fingerprint. The no-delete rule stays; the retire-only trigger of migration 4 is replaced by ones
+  // that also allow the one change retiring now makes (credential to ''), and refuse a retired row
+  // that still holds its secret. The progress copy of the credential goes once activation is done,
+  // and a trigger clears it whenever a row reaches 'done' with one.
+  `
+  ALTER TABLE cloud_credentials ADD COLUMN fingerprint TEXT;
+  DROP TRIGGER cloud_credentials_retire_only;
+  UPDATE cloud_credentials SET fingerprint = stalela_credential_fingerprint(credential);
+  UPDATE cloud_credentials SET credential = '' WHERE retired_at IS NOT NULL;
+  CREATE TRIGGER cloud_credentials_retire_only BEFORE UPDATE OF id, device_id, issued_at, fingerprint
+    ON cloud_credentials
+    BEGIN SELECT RAISE(ABORT, 'a cloud credential is only ever retired'); END;
+  CREATE TRIGGER cloud_credentials_secret_cleared_only BEFORE UPDATE OF credential ON cloud_credentials
+    WHEN NEW.credential <> '' AND NEW.credential IS NOT OLD.credential
+    BEGIN SELECT RAISE(ABORT, 'a cloud credential is only ever retired'); END;
+  CREATE TRIGGER cloud_credentials_retired_stays BEFORE UPDATE OF retired_at ON cloud_credentials
+    WHEN OLD.retired_at IS NOT NULL AND NEW.retired_at IS NOT OLD.retired_at
+    BEGIN SELECT RAISE(ABORT, 'a retired cloud credential stays retired'); END;
+  CREATE TRIGGER cloud_credentials_retired_keeps_fingerprint BEFORE UPDATE ON cloud_credentials
+    WHEN NEW.retired_at IS NOT NULL AND NEW.credential <> ''
+    BEGIN SELECT RAISE(ABORT, 'a retired cloud credential keeps only its fingerprint'); END;
+  CREATE TRIGGER cloud_credentials_insert_fingerprinted BEFORE INSERT ON cloud_credentials
+    WHEN NEW.fingerprint IS NULL OR (NEW.retired_at IS NOT NULL AND NEW.credential <> '')
+    BEGIN SELECT RAISE(ABORT, 'a cloud credential is stored with its fingerprint, and retired without its secret'); END;
+
+  UPDATE activation_progress SET credential = NULL WHERE step = 'done';
+  CREATE TRIGGER activation_progress_done_insert AFTER INSERT ON activation_progress
+    WHEN NEW.step = 'done' AND NEW.credential IS NOT NULL
+    BEGIN UPDATE activation_progress SET credential = NULL WHERE device_id = NEW.device_id; END;
+  CREATE TRIGGER activation_progress_done_update AFTER UPDATE OF step, credential ON activation_progress
+    WHEN NEW.step = 'done' AND NEW.credential IS NOT NULL
+    BEGIN UPDATE activation_progress SET credential = NULL WHERE device_id = NEW.device_id; END;
+  `,
 ];

@@ -8,9 +8,10 @@
  * Who holds it goes in `daemon.pid`, beside it, for the refusal's message: the lock file cannot be read
  * while it is locked.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FiscalError } from "../../protocol/index.js";
+import { makePrivateDirectory } from "./private-files.js";
 import { type ProcessLock, tryProcessLock } from "./process-lock.js";
 
 /** The lock file inside the state directory. */
@@ -26,7 +27,8 @@ export interface StateLock {
 }
 
 /**
- * Takes the lock on `stateDir` (created if missing), without waiting. STATE_LOCKED when another
+ * Takes the lock on `stateDir` (created if missing, and made 0700 like the store it guards), without
+ * waiting. STATE_LOCKED when another
  * process holds it, naming that process's pid; STORAGE_FAILURE when the directory or the lock file
  * cannot be made or opened.
  */
@@ -35,7 +37,7 @@ export function acquireStateLock(stateDir: string): StateLock {
   const pidPath = join(stateDir, STATE_PID_FILE);
   let lock: ProcessLock | "held";
   try {
-    mkdirSync(stateDir, { recursive: true });
+    makePrivateDirectory(stateDir);
     lock = tryProcessLock(lockPath);
   } catch (err) {
     throw new FiscalError(

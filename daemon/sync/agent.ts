@@ -4,70 +4,27 @@
  * queue waits (exponential backoff with jitter), because an outage fails every batch alike; only
  * attempts the cloud answered with an error count towards an invoice's FAILED, so a shop offline
  * for a week drains by itself when the link returns. Every attempt is appended to `sync_attempts`
- * and logged.
+ * and logged. An ack is taken only when it names an item of the batch and carries the hash of the
+ * record sent (upload-items.ts `matchAcks`); any other ack is CLOUD_ACK_MISMATCH: logged, counted,
+ * and its row stays PENDING. Without a configured cloud URL the agent uploads nothing.
  */
 import { randomUUID } from "node:crypto";
-import type { Logger } from "pino";
 import { FiscalError, isFiscalError } from "../../protocol/index.js";
 import type { StatusCondition } from "../fiscal/types.js";
 import type { CloudCredential } from "../store/cloud-credential.js";
-import type { AttemptOutcome, SyncAttemptLog } from "../store/sync-log.js";
-import type { QueuedRecord, QueueSummary, RowAck, SyncQueue } from "../store/sync-queue.js";
+import type { AttemptOutcome } from "../store/sync-log.js";
+import type { QueuedRecord } from "../store/sync-queue.js";
+import type { DrainRound, SyncAgentDeps, SyncCounters, SyncHealth, SyncStep } from "./agent-types.js";
 import { backoffDelayMs } from "./backoff.js";
-import type { CloudPort } from "./client.js";
+import { isCloudConfigured } from "./client.js";
 import { syncConditions } from "./conditions.js";
-import type { SyncConfig } from "./config.js";
 import type { UploadResponse } from "./contract.js";
-import { ackKey, uploadItemOf } from "./upload-items.js";
+import { type AckMismatch, logAckMismatches, matchAcks, uploadItemOf } from "./upload-items.js";
 
 /** One day in ms: the offline warning is logged at most this often. */
 const DAY_MS = 86_400_000;
 
-/** What the agent needs. */
-export interface SyncAgentDeps {
-  readonly queue: SyncQueue;
-  readonly attempts: SyncAttemptLog;
-  readonly credentials: {
-    current(): CloudCredential | undefined;
-    replace(deviceId: string, credential: string, actor: string): void;
-  };
-  readonly cloud: CloudPort;
-  readonly config: SyncConfig;
-  readonly logger: Logger;
-  readonly now?: () => number;
-  readonly random?: () => number;
-}
-
-/** Counters since start, for status and metrics. */
-export interface SyncCounters {
-  attempts: number;
-  failedAttempts: number;
-  accepted: number;
-  duplicate: number;
-  rejected: number;
-}
-
-/** What one step of the agent did. */
-export type SyncStep =
-  | { readonly kind: "idle" }
-  | { readonly kind: "waiting"; readonly waitMs: number }
-  | { readonly kind: "uploaded"; readonly items: number }
-  | { readonly kind: "failed"; readonly outcome: AttemptOutcome; readonly waitMs: number };
-
-/** One drain's shared state: whether one of its batches already failed. */
-interface DrainRound {
-  failed: boolean;
-}
-
-/** Live state the conditions are built from. */
-export interface SyncHealth {
-  readonly startedAt: number;
-  readonly lastContactAt: number | undefined;
-  readonly unreachableSince: number | undefined;
-  readonly credentialRefusedAt: number | undefined;
-  readonly hasCredential: boolean;
-  readonly summary: QueueSummary;
-}
+export type { SyncAgentDeps, SyncCounters, SyncHealth, SyncStep } from "./agent-types.js";
 
 /** Uploads the outbox. */
 export class SyncAgent {
@@ -77,6 +34,7 @@ export class SyncAgent {
     accepted: 0,
     duplicate: 0,
     rejected: 0,
+    ackMismatches: 0,
   };
   /** "new" until start(); drain() may be called directly before (tests, the benchmark). */
   private phase: "new" | "running" | "stopped" = "new";
@@ -87,6 +45,7 @@ export class SyncAgent {
   private lastContactAt: number | undefined;
   private unreachableSince: number | undefined;
   private credentialRefusedAt: number | undefined;
+  private ackMismatchSince: number | undefined;
   private offlineLoggedAt = 0;
 
   constructor(private readonly deps: SyncAgentDeps) {}
@@ -153,6 +112,9 @@ export class SyncAgent {
       unreachableSince: this.unreachableSince,
       credentialRefusedAt: this.credentialRefusedAt,
       hasCredential: this.deps.credentials.current() !== undefined,
+      cloudConfigured: isCloudConfigured(this.deps.cloud),
+      ackMismatchSince: this.ackMismatchSince,
+      ackMismatches: this.counters.ackMismatches,
       // O(1): the outbox depth is kept by triggers (migration 3), the head read from an index.
       summary: this.deps.queue.summary(),
     };
@@ -171,6 +133,8 @@ export class SyncAgent {
    * (device_id, fiscal_number), so the order in which batches land does not matter.
    */
   async drain(maxBatches = Number.POSITIVE_INFINITY): Promise<SyncStep> {
+    // No cloud URL: nothing leaves the machine (the condition CLOUD_NOT_CONFIGURED says why).
+    if (!isCloudConfigured(this.deps.cloud)) return { kind: "idle" };
     const credential = this.deps.credentials.current();
     if (credential === undefined) return { kind: "idle" };
     const open = new Set<Promise<void>>();
@@ -236,59 +200,83 @@ export class SyncAgent {
       return this.failed(batch, base, started, err, round);
     }
     // A store error from here on is not the cloud's fault: it propagates to the loop, which logs it.
-    {
-      const byKey = new Map(answer.acks.map((a) => [ackKey(a.device_id, a.fiscal_number), a]));
-      const acks: RowAck[] = [];
-      const missing: string[] = [];
-      for (const row of batch) {
-        const ack = byKey.get(ackKey(row.device_id, row.fiscal_number));
-        if (ack === undefined) missing.push(row.invoice_id);
-        else
-          acks.push({
-            invoiceId: row.invoice_id,
-            outcome: ack.outcome,
-            reason: ack.reason,
-            dgiStatus: ack.dgi_status,
-          });
+    const { acks, unacked, mismatches } = matchAcks(batch, answer.acks);
+    const now = this.now();
+    const tally = { accepted: 0, duplicate: 0, rejected: 0 };
+    for (const a of acks) tally[a.outcome]++;
+    const lying = mismatches.length > 0;
+    const mismatched = [...new Set(mismatches.flatMap((m) => (m.invoice_id === null ? [] : [m.invoice_id])))];
+    const missing = unacked.filter((id) => !mismatched.includes(id));
+    // An answer with mismatching acks is a cloud error: the backoff steps (once per drain).
+    if (lying && !round.failed) this.consecutiveFailures++;
+    if (lying) round.failed = true;
+    const retryAt =
+      now + backoffDelayMs(this.deps.config, lying ? this.consecutiveFailures : 1, this.deps.random);
+    const outcome: AttemptOutcome = lying
+      ? "cloud-error"
+      : tally.rejected + missing.length > 0
+        ? "partial"
+        : "ok";
+    const errors: string[] = [];
+    if (missing.length > 0) errors.push(`${missing.length} items without an ack`);
+    if (lying) errors.push(`${mismatches.length} acks match no record sent (E507 CLOUD_ACK_MISMATCH)`);
+    let failedNow = 0;
+    this.deps.queue.inTransaction(() => {
+      this.deps.queue.applyAcks(acks);
+      const max = this.deps.config.maxAttempts;
+      if (missing.length > 0) {
+        failedNow += this.deps.queue.recordFailure(
+          missing,
+          "the cloud sent no ack for this item",
+          retryAt,
+          true,
+          max,
+        );
       }
-      const now = this.now();
-      const tally = { accepted: 0, duplicate: 0, rejected: 0 };
-      for (const a of acks) tally[a.outcome]++;
-      const outcome: AttemptOutcome = tally.rejected + missing.length > 0 ? "partial" : "ok";
-      const error = missing.length > 0 ? `${missing.length} items without an ack` : null;
-      this.deps.queue.inTransaction(() => {
-        this.deps.queue.applyAcks(acks);
-        if (missing.length > 0) {
-          const retryAt = now + backoffDelayMs(this.deps.config, 1, this.deps.random);
-          this.deps.queue.recordFailure(
-            missing,
-            "the cloud sent no ack for this item",
-            retryAt,
-            true,
-            this.deps.config.maxAttempts,
-          );
-        }
-        this.deps.attempts.append({
-          at: started,
-          ...base,
-          outcome,
-          ...tally,
-          error,
-          durationMs: now - started,
-        });
+      if (mismatched.length > 0) {
+        const why = "E507 CLOUD_ACK_MISMATCH: the cloud's ack does not match the record sent";
+        failedNow += this.deps.queue.recordFailure(mismatched, why, retryAt, true, max);
+      }
+      this.deps.attempts.append({
+        at: started,
+        ...base,
+        outcome,
+        ...tally,
+        error: errors.length > 0 ? errors.join("; ") : null,
+        durationMs: now - started,
       });
-      this.counters.accepted += tally.accepted;
-      this.counters.duplicate += tally.duplicate;
-      this.counters.rejected += tally.rejected;
-      this.deps.logger.info({ batch: base, outcome, ...tally, durationMs: now - started }, "sync attempt");
-      if (tally.rejected > 0)
-        this.deps.logger.warn({ batch: base, rejected: tally.rejected }, "cloud rejected invoices");
-      this.lastContactAt = now;
-      this.unreachableSince = undefined;
-      this.credentialRefusedAt = undefined;
-      this.consecutiveFailures = 0;
-      return { kind: "uploaded", items: batch.length };
+    });
+    this.counters.accepted += tally.accepted;
+    this.counters.duplicate += tally.duplicate;
+    this.counters.rejected += tally.rejected;
+    this.deps.logger.info({ batch: base, outcome, ...tally, durationMs: now - started }, "sync attempt");
+    if (tally.rejected > 0)
+      this.deps.logger.warn({ batch: base, rejected: tally.rejected }, "cloud rejected invoices");
+    if (failedNow > 0) {
+      this.deps.logger.error({ failed: failedNow }, "invoices FAILED after the maximum number of attempts");
     }
+    this.unreachableSince = undefined;
+    this.credentialRefusedAt = undefined;
+    if (lying) {
+      this.counters.failedAttempts++;
+      this.ackMismatched(base, mismatches, now);
+      return { kind: "failed", outcome, waitMs: retryAt - now };
+    }
+    this.ackMismatchSince = undefined;
+    this.lastContactAt = now;
+    this.consecutiveFailures = 0;
+    return { kind: "uploaded", items: batch.length };
+  }
+
+  /** Counts an answer's mismatching acks and logs them at error with code E507. */
+  private ackMismatched(
+    batch: { firstSeq: number; lastSeq: number; items: number },
+    mismatches: readonly AckMismatch[],
+    now: number,
+  ): void {
+    this.counters.ackMismatches += mismatches.length;
+    this.ackMismatchSince ??= now;
+    logAckMismatches(this.deps.logger, batch, mismatches);
   }
 
   private failed(

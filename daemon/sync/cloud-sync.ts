@@ -6,10 +6,13 @@
  *   await cloud.start();   // after the store, before HTTP;  await cloud.stop() in reverse
  *
  * The constructor only assigns; `start()` builds the parts, starts the agent and opens `admin.sock`.
+ * Without `config.endpoint` the cloud port is `UnconfiguredCloud`: nothing is uploaded, activation by
+ * code fails with CLOUD_NOT_CONFIGURED, and the status says so (CLOUD_NOT_CONFIGURED, error).
  */
 import type { Logger } from "pino";
 import { type ActivationDevice, ActivationService } from "../activation/activation.js";
 import { AdminServer } from "../admin/server.js";
+import type { DeviceTrustPolicy } from "../fiscal/device-trust.js";
 import type { DeviceIdentity } from "../fiscal/identity.js";
 import type { StatusCondition } from "../fiscal/types.js";
 import { ActivationProgressStore } from "../store/activation-progress.js";
@@ -21,7 +24,7 @@ import type { InvoiceStore } from "../store/invoice-store.js";
 import { SyncAttemptLog } from "../store/sync-log.js";
 import { SyncQueue } from "../store/sync-queue.js";
 import { SyncAgent } from "./agent.js";
-import { CloudClient, type CloudPort } from "./client.js";
+import { CloudClient, type CloudPort, UnconfiguredCloud } from "./client.js";
 import { resolveSyncConfig, type SyncConfig } from "./config.js";
 
 /** What cloud sync needs from the daemon. */
@@ -33,6 +36,8 @@ export interface CloudSyncOptions {
   readonly identity: DeviceIdentity;
   /** The device link: INFO and ACTIVATE. */
   readonly device: ActivationDevice;
+  /** Which bundles and devices activation accepts (daemon/fiscal/device-trust.ts). */
+  readonly trust: DeviceTrustPolicy;
   /** Where `admin.sock` is created. */
   readonly stateDir: string;
   readonly logger: Logger;
@@ -40,6 +45,11 @@ export interface CloudSyncOptions {
   readonly config?: Partial<SyncConfig>;
   /** Another cloud implementation (tests); the HTTP client by default. */
   readonly cloud?: CloudPort;
+  /**
+   * Accept a plain-http cloud URL to a loopback host (development mode, `trust.allowEmulator`).
+   * Default false: the client refuses anything but https (CONFIG_INSECURE).
+   */
+  readonly allowInsecureLoopback?: boolean;
   /** Set false to run without the admin socket (tests that drive ActivationService directly). */
   readonly adminSocket?: boolean;
 }
@@ -53,6 +63,19 @@ export interface CloudSyncParts {
   readonly attempts: SyncAttemptLog;
   readonly credentials: CloudCredentialStore;
   readonly admin: AdminServer | undefined;
+}
+
+/**
+ * The HTTP client for `config.endpoint`, or `UnconfiguredCloud` when there is none. Throws
+ * CONFIG_INSECURE for a plain-http endpoint that `allowInsecureLoopback` does not cover.
+ */
+export function cloudPortFor(
+  config: Pick<SyncConfig, "endpoint" | "requestTimeoutMs">,
+  allowInsecureLoopback: boolean,
+): CloudPort {
+  const endpoint: string | undefined = config.endpoint;
+  if (endpoint === undefined || endpoint === "") return new UnconfiguredCloud();
+  return new CloudClient({ endpoint, requestTimeoutMs: config.requestTimeoutMs, allowInsecureLoopback });
 }
 
 /** Sync agent + activation + admin channel. */
@@ -70,8 +93,7 @@ export class CloudSync {
   async start(): Promise<void> {
     const o = this.options;
     const config = resolveSyncConfig(o.config ?? {});
-    const cloud =
-      o.cloud ?? new CloudClient({ endpoint: config.endpoint, requestTimeoutMs: config.requestTimeoutMs });
+    const cloud = o.cloud ?? cloudPortFor(config, o.allowInsecureLoopback ?? false);
     const queue = new SyncQueue(o.db, o.invoices);
     const attempts = new SyncAttemptLog(o.db);
     const credentials = new CloudCredentialStore(o.db, o.audit);
@@ -91,6 +113,7 @@ export class CloudSync {
       credentials,
       identity: o.identity,
       audit: o.audit,
+      trust: o.trust,
       onActivated: () => agent.wake(),
     });
     const admin =

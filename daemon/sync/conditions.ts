@@ -8,6 +8,12 @@ import type { SyncConfig } from "./config.js";
 
 const DAY_MS = 86_400_000;
 
+/** What an operator reads when no cloud URL is configured: French first, then English. */
+export const CLOUD_NOT_CONFIGURED_HINT =
+  "Aucune URL du Cloud Stalela n'est configurée : aucune facture n'est envoyée ; définissez STALELA_CLOUD_URL " +
+  "dans /etc/stalela/daemon.env / No Stalela Cloud URL is configured: nothing is uploaded; set " +
+  "STALELA_CLOUD_URL in /etc/stalela/daemon.env";
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -20,6 +26,25 @@ export function syncConditions(
 ): StatusCondition[] {
   const out: StatusCondition[] = [];
   const { summary } = health;
+  if (!health.cloudConfigured) {
+    out.push({
+      code: "CLOUD_NOT_CONFIGURED",
+      severity: "error",
+      message: CLOUD_NOT_CONFIGURED_HINT,
+      since: iso(health.startedAt),
+    });
+  }
+  if (health.ackMismatchSince !== undefined) {
+    out.push({
+      code: "CLOUD_ACK_MISMATCH",
+      severity: "error",
+      message:
+        `le Cloud Stalela a accusé réception de factures qu'il n'a pas reçues (${health.ackMismatches} accusés refusés) : ` +
+        "elles restent en attente / the Stalela Cloud acknowledged records the daemon did not send " +
+        `(${health.ackMismatches} acks refused): the invoices stay pending; check the cloud URL`,
+      since: iso(health.ackMismatchSince),
+    });
+  }
   if (!health.hasCredential && summary.pending > 0) {
     out.push({
       code: "CLOUD_NOT_ACTIVATED",
@@ -61,7 +86,12 @@ export function syncConditions(
     });
   }
   const lastContact = health.lastContactAt ?? health.startedAt;
-  if (health.hasCredential && now - lastContact >= config.offlineWarnDays * DAY_MS) {
+  // Without a cloud URL there is no contact to miss: CLOUD_NOT_CONFIGURED already says so.
+  if (
+    health.cloudConfigured &&
+    health.hasCredential &&
+    now - lastContact >= config.offlineWarnDays * DAY_MS
+  ) {
     const days = Math.floor((now - lastContact) / DAY_MS);
     out.push({
       code: "CLOUD_OFFLINE_DAYS",

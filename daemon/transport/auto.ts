@@ -24,7 +24,7 @@ export interface SerialPortInfo {
 
 /** What `auto` searches with. */
 export interface AutoTransportOptions {
-  /** The DEF VID:PID list (default DEFAULT_DEF_USB_IDS, from configuration). */
+  /** The DEF VID:PID list: the daemon's `device.usbIds` setting (default DEFAULT_DEF_USB_IDS). */
   readonly ids: readonly UsbId[];
   /** Lists serial ports (default serialport's `SerialPort.list`). */
   readonly listSerialPorts?: () => Promise<SerialPortInfo[]>;

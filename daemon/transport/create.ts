@@ -14,7 +14,10 @@ import { DEFAULT_DEF_USB_IDS, type UsbId } from "./usb-ids.js";
 
 /** Options for `createTransport`; the loaders exist for tests and tools that bring their own. */
 export interface CreateTransportOptions {
-  /** VID:PID list `auto` searches (default DEFAULT_DEF_USB_IDS). */
+  /**
+   * VID:PID list `auto` searches: the daemon's `device.usbIds` (default DEFAULT_DEF_USB_IDS). A hid: or
+   * usb: URI carries its own VID:PID and ignores it.
+   */
   readonly usbIds?: readonly UsbId[];
   readonly loadHid?: () => Promise<HidApi>;
   readonly loadUsb?: () => Promise<UsbApi>;

@@ -12,8 +12,9 @@ export interface UsbId {
 /**
  * PLACEHOLDER until hardware is assigned its ids. 0x1209 is the pid.codes vendor id for open-source
  * hardware; product 0xDEF1 is NOT registered with pid.codes. Replace both (and regenerate the udev rules)
- * when the DEF manufacturer allocates the production VID:PID; operators can override it with the daemon's
- * device-ids setting meanwhile.
+ * when the DEF manufacturer allocates the production VID:PID. Meanwhile operators override it with the
+ * daemon's `device.usbIds` setting (env STALELA_DEVICE_IDS, a comma list of VID:PID), which `auto`
+ * discovery searches; a `hid:VID:PID` or `usb:VID:PID` URI names its one id itself.
  */
 export const DEFAULT_DEF_USB_IDS: readonly UsbId[] = Object.freeze([
   Object.freeze({ vendorId: 0x1209, productId: 0xdef1 }),
@@ -39,6 +40,9 @@ export function parseHexId(text: string, what: string): number {
     throw new RangeError(`${what} must be a 16-bit hex number, got ${JSON.stringify(text)}`);
   return Number.parseInt(match[1]!, 16);
 }
+
+/** The form of one `VID:PID` setting, as parseUsbId accepts it (for the config schema). */
+export const USB_ID_PATTERN = "^(?:0x)?[0-9a-fA-F]{1,4}:(?:0x)?[0-9a-fA-F]{1,4}$";
 
 /** Parses `VID:PID` (hex) into a UsbId; throws RangeError otherwise. */
 export function parseUsbId(text: string): UsbId {

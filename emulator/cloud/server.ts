@@ -12,7 +12,12 @@ import type {
   RegisterActivationRequest,
   UploadRequest,
 } from "../../daemon/sync/contract.js";
-import { CLOUD_API_PREFIX } from "../../daemon/sync/contract.js";
+import {
+  CLOUD_API_PREFIX,
+  CONTRACT_CHECKERS,
+  CONTRACT_STRING_MAX,
+  firstContractIssue,
+} from "../../daemon/sync/contract.js";
 import {
   type ActivationBundle,
   fromBase64Url,
@@ -22,6 +27,7 @@ import {
   signActivationBundle,
   toBase64Url,
 } from "../../protocol/index.js";
+import type { IssueChecker } from "../../protocol/schema-issues.js";
 import { type CloudFaults, checkCloudFaultPatch } from "./faults.js";
 import type { CloudStore, CodeIdentity } from "./store.js";
 import { type CloudCounters, decodeRecordOf, decodeSigned, ingestItem, signedOf } from "./uploads.js";
@@ -56,6 +62,19 @@ function drop(request: FastifyRequest, reply: FastifyReply): void {
   request.raw.socket.destroy();
 }
 
+/** The request body checked against its contract schema (daemon/sync/contract.ts): 400 otherwise. */
+function bodyOf<T>(request: FastifyRequest, checker: IssueChecker): T {
+  const body = request.body ?? {};
+  const issue = firstContractIssue(checker, body);
+  if (issue !== undefined) throw new CloudHttpError(400, "BAD_REQUEST", issue);
+  return body as T;
+}
+
+/** An error message within the contract's string bound. */
+function clip(message: string): string {
+  return message.slice(0, CONTRACT_STRING_MAX);
+}
+
 function isString(v: unknown): v is string {
   return typeof v === "string" && v.length > 0 && v.length <= 4096;
 }
@@ -76,12 +95,11 @@ export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
 
   app.setErrorHandler((err, _request, reply) => {
     if (err instanceof CloudHttpError) {
-      return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
+      return reply.status(err.status).send({ error: { code: err.code, message: clip(err.message) } });
     }
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    return reply
-      .status(status)
-      .send({ error: { code: status < 500 ? "BAD_REQUEST" : "INTERNAL", message: (err as Error).message } });
+    const code = status < 500 ? "BAD_REQUEST" : "INTERNAL";
+    return reply.status(status).send({ error: { code, message: clip((err as Error).message) } });
   });
 
   // Fault injection: only on contract routes, in the order a network would show them.
@@ -119,14 +137,7 @@ export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
   app.get(`${CLOUD_API_PREFIX}/health`, async () => ({ ok: true }));
 
   app.post(`${CLOUD_API_PREFIX}/activations/claim`, async (request): Promise<ClaimResponse> => {
-    const body = (request.body ?? {}) as Partial<ClaimRequest>;
-    if (!isString(body.activation_code) || !isString(body.device_id) || !isString(body.device_public_key)) {
-      throw new CloudHttpError(
-        400,
-        "BAD_REQUEST",
-        "activation_code, device_id, device_public_key are required",
-      );
-    }
+    const body = bodyOf<ClaimRequest>(request, CONTRACT_CHECKERS.claimRequest);
     let publicKey: Uint8Array;
     try {
       publicKey = fromBase64Url(body.device_public_key);
@@ -150,6 +161,7 @@ export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
           .replace(/[_]/g, "-")
           .slice(0, 20)}`,
         device_id: body.device_id,
+        device_public_key: publicKey,
         merchant_nif: row.merchant_nif,
         outlet_id: row.outlet_id,
         fiscal_authority_id: row.fiscal_authority_id,
@@ -176,15 +188,9 @@ export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
       if (deviceId !== request.params.device_id) {
         throw new CloudHttpError(403, "WRONG_DEVICE", "the credential is bound to another device");
       }
-      const body = (request.body ?? {}) as Partial<RegisterActivationRequest>;
+      const body = bodyOf<RegisterActivationRequest>(request, CONTRACT_CHECKERS.registerActivationRequest);
       const device = store.device(deviceId);
-      if (
-        device === undefined ||
-        !isString(body.activation?.bytes) ||
-        !isString(body.activation?.signature)
-      ) {
-        throw new CloudHttpError(400, "BAD_REQUEST", "activation { bytes, signature } is required");
-      }
+      if (device === undefined) throw new CloudHttpError(400, "BAD_REQUEST", "the device is not registered");
       const activation = body.activation;
       const blob = (() => {
         try {
@@ -208,8 +214,7 @@ export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
 
   app.post(`${CLOUD_API_PREFIX}/uploads`, async (request, reply) => {
     const deviceId = authenticate(request);
-    const body = (request.body ?? {}) as Partial<UploadRequest>;
-    if (!Array.isArray(body.items)) throw new CloudHttpError(400, "BAD_REQUEST", "items is required");
+    const body = bodyOf<UploadRequest>(request, CONTRACT_CHECKERS.uploadRequest);
     const device = store.device(deviceId);
     if (device === undefined) throw new CloudHttpError(401, "AUTH_INVALID", "the device is not registered");
     const reject = new Set(faults.reject_fiscal_numbers);

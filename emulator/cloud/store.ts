@@ -4,7 +4,8 @@
  * (device_id, fiscal_number).
  */
 import { createHash, randomBytes } from "node:crypto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openPrivateDatabase, restrictDatabaseFiles } from "../../daemon/store/private-files.js";
 
 /** The identity an activation code binds a device to. */
 export interface CodeIdentity {
@@ -92,10 +93,14 @@ export class CloudStore {
 
   constructor(private readonly path: string) {}
 
-  /** Opens (creating) the database. */
+  /**
+   * Opens (creating) the database. It holds device public keys and credential hashes: its directory is
+   * made 0700 and its files 0600 at every open, whatever the umask.
+   */
   open(): void {
-    const db = new Database(this.path);
+    const db = openPrivateDatabase(this.path);
     db.pragma("journal_mode = WAL");
+    restrictDatabaseFiles(this.path);
     db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
     this.db = db;

@@ -1,15 +1,18 @@
 /**
  * Checking one upload item the way the real cloud must: the record decodes, its signature verifies
  * with the key the device registered, the identifiers outside the record agree with the signed ones,
- * and (device_id, fiscal_number) is stored at most once.
+ * and (device_id, fiscal_number) is stored at most once. Every ack carries `record_hash`, the
+ * base64url SHA-256 of the record bytes received, so the daemon can tell which record it answers.
  */
 
-import type { UploadAck, UploadItem } from "../../daemon/sync/contract.js";
+import { CONTRACT_STRING_MAX, type UploadAck, type UploadItem } from "../../daemon/sync/contract.js";
 import {
   decodeRecord,
   type FiscalRecord,
   fromBase64Url,
   SignContext,
+  sha256,
+  toBase64Url,
   verifyWith,
 } from "../../protocol/index.js";
 import { type CloudStore, EMULATED_DGI_STATUS } from "./store.js";
@@ -23,12 +26,23 @@ export interface CloudCounters {
   uploads: number;
 }
 
-function rejected(item: UploadItem, reason: string): UploadAck {
+/**
+ * base64url(SHA-256) of the record bytes the item carries: the bytes it decoded to, or, for a record
+ * that is not canonical base64url, what a lenient base64url decode of the text gives.
+ */
+export function receivedRecordHash(item: UploadItem, decoded: DecodedItem): string {
+  const bytes =
+    "signed" in decoded ? decoded.signed.bytes : new Uint8Array(Buffer.from(item.record, "base64url"));
+  return toBase64Url(sha256(bytes));
+}
+
+function rejected(item: UploadItem, recordHash: string, reason: string): UploadAck {
   return {
     device_id: item.device_id,
     fiscal_number: item.fiscal_number,
+    record_hash: recordHash,
     outcome: "rejected",
-    reason,
+    reason: reason.slice(0, CONTRACT_STRING_MAX),
     dgi_status: null,
   };
 }
@@ -89,22 +103,29 @@ export function ingestItem(
   counters: CloudCounters,
   signatureValid?: boolean,
 ): UploadAck {
+  const recordHash = receivedRecordHash(item, decoded);
   const ack = check();
   counters[ack.outcome]++;
   return ack;
 
   function check(): UploadAck {
-    if (item.device_id !== deviceId) return rejected(item, "the credential is bound to another device");
-    if ("error" in decoded) return rejected(item, `the record does not decode: ${decoded.error}`);
+    if (item.device_id !== deviceId)
+      return rejected(item, recordHash, "the credential is bound to another device");
+    if ("error" in decoded) return rejected(item, recordHash, `the record does not decode: ${decoded.error}`);
     const { signed, record } = decoded;
     const { bytes, signature } = signed;
     if (!identifiersAgree(item, record))
-      return rejected(item, "the identifiers do not match the signed record");
+      return rejected(item, recordHash, "the identifiers do not match the signed record");
     const valid = signatureValid ?? verifyWith(publicKey, SignContext.RECORD, bytes, signature);
     if (!valid) {
-      return rejected(item, "the record signature does not verify with the registered device key");
+      return rejected(
+        item,
+        recordHash,
+        "the record signature does not verify with the registered device key",
+      );
     }
-    if (rejectNumbers.has(item.fiscal_number)) return rejected(item, "rejected by fault injection");
+    if (rejectNumbers.has(item.fiscal_number))
+      return rejected(item, recordHash, "rejected by fault injection");
     const stored = store.insertUpload({
       device_id: item.device_id,
       fiscal_number: item.fiscal_number,
@@ -123,14 +144,14 @@ export function ingestItem(
     if (!stored) {
       const previous = store.storedRecord(item.device_id, item.fiscal_number);
       if (previous === undefined || Buffer.compare(previous, bytes) !== 0) {
-        return rejected(item, "another record is already stored under this fiscal number");
+        return rejected(item, recordHash, "another record is already stored under this fiscal number");
       }
       return { ...base(), outcome: "duplicate", dgi_status: EMULATED_DGI_STATUS };
     }
     return { ...base(), outcome: "accepted", dgi_status: EMULATED_DGI_STATUS };
   }
 
-  function base(): { device_id: string; fiscal_number: number } {
-    return { device_id: item.device_id, fiscal_number: item.fiscal_number };
+  function base(): { device_id: string; fiscal_number: number; record_hash: string } {
+    return { device_id: item.device_id, fiscal_number: item.fiscal_number, record_hash: recordHash };
   }
 }

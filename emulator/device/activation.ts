@@ -20,7 +20,12 @@ export function activate(device: FiscalDevice, args: ArgsOf<"ACTIVATE">): Result
   const lock = device.memory.lockReason;
   if (lock !== null) throw new FiscalError("DEVICE_LOCKED", `the device is locked: ${lock}`);
   const identity = device.memory.identity;
-  const bundle = verifyActivationBundle(args.bundle, identity.cloudRootKey, identity.deviceId);
+  const bundle = verifyActivationBundle(
+    args.bundle,
+    identity.cloudRootKey,
+    identity.deviceId,
+    identity.publicKey,
+  );
   const record: ActivationRecord = {
     kind: "ACTIVATION",
     v: 1,
@@ -38,6 +43,7 @@ export function activate(device: FiscalDevice, args: ArgsOf<"ACTIVATE">): Result
     outlet_id: bundle.outlet_id,
     fiscal_authority_id: bundle.fiscal_authority_id,
     activation,
+    bundle: { bytes: args.bundle.bytes, signature: args.bundle.signature },
   });
   device.activationSaved();
   return { activation: { bytes: activation.bytes, signature: activation.signature } };

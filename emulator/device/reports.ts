@@ -31,6 +31,9 @@ export function info(device: FiscalDevice): ResultOf<"INFO"> {
       bytes: activation.activation.bytes,
       signature: activation.activation.signature,
     },
+    activation_bundle: activation?.bundle
+      ? { bytes: activation.bundle.bytes, signature: activation.bundle.signature }
+      : null,
     tax_table: TAX_TABLE.version,
     limits: {
       max_payload: MAX_PAYLOAD_BYTES,

@@ -5,9 +5,9 @@
  * and moves the counters, so a kill at any instant leaves either both or neither.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openPrivateDatabase, restrictDatabaseFiles } from "../../daemon/store/private-files.js";
 import {
   FiscalError,
   generateKeyPair,
@@ -40,6 +40,8 @@ export interface StoredActivation {
   readonly outlet_id: string;
   readonly fiscal_authority_id: string;
   readonly activation: SignedBlob;
+  /** The cloud-signed bundle ACTIVATE was given; null for a device activated before migration 2. */
+  readonly bundle: SignedBlob | null;
 }
 
 /** The journal's head: counters and the chain tip. */
@@ -63,6 +65,8 @@ interface DeviceRow {
   fiscal_authority_id: string | null;
   activation_bytes: Buffer | null;
   activation_signature: Buffer | null;
+  activation_bundle: Buffer | null;
+  activation_bundle_signature: Buffer | null;
   last_fiscal_number: number;
   last_hash: Buffer | null;
   last_issued_at: number | null;
@@ -92,16 +96,20 @@ export class FiscalMemory {
   /** `stateDir` is created on open if missing. */
   constructor(readonly stateDir: string) {}
 
-  /** Opens the database, migrates it, and manufactures the device on first use. */
+  /**
+   * Opens the database, migrates it, and manufactures the device on first use. It holds the device's
+   * private key: the state directory is made 0700 and the files 0600 at every open, whatever the umask.
+   */
   open(options: OpenOptions): void {
-    mkdirSync(this.stateDir, { recursive: true });
-    const db = new Database(join(this.stateDir, FISCAL_MEMORY_FILE), { timeout: 0 });
+    const path = join(this.stateDir, FISCAL_MEMORY_FILE);
+    const db = openPrivateDatabase(path, { timeout: 0 });
     this.db = db;
     try {
       // One device, one owner: a second emulator on the same state directory would fork the journal.
       // The exclusive lock is taken by the first read and released by the OS even after a SIGKILL.
       db.pragma("locking_mode = EXCLUSIVE");
       db.pragma("journal_mode = WAL");
+      restrictDatabaseFiles(path);
       db.pragma("synchronous = FULL");
       migrate(db);
       if (db.prepare("SELECT 1 FROM device").get() === undefined) manufacture(db, options);
@@ -150,6 +158,10 @@ export class FiscalMemory {
       outlet_id: r.outlet_id!,
       fiscal_authority_id: r.fiscal_authority_id!,
       activation: { bytes: bytes(r.activation_bytes), signature: bytes(r.activation_signature) },
+      bundle:
+        r.activation_bundle === null || r.activation_bundle_signature === null
+          ? null
+          : { bytes: bytes(r.activation_bundle), signature: bytes(r.activation_bundle_signature) },
     };
   }
 
@@ -206,7 +218,8 @@ export class FiscalMemory {
     const result = this.handle()
       .prepare(
         `UPDATE device SET merchant_nif = ?, outlet_id = ?, fiscal_authority_id = ?,
-           activation_bytes = ?, activation_signature = ? WHERE activation_bytes IS NULL`,
+           activation_bytes = ?, activation_signature = ?, activation_bundle = ?,
+           activation_bundle_signature = ? WHERE activation_bytes IS NULL`,
       )
       .run(
         activation.merchant_nif,
@@ -214,6 +227,8 @@ export class FiscalMemory {
         activation.fiscal_authority_id,
         buf(activation.activation.bytes),
         buf(activation.activation.signature),
+        activation.bundle === null ? null : buf(activation.bundle.bytes),
+        activation.bundle === null ? null : buf(activation.bundle.signature),
       );
     if (result.changes !== 1) throw new FiscalError("DEVICE_ALREADY_ACTIVATED");
     this.reload();

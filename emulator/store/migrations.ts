@@ -72,6 +72,16 @@ const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'the fiscal journal is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- The cloud-signed bundle ACTIVATE was given, so INFO can show a host the whole chain from the
+      -- cloud root to the activation record. A device activated before this migration has NULLs here:
+      -- it reports activation_bundle null, which a production daemon refuses (docs/EMULATOR.md).
+      ALTER TABLE device ADD COLUMN activation_bundle BLOB;
+      ALTER TABLE device ADD COLUMN activation_bundle_signature BLOB;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

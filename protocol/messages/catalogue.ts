@@ -34,6 +34,12 @@ const Clock = Obj({
   valid: Type.Boolean(),
 });
 
+/**
+ * Models the emulated DEF reports in INFO. A host refuses them unless development mode allows
+ * emulation (`trust.allowEmulator`); the emulator reports the first.
+ */
+export const EMULATOR_MODELS: readonly string[] = ["STALELA-EMU"];
+
 const InfoResult = Obj({
   device_id: Type.String({ pattern: ID_PATTERN }),
   model: Type.String({ maxLength: 64 }),
@@ -43,6 +49,9 @@ const InfoResult = Obj({
   state: Type.Enum([...DEVICE_STATES]),
   identity: Type.Union([Identity, Type.Null()]),
   activation: Type.Union([SignedBlobSchema, Type.Null()]),
+  // The cloud-signed bundle the device was activated with, so a host can check that the activation
+  // chains to the cloud root it pins (PROTOCOL.md §9.1). Null while unactivated.
+  activation_bundle: Type.Union([SignedBlobSchema, Type.Null()]),
   tax_table: Type.String({ maxLength: 32 }),
   limits: Obj({
     max_payload: Uint(),

@@ -41,6 +41,7 @@ beforeAll(async () => {
     "--fault-seed",
     "7",
   ]);
+  // The emulator is a development device: activating it needs the development mode (`activating`).
   device = ["--device", `tcp:127.0.0.1:${emulator.ready.tcp!.port}`, "--state", join(dir, "daemon")];
   // The daemon's store, as its first start leaves it: an offline activation records into it.
   mkdirSync(join(dir, "daemon"));
@@ -55,6 +56,8 @@ afterAll(async () => {
 
 /** The direct-device flags: the device, and a state directory where no daemon answers. */
 const link = (): string[] => device;
+/** The flags of an activation of the emulated device: development mode (docs/SECURITY.md §3). */
+const activating = (): string[] => [...device, "--allow-emulator"];
 
 describe("stalela device (direct)", () => {
   it("info, status, time and self-test answer with JSON that parses", async () => {
@@ -87,13 +90,28 @@ describe("stalela device (direct)", () => {
     expect(human.stdout).toContain("skew");
   });
 
+  it("activate --bundle refuses an emulated device outside development mode (E121, exit 3), activating nothing", async () => {
+    const run = await runCli([
+      "device",
+      "activate",
+      "--bundle",
+      bundleFile("production.json", emulator.ready.device_id),
+      ...device,
+      "--json",
+    ]);
+    expect(run.code).toBe(3);
+    expect(errorOf(run)).toMatchObject({ code: 121, name: "DEVICE_UNTRUSTED" });
+    const info = await runCli(["device", "info", ...link(), "--json"]);
+    expect(JSON.parse(info.stdout)).toMatchObject({ state: "UNACTIVATED" });
+  });
+
   it("activate --bundle refuses a bundle for another device, a bad signature and a malformed file, each with exit 3", async () => {
     const other = await runCli([
       "device",
       "activate",
       "--bundle",
       bundleFile("other.json", "DEF-00000000"),
-      ...device,
+      ...activating(),
       "--json",
     ]);
     expect(other.code).toBe(3);
@@ -104,20 +122,26 @@ describe("stalela device (direct)", () => {
       "activate",
       "--bundle",
       tempFile("forged.json", formatBundleFile(forged)),
-      ...device,
+      ...activating(),
       "--json",
     ]);
     expect(bad.code).toBe(3);
     expect(errorOf(bad)).toMatchObject({ code: 116, name: "ACTIVATION_BAD_SIGNATURE" });
-    const junk = await runCli(["device", "activate", "--bundle", tempFile("junk.json", "{}"), ...device]);
+    const junk = await runCli([
+      "device",
+      "activate",
+      "--bundle",
+      tempFile("junk.json", "{}"),
+      ...activating(),
+    ]);
     expect(junk.code).toBe(3);
     expect(junk.stderr).toContain("E118 ACTIVATION_INVALID");
   });
 
   it("activate needs exactly one of --code and --bundle (exit 2), and --code needs the daemon (exit 4)", async () => {
-    const neither = await runCli(["device", "activate", ...device]);
+    const neither = await runCli(["device", "activate", ...activating()]);
     expect(neither.code).toBe(2);
-    const code = await runCli(["device", "activate", "--code", "ACT-1234", ...device, "--json"]);
+    const code = await runCli(["device", "activate", "--code", "ACT-1234", ...activating(), "--json"]);
     expect(code.code).toBe(4);
     expect(errorOf(code).message).toContain("no daemon answers");
   });
@@ -130,6 +154,7 @@ describe("stalela device (direct)", () => {
       "--bundle",
       bundleFile("early.json", emulator.ready.device_id),
       ...device.slice(0, 2),
+      "--allow-emulator",
       "--state",
       empty,
       "--json",
@@ -149,7 +174,7 @@ describe("stalela device (direct)", () => {
       "activate",
       "--bundle",
       bundleFile("good.json", emulator.ready.device_id),
-      ...device,
+      ...activating(),
       "--json",
     ]);
     expect(run.stderr).toBe("");
@@ -168,7 +193,7 @@ describe("stalela device (direct)", () => {
       "activate",
       "--bundle",
       bundleFile("good-again.json", emulator.ready.device_id),
-      ...device,
+      ...activating(),
     ]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(new RegExp(`public key\\s+${emulator.ready.public_key}`));
@@ -179,7 +204,7 @@ describe("stalela device (direct)", () => {
       "activate",
       "--bundle",
       bundleFile("second.json", emulator.ready.device_id, { bundle_id: "BUNDLE-2" }),
-      ...device,
+      ...activating(),
       "--json",
     ]);
     expect(again.code).toBe(3);

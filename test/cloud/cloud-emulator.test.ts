@@ -10,7 +10,7 @@ import { CloudClient } from "../../daemon/sync/client.js";
 import type { UploadItem } from "../../daemon/sync/contract.js";
 import { type CloudEmulator, startCloudEmulator } from "../../emulator/cloud/index.js";
 import { SyntheticDevice } from "../../emulator/cloud/synthetic.js";
-import { fromBase64Url, isFiscalError, toBase64Url } from "../../protocol/index.js";
+import { fromBase64Url, isFiscalError, sha256, toBase64Url } from "../../protocol/index.js";
 import { SHOP } from "../sync/fixtures.js";
 
 let dir: string;
@@ -64,7 +64,7 @@ async function errorOf(promise: Promise<unknown>): Promise<string> {
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "stalela-cloud-"));
   cloud = await startCloudEmulator({ stateDir: dir, port: 0 });
-  client = new CloudClient({ endpoint: cloud.url, requestTimeoutMs: 1_000 });
+  client = new CloudClient({ endpoint: cloud.url, requestTimeoutMs: 1_000, allowInsecureLoopback: true });
   device = new SyntheticDevice("SYN-DEF-1", SHOP);
 });
 afterEach(async () => {
@@ -110,10 +110,53 @@ describe("cloud emulator", () => {
     );
   });
 
+  it("puts in every ack the SHA-256 of the record it received, whatever the outcome", async () => {
+    await activated();
+    const good = item();
+    const forged = { ...item(), signature: toBase64Url(new Uint8Array(64).fill(1)) };
+    const hashOf = (i: UploadItem) => toBase64Url(sha256(fromBase64Url(i.record)));
+    const first = await client.upload(credential, { batch_id: "h1", items: [good, forged] });
+    expect(first.acks.map((a) => [a.outcome, a.record_hash])).toEqual([
+      ["accepted", hashOf(good)],
+      ["rejected", hashOf(forged)],
+    ]);
+    const again = await client.upload(credential, { batch_id: "h2", items: [good] });
+    expect(again.acks[0]).toMatchObject({ outcome: "duplicate", record_hash: hashOf(good) });
+  });
+
+  it("checks each request against the contract schema: 400 BAD_REQUEST naming the field", async () => {
+    await activated();
+    const post = (path: string, body: unknown, bearer?: string) =>
+      fetch(`${cloud.url}/cloud/v1${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+        },
+        body: JSON.stringify(body),
+      });
+    const extra = await post("/uploads", { batch_id: "x1", items: [{ ...item(), admin: true }] }, credential);
+    expect(extra.status).toBe(400);
+    expect(await extra.json()).toEqual({
+      error: { code: "BAD_REQUEST", message: expect.stringContaining("/items/0/admin") },
+    });
+    const wrongType = await post(
+      "/uploads",
+      { batch_id: "x2", items: [{ ...item(), fiscal_number: "1" }] },
+      credential,
+    );
+    expect(wrongType.status).toBe(400);
+    const claim = await post("/activations/claim", { activation_code: "ACT-1", device_id: "D-1" });
+    expect(claim.status).toBe(400);
+    expect(((await claim.json()) as { error: { message: string } }).error.message).toContain(
+      "/device_public_key",
+    );
+  });
+
   it("verifies a batch's signatures on worker threads with the same verdicts", async () => {
     await cloud.close();
     cloud = await startCloudEmulator({ stateDir: dir, port: 0, verifyThreads: 2 });
-    client = new CloudClient({ endpoint: cloud.url, requestTimeoutMs: 5_000 });
+    client = new CloudClient({ endpoint: cloud.url, requestTimeoutMs: 5_000, allowInsecureLoopback: true });
     await activated();
     const items = Array.from({ length: 30 }, () => item());
     items[4] = { ...items[4]!, signature: toBase64Url(new Uint8Array(64).fill(2)) };
@@ -130,7 +173,7 @@ describe("cloud emulator", () => {
     await client.upload(credential, { batch_id: "b1", items: [one, item()] });
     await cloud.close();
     cloud = await startCloudEmulator({ stateDir: dir, port: 0 });
-    client = new CloudClient({ endpoint: cloud.url, requestTimeoutMs: 1_000 });
+    client = new CloudClient({ endpoint: cloud.url, requestTimeoutMs: 1_000, allowInsecureLoopback: true });
     expect(cloud.invoices()).toHaveLength(2);
     const again = await client.upload(credential, { batch_id: "b2", items: [one] });
     expect(again.acks[0]!.outcome).toBe("duplicate");

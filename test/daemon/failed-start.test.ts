@@ -14,7 +14,7 @@ import Database from "better-sqlite3";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { AdminClient } from "../../daemon/admin/client.js";
-import { type ConfigPatch, resolveConfig } from "../../daemon/config.js";
+import { type ConfigPatch, type DaemonConfig, resolveConfig } from "../../daemon/config.js";
 import { Daemon, STORE_FILE } from "../../daemon/daemon.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
 import { acquireStateLock, STATE_PID_FILE } from "../../daemon/store/state-lock.js";
@@ -46,10 +46,12 @@ function daemonOn(
   dev: TestDef,
   dir: string,
   patch: ConfigPatch = {},
+  /** Changes the validated config, to hand the daemon what resolveConfig itself would refuse. */
+  edit: (config: DaemonConfig) => DaemonConfig = (config) => config,
 ): { daemon: Daemon; link: MemoryDeviceEnd } {
   const pair = createMemoryLinkPair();
   dev.emulator.attach(pair.device);
-  const config = resolveConfig({ device: "memory:", stateDir: dir, http: { port: 0 } }, patch);
+  const config = edit(resolveConfig({ stateDir: dir, http: { port: 0 } }, patch));
   const device = createFiscalDevice(new MemoryTransport(pair.host), { config: FAST_SESSION });
   const daemon = new Daemon(config, device, pino({ level: "silent" }));
   cleanups.push(() => daemon.stop());
@@ -90,7 +92,7 @@ describe("a daemon whose start fails", () => {
     const dev = await def();
     const dir = stateDir();
     // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never an address of this machine.
-    const { daemon, link } = daemonOn(dev, dir, { http: { host: "192.0.2.1" } });
+    const { daemon, link } = daemonOn(dev, dir, { http: { host: "192.0.2.1", allowNonLoopback: true } });
     await expect(daemon.start()).rejects.toMatchObject({
       errorName: "FIELD_RANGE",
       message: expect.stringContaining("http.host 192.0.2.1"),
@@ -136,7 +138,7 @@ describe("a daemon whose start fails", () => {
   it("checks the sync settings before anything starts: the state directory is not even created", async () => {
     const dev = await def();
     const dir = stateDir();
-    const { daemon, link } = daemonOn(dev, dir, { cloud: { batchSize: 0 } });
+    const { daemon, link } = daemonOn(dev, dir, {}, (c) => ({ ...c, cloud: { ...c.cloud, batchSize: 0 } }));
     await expect(daemon.start()).rejects.toMatchObject({ errorName: "FIELD_RANGE" });
     expect(existsSync(dir)).toBe(false);
     expect(link.hostAttached).toBe(true);

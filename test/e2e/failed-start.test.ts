@@ -86,7 +86,10 @@ describe("stalela daemon that cannot start", () => {
   it("exits 2 on an API host that is not this machine's, and lets go of the device the same way", async () => {
     const state = join(dir, "bad-host");
     const offset = emulatorLog.length;
-    const run = await daemon(state, ["--host", "192.0.2.1", "--port", "0"]);
+    // Allowed as a non-loopback listen, so that the listen itself is what fails.
+    const run = await daemon(state, ["--host", "192.0.2.1", "--port", "0"], {
+      STALELA_HTTP_ALLOW_NON_LOOPBACK: "1",
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^stalela: E303 FIELD_RANGE: cannot listen on 192\.0\.2\.1:0: http\.host/m);
     await emulatorLogs(offset, "link.host_gone");
@@ -99,7 +102,9 @@ describe("stalela daemon that cannot start", () => {
     const offset = emulatorLog.length;
     const run = await daemon(state, ["--port", "0"], { STALELA_SYNC_BATCH_SIZE: "0" });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^stalela: E303 FIELD_RANGE: sync\.batchSize/m);
+    expect(run.stderr).toMatch(
+      /^stalela: E303 FIELD_RANGE: configuration cloud\.batchSize \(from env:STALELA_SYNC_BATCH_SIZE\)/m,
+    );
     expect(existsSync(state)).toBe(false);
     expect(emulatorLog.slice(offset)).not.toContain('"event":"link.host_attached"');
   }, 60_000);

@@ -1,9 +1,11 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { checkDeviceTrust, trustPolicyFrom } from "../../daemon/fiscal/device-trust.js";
 import { FISCAL_MEMORY_FILE } from "../../emulator/store/fiscal-memory.js";
+import { SCHEMA_VERSION } from "../../emulator/store/migrations.js";
 import { decodeRecord, ERRORS, openSealedRecord, recordHash, toHex } from "../../protocol/index.js";
-import { sale } from "./fixtures.js";
+import { bundleFor, sale } from "./fixtures.js";
 import { boot, shutdownAll, tempStateDir } from "./harness.js";
 import type { WireHost } from "./wire-host.js";
 
@@ -44,6 +46,56 @@ describe("persistence across restarts", () => {
     expect(third.fiscal_number).toBe(3);
     expect(toHex(third.prev_hash)).toBe(toHex(recordHash(second.record)));
     expect((await again.host.call("SELF_TEST", {})).passed).toBe(true);
+  });
+
+  it("keeps the bundle it was activated with, and INFO shows it after a restart", async () => {
+    const stateDir = tempStateDir();
+    const first = await boot({ stateDir });
+    expect((await first.host.call("INFO", {})).activation_bundle).toBeNull();
+    const bundle = bundleFor(first.emulator.deviceId);
+    await first.host.call("ACTIVATE", { bundle });
+    expect(toHex((await first.host.call("INFO", {})).activation_bundle!.bytes)).toBe(toHex(bundle.bytes));
+    await first.emulator.stop();
+
+    const again = await boot({ stateDir });
+    const info = await again.host.call("INFO", {});
+    expect(info.activation_bundle).not.toBeNull();
+    expect(toHex(info.activation_bundle!.bytes)).toBe(toHex(bundle.bytes));
+    expect(toHex(info.activation_bundle!.signature)).toBe(toHex(bundle.signature));
+  });
+
+  it("upgrades a store activated before it kept bundles: still active, bundle null, untrusted outside development mode", async () => {
+    const stateDir = tempStateDir();
+    const first = await boot({ stateDir, activate: true });
+    await fiscalise(first.host, "OLD-1");
+    const before = await first.host.call("INFO", {});
+    await first.emulator.stop();
+    // Turn it back into a schema-1 store, as an emulator from before migration 2 left it.
+    const db = new Database(join(stateDir, FISCAL_MEMORY_FILE));
+    db.exec("ALTER TABLE device DROP COLUMN activation_bundle");
+    db.exec("ALTER TABLE device DROP COLUMN activation_bundle_signature");
+    db.pragma("user_version = 1");
+    db.close();
+
+    const again = await boot({ stateDir });
+    const info = await again.host.call("INFO", {});
+    expect(info).toMatchObject({ state: "ACTIVE", activation_bundle: null, identity: before.identity });
+    expect(toHex(info.activation!.bytes)).toBe(toHex(before.activation!.bytes));
+    expect(
+      openSealedRecord(await fiscalise(again.host, "OLD-2"), again.emulator.publicKey).fiscal_number,
+    ).toBe(2);
+    await again.emulator.stop();
+    const reopened = new Database(join(stateDir, FISCAL_MEMORY_FILE), { readonly: true });
+    expect(reopened.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    reopened.close();
+
+    // The daemon's rule for such a device (docs/EMULATOR.md): refused unless development mode,
+    // where it is accepted on its activation record alone, with a warning.
+    expect(checkDeviceTrust(info, trustPolicyFrom({ allowEmulator: false }, {})).trusted).toBe(false);
+    expect(checkDeviceTrust(info, trustPolicyFrom({ allowEmulator: true }, {}))).toMatchObject({
+      trusted: true,
+      warning: expect.stringMatching(/activation record alone/),
+    });
   });
 
   it("refuses a second emulator on a state directory in use", async () => {

@@ -1,17 +1,19 @@
 /**
  * docs/INSTALL.md, executed as written: every ```sh block, in order, in one bash session as root, from
  * a folder that holds the built package and its checksum (the technician's USB stick), with the
- * emulated DEF plugged in at /dev/stalela-def and the cloud emulator as the Stalela Cloud. Two things
- * are the test's own, and both are explicit: the "Site values" block gets this site's cloud URL and
- * activation code (same variable names, checked), and after the block that installs the package the
- * test plays udev's part for the emulated DEF (group stalela, mode 0660), as the rule does for a real one.
+ * emulated DEF plugged in at /dev/stalela-def and the cloud emulator as the Stalela Cloud. Three things
+ * are the test's own, and all are explicit: the "Site values" block gets this site's cloud URL, merchant,
+ * outlet and activation code (same variable names, checked); after the block that installs the package
+ * the test plays udev's part for the emulated DEF (group stalela-dev, mode 0660), as the rule does for a
+ * real one; and it turns on the development mode (STALELA_ALLOW_EMULATOR=1 in daemon.env), without which
+ * the daemon rightly refuses the emulator's model, its development root key and the http:// loopback cloud.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEB, REPO, useTestMachine, VERSION } from "./machine.js";
+import { DEB, DEF_GROUP, REPO, SITE_IDENTITY, useTestMachine, VERSION } from "./machine.js";
 
 const GUIDE = join(REPO, "docs/INSTALL.md");
 const SITE_BLOCK_MARK = "# Site values";
@@ -58,13 +60,21 @@ describe("docs/INSTALL.md", () => {
     let installed = false;
     const script = blocks.flatMap((block, i) => {
       const body = block.startsWith(SITE_BLOCK_MARK)
-        ? withSiteValues(block, { CLOUD_URL: site.cloudUrl, CODE: site.code })
+        ? withSiteValues(block, {
+            CLOUD_URL: site.cloudUrl,
+            NIF: SITE_IDENTITY.nif,
+            OUTLET: SITE_IDENTITY.outlet,
+            CODE: site.code,
+          })
         : block;
       const steps = [`echo '---- INSTALL.md block ${i + 1}' >&2`, body];
       if (!installed && /^dpkg -i /m.test(block)) {
         installed = true;
         steps.push(
-          `chgrp stalela '${site.ptyPath}' && chmod 0660 '${site.ptyPath}'   # the udev rule's part`,
+          `chgrp ${DEF_GROUP} '${site.ptyPath}' && chmod 0660 '${site.ptyPath}'   # the udev rule's part`,
+          // The test's development mode: the DEF is the emulator, the cloud is http on loopback.
+          "sed -i 's|^#\\?STALELA_ALLOW_EMULATOR=.*|STALELA_ALLOW_EMULATOR=1|' /etc/stalela/daemon.env",
+          "grep -qx 'STALELA_ALLOW_EMULATOR=1' /etc/stalela/daemon.env",
         );
       }
       return steps;
@@ -81,6 +91,8 @@ describe("docs/INSTALL.md", () => {
     // What the guide promises the technician sees, checked against facts the test knows itself.
     expect(result.stdout).toMatch(new RegExp(`^${VERSION.replaceAll(".", "\\.")}$`, "m"));
     expect(result.stdout).toContain(`STALELA_CLOUD_URL=${site.cloudUrl}`);
+    expect(result.stdout).toContain(`STALELA_MERCHANT_NIF=${SITE_IDENTITY.nif}`);
+    expect(result.stdout).toContain(`STALELA_OUTLET_ID=${SITE_IDENTITY.outlet}`);
     expect(result.stdout).toContain("UNACTIVATED");
     expect(result.stdout).toMatch(/public key\s+[0-9a-f]{64}/);
     expect(result.stdout).toMatch(/"state":\s*"FISCALIZED"/);

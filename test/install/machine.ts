@@ -22,6 +22,8 @@ const REPO_CLI = join(REPO, "dist/cli/main.js");
 export const FAKE_SYSTEMD_BIN = join(REPO, "test/install/bin");
 /** Where the DEF appears, as the udev rule names it. */
 export const DEF_PATH = "/dev/stalela-def";
+/** The group the udev rule gives the DEF's nodes; postinst creates it, apart from the state's stalela. */
+export const DEF_GROUP = "stalela-dev";
 /** The identity the test activation code binds the device to. */
 export const SITE_IDENTITY = { nif: "A1234567Z", outlet: "BOUTIQUE-GOMBE-1", authority: "DGI-KIN-1" };
 
@@ -85,7 +87,7 @@ export interface Site {
   readonly code: string;
   /** The PTY behind /dev/stalela-def. */
   readonly ptyPath: string;
-  /** Plays the udev rule once the package created the stalela group: group stalela, mode 0660. */
+  /** Plays the udev rule once the package created the device group: group stalela-dev, mode 0660. */
   applyUdevRule(): void;
   stop(): Promise<void>;
 }
@@ -120,7 +122,7 @@ export async function startSite(): Promise<Site> {
     code,
     ptyPath,
     applyUdevRule() {
-      run("chgrp", ["stalela", ptyPath]);
+      run("chgrp", [DEF_GROUP, ptyPath]);
       run("chmod", ["0660", ptyPath]);
     },
     async stop() {
@@ -177,6 +179,7 @@ export function cleanMachine(fakeSystemdDir: string): void {
   }
   spawnSync("userdel", ["stalela"]);
   spawnSync("groupdel", ["stalela"]);
+  spawnSync("groupdel", [DEF_GROUP]);
 }
 
 /** What a test file gets from `useTestMachine`. */

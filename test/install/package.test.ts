@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEB, dpkgFormat, REPO, run, SITE_IDENTITY, useTestMachine, VERSION } from "./machine.js";
+import { DEB, DEF_GROUP, dpkgFormat, REPO, run, SITE_IDENTITY, useTestMachine, VERSION } from "./machine.js";
 
 const machine = useTestMachine();
 const { env, fakeSystemd } = machine;
@@ -39,7 +39,7 @@ function modeOwner(path: string): string {
 }
 
 describe("the stalela .deb", () => {
-  it("installs offline with dpkg -i, creating the user, the state directory and the conffile", () => {
+  it("installs offline with dpkg -i, creating the user, the device group, the state directory and the conffile", () => {
     const size = statSync(DEB).size;
     const started = performance.now();
     run("dpkg", ["-i", DEB], env);
@@ -54,6 +54,9 @@ describe("the stalela .deb", () => {
     );
     expect(modeOwner("/var/lib/stalela")).toBe("700 stalela:stalela");
     expect(modeOwner("/etc/stalela/daemon.env")).toBe("640 root:stalela");
+    // The DEF's group exists, and is not the state's: the service user gets it from its unit only.
+    expect(run("getent", ["group", DEF_GROUP])).toMatch(new RegExp(`^${DEF_GROUP}:x:\\d+:$`, "m"));
+    expect(run("id", ["-nG", "stalela"]).trim().split(" ")).not.toContain(DEF_GROUP);
     expect(run("dpkg-query", ["-W", dpkgFormat("Conffiles"), "stalela"])).toContain(
       "/etc/stalela/daemon.env",
     );
@@ -70,6 +73,19 @@ describe("the stalela .deb", () => {
     expect(calls).toContain("systemctl daemon-reload");
     expect(calls).toContain("systemctl enable stalela-daemon.service");
     expect(activeState()).toBe("active");
+  });
+
+  it("ships the unit with its hardening and the release's root key only, and no crash hook", () => {
+    // The test-only STALELA_CRASH_POINT hook is not in the package: a packaged daemon cannot crash itself.
+    expect(existsSync("/usr/lib/stalela/app/dist/cli/main.js")).toBe(true);
+    expect(existsSync("/usr/lib/stalela/app/dist/cli/crash-points.js")).toBe(false);
+    expect(run("find", ["/usr/lib/stalela/app/dist", "-name", "crash-points*"]).trim()).toBe("");
+    // The installed unit is the repository's, plus at most the pinned production key (none in CI).
+    const installed = readFileSync("/usr/lib/systemd/system/stalela-daemon.service", "utf8");
+    const source = readFileSync(join(REPO, "packaging/stalela-daemon.service"), "utf8");
+    expect(installed.replace(/^Environment=STALELA_CLOUD_ROOT_KEY=[0-9a-f]{64}\n/m, "")).toBe(source);
+    expect(installed).toMatch(/^UMask=0077$/m);
+    expect(installed).toMatch(new RegExp(`^SupplementaryGroups=${DEF_GROUP}$`, "m"));
   });
 
   it("ships its own pinned Node runtime and the production dependencies only, without node-pty", () => {
@@ -107,9 +123,12 @@ describe("the stalela .deb", () => {
 
   it("runs the unit's daemon against the DEF, activates by code and seals an invoice", async () => {
     const envFile = readFileSync("/etc/stalela/daemon.env", "utf8");
+    // The development mode: the DEF is the emulator and the cloud is http on loopback, which a
+    // production daemon refuses (docs/SECURITY.md).
     execFileSync("sh", [
       "-c",
-      `sed -i 's|^#STALELA_CLOUD_URL=.*|STALELA_CLOUD_URL=${machine.site().cloudUrl}|' /etc/stalela/daemon.env`,
+      `sed -i -e 's|^#STALELA_CLOUD_URL=.*|STALELA_CLOUD_URL=${machine.site().cloudUrl}|' ` +
+        "-e 's|^#STALELA_ALLOW_EMULATOR=.*|STALELA_ALLOW_EMULATOR=1|' /etc/stalela/daemon.env",
     ]);
     expect(readFileSync("/etc/stalela/daemon.env", "utf8")).not.toBe(envFile);
     run("systemctl", ["restart", "stalela-daemon"], env);
@@ -118,6 +137,14 @@ describe("the stalela .deb", () => {
     expect(daemon).toMatch(
       /^\d+ \/usr\/lib\/stalela\/node\/bin\/node \/usr\/lib\/stalela\/app\/dist\/cli\/main\.js daemon$/,
     );
+    // It reaches the DEF through the device group its unit adds (SupplementaryGroups=).
+    const pid = daemon.split(" ")[0]!;
+    const groups = /^Groups:\s*(.*)$/m
+      .exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+      ?.trim()
+      .split(/\s+/);
+    const defGid = run("getent", ["group", DEF_GROUP]).split(":")[2]!;
+    expect(groups).toContain(defGid);
 
     const activation = JSON.parse(
       stalela(["device", "activate", "--code", machine.site().code, "--json"]),
@@ -163,6 +190,11 @@ describe("the stalela .deb", () => {
       activation.public_key,
     ]);
     expect(verified).toContain("VERIFIED");
+    // The state is the service's alone: set by the daemon at open, whatever created the files.
+    expect(modeOwner("/var/lib/stalela")).toBe("700 stalela:stalela");
+    for (const file of ["daemon.sqlite", "daemon.sqlite-wal", "daemon.sqlite-shm", "admin.sock"]) {
+      expect(modeOwner(`/var/lib/stalela/${file}`), file).toBe("600 stalela:stalela");
+    }
     // The CLI finds the installed state without --state (daemon.env), run from anywhere.
     const got = run("/usr/bin/stalela", ["invoice", "get", "pkg-test-1", "--json"], { ...env, PWD: "/" });
     expect((JSON.parse(got) as { state: string }).state).toMatch(/^(FISCALIZED|DELIVERED|SYNCED)$/);

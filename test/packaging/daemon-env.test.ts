@@ -6,7 +6,13 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { defaultConfig, ENV_VARIABLES, REQUEST_BOUND_RANGE } from "../../daemon/config.js";
+import {
+  configFromEnv,
+  defaultConfig,
+  ENV_VARIABLES,
+  REQUEST_BOUND_RANGE,
+  resolveConfigLayers,
+} from "../../daemon/config.js";
 import { DEFAULT_SYNC_CONFIG, SYNC_ENV_VARIABLES, SYNC_RANGES } from "../../daemon/sync/config.js";
 
 const TEXT = readFileSync(fileURLToPath(new URL("../../packaging/daemon.env", import.meta.url)), "utf8");
@@ -31,8 +37,7 @@ describe("packaging/daemon.env", () => {
   const listed = settings();
 
   it("lists every environment variable the daemon reads, and no other", () => {
-    const read = [...Object.keys(ENV_VARIABLES), ...Object.keys(SYNC_ENV_VARIABLES)].sort();
-    expect([...listed.keys()].sort()).toEqual(read);
+    expect([...listed.keys()].sort()).toEqual(Object.keys(ENV_VARIABLES).sort());
   });
 
   it("sets the installed state directory and device, and leaves the rest at the code's defaults", () => {
@@ -40,10 +45,18 @@ describe("packaging/daemon.env", () => {
     expect(listed.get("STALELA_DEVICE")).toMatchObject({ active: true, value: "serial:/dev/stalela-def" });
     const config = defaultConfig();
     const daemonDefaults: Record<string, unknown> = {
+      STALELA_DEVICE_IDS: config.device.usbIds.join(","),
       STALELA_HTTP_HOST: config.http.host,
       STALELA_HTTP_PORT: config.http.port,
+      STALELA_HTTP_ALLOW_NON_LOOPBACK: Number(config.http.allowNonLoopback),
+      STALELA_METRICS_REQUIRE_KEY: Number(config.metrics.requireKey),
+      STALELA_ALLOW_EMULATOR: Number(config.trust.allowEmulator),
       STALELA_LOG_LEVEL: config.logLevel,
       STALELA_REQUEST_BOUND_MS: config.requestBoundMs,
+      // No built-in default: the line is there, empty.
+      STALELA_CLOUD_ROOT_KEY: "",
+      STALELA_MERCHANT_NIF: "",
+      STALELA_OUTLET_ID: "",
     };
     for (const [name, value] of Object.entries(daemonDefaults)) {
       expect(listed.get(name), name).toMatchObject({ active: false, value: spelled(value) });
@@ -60,8 +73,16 @@ describe("packaging/daemon.env", () => {
     }
   });
 
-  it("says the cloud URL is required and names the development default it would otherwise use", () => {
+  it("says the cloud URL is required, https only, and that there is no built-in default", () => {
+    expect(DEFAULT_SYNC_CONFIG.endpoint).toBeUndefined();
     expect(listed.get("STALELA_CLOUD_URL")?.value).toMatch(/^https:\/\//);
-    expect(TEXT).toContain(`Built-in default: ${DEFAULT_SYNC_CONFIG.endpoint}`);
+    expect(TEXT).toContain("There is no built-in default");
+    expect(TEXT).not.toContain("http://127.0.0.1:8780");
+  });
+
+  it("gives every value it shows a form the daemon accepts", () => {
+    const env = Object.fromEntries([...listed].map(([name, { value }]) => [name, value]));
+    // The example cloud URL is https, so the whole file, uncommented, is a valid configuration.
+    expect(() => resolveConfigLayers([configFromEnv(env)])).not.toThrow();
   });
 });

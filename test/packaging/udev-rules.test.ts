@@ -8,8 +8,11 @@ import { DEFAULT_DEF_USB_IDS } from "../../daemon/transport/usb-ids.js";
 
 const RULES_PATH = fileURLToPath(new URL("../../udev/99-stalela-def.rules", import.meta.url));
 
-/** The group the rules give the device to; the package's postinst creates it (packaging/debian). */
-const DEF_GROUP = "stalela";
+/**
+ * The group the rules give the device to; the package's postinst creates it (packaging/debian). Not
+ * "stalela", the group that owns the fiscal state: device access must not give the store.
+ */
+const DEF_GROUP = "stalela-dev";
 /** Where udevadm reads the rules under test inside its private namespace (a fresh tmpfs /run). */
 const RULES_UNDER_TEST = "/run/udev/rules.d/99-stalela-def.rules";
 /** A device every Linux has in sysfs: `udevadm test` needs one to run, our rules never match it. */
@@ -153,14 +156,14 @@ describe("udev/99-stalela-def.rules", () => {
     }
   });
 
-  it("covers the tty, hidraw and usb nodes of the daemon's default VID:PID, group stalela, mode 0660", () => {
+  it("covers the tty, hidraw and usb nodes of the daemon's default VID:PID, group stalela-dev, mode 0660", () => {
     const bySubsystem = new Map(rules.map((r) => [value(r, "SUBSYSTEM"), r]));
     expect([...bySubsystem.keys()].sort()).toEqual(["hidraw", "tty", "usb"]);
     for (const [subsystem, rule] of bySubsystem) {
       const attrKey = subsystem === "usb" ? "ATTR" : "ATTRS";
       expect(value(rule, attrKey, "idVendor"), subsystem).toBe(vid);
       expect(value(rule, attrKey, "idProduct"), subsystem).toBe(pid);
-      expect(value(rule, "GROUP")).toBe("stalela");
+      expect(value(rule, "GROUP")).toBe(DEF_GROUP);
       expect(value(rule, "MODE")).toBe("0660");
       expect(rule.some((t) => t.key === "TAG" && t.value === "uaccess")).toBe(false);
     }

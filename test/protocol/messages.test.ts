@@ -90,6 +90,7 @@ const SAMPLES: { [C in Command]: { args: ArgsOf<C>; result: ResultOf<C> } } = {
       state: "ACTIVE",
       identity: { merchant_nif: "N-1", outlet_id: "O-1", fiscal_authority_id: "F-1" },
       activation: blob,
+      activation_bundle: blob,
       tax_table: invoice.tax_table,
       limits: {
         max_payload: 32768,

@@ -16,11 +16,14 @@ import {
   recordHash,
   SignContext,
   sealRecord,
+  sha256,
   signActivationBundle,
   signActivationRecord,
   signedMessage,
   signWith,
   verifyActivationBundle,
+  verifyActivationChain,
+  verifyBundleFromRoots,
   verifyQrPayload,
   verifyWith,
 } from "../../protocol/index.js";
@@ -188,16 +191,39 @@ describe("activation", () => {
 
   it("accepts a bundle signed by the cloud root key for this device", () => {
     const blob = signActivationBundle(bundleFields, cloud.seed);
-    expect(verifyActivationBundle(blob, cloud.publicKey, "DEF-00000001")).toEqual(bundleFields);
+    expect(verifyActivationBundle(blob, cloud.publicKey, "DEF-00000001", device.publicKey)).toEqual(
+      bundleFields,
+    );
   });
 
   it("refuses a bad signature, another device's bundle and a malformed bundle, each with its code", () => {
     const blob = signActivationBundle(bundleFields, cloud.seed);
-    expect(() => verifyActivationBundle(blob, device.publicKey, "DEF-00000001")).toThrow(/E116/);
-    expect(() => verifyActivationBundle(blob, cloud.publicKey, "DEF-00000002")).toThrow(/E117/);
+    expect(() => verifyActivationBundle(blob, device.publicKey, "DEF-00000001", device.publicKey)).toThrow(
+      /E116/,
+    );
+    expect(() => verifyActivationBundle(blob, cloud.publicKey, "DEF-00000002", device.publicKey)).toThrow(
+      /E117/,
+    );
     const bytes = encodeCanonical({ ...bundleFields, merchant_nif: "bad nif!" });
     const malformed = { bytes, signature: signWith(cloud.seed, SignContext.BUNDLE, bytes) };
-    expect(() => verifyActivationBundle(malformed, cloud.publicKey, "DEF-00000001")).toThrow(/E118/);
+    expect(() =>
+      verifyActivationBundle(malformed, cloud.publicKey, "DEF-00000001", device.publicKey),
+    ).toThrow(/E118/);
+  });
+
+  it("accepts a bundle naming this device's key, and refuses one naming another key with E117", () => {
+    const mine = { ...bundleFields, device_public_key: device.publicKey };
+    const bundle = verifyActivationBundle(
+      signActivationBundle(mine, cloud.seed),
+      cloud.publicKey,
+      "DEF-00000001",
+      device.publicKey,
+    );
+    expect(bundle.device_public_key).toEqual(new Uint8Array(device.publicKey));
+    const theirs = signActivationBundle({ ...bundleFields, device_public_key: cloud.publicKey }, cloud.seed);
+    expect(() => verifyActivationBundle(theirs, cloud.publicKey, "DEF-00000001", device.publicKey)).toThrow(
+      /E117 .*another device key/,
+    );
   });
 
   it("signs an activation record whose hash is the chain's genesis", () => {
@@ -218,5 +244,95 @@ describe("activation", () => {
     const forged = { ...blob, signature: signWith(cloud.seed, SignContext.ACTIVATION, blob.bytes) };
     expect(() => openActivationRecord(forged)).toThrow(/E215/);
     expect(genesisHash(blob.bytes)).toHaveLength(32);
+  });
+  describe("the chain a host checks (§9.1)", () => {
+    const other = generateKeyPair();
+    const bundle = signActivationBundle(bundleFields, cloud.seed);
+    const recordOf = (overrides: object = {}, seed = device.seed) =>
+      signActivationRecord(
+        {
+          kind: "ACTIVATION",
+          v: 1,
+          device_id: "DEF-00000001",
+          public_key: device.publicKey,
+          merchant_nif: "A1234567B",
+          outlet_id: "OUTLET-1",
+          fiscal_authority_id: "FA-1",
+          bundle_hash: sha256(bundle.bytes),
+          activated_at: 1_700_000_000_000,
+          ...overrides,
+        },
+        seed,
+      );
+    const claim = (activation = recordOf(), activation_bundle: typeof bundle | null = bundle) => ({
+      device_id: "DEF-00000001",
+      public_key: device.publicKey,
+      activation,
+      activation_bundle,
+    });
+
+    it("finds which of several roots signed a bundle, and refuses with no root at all", () => {
+      expect(verifyBundleFromRoots(bundle, [other.publicKey, cloud.publicKey], "DEF-00000001").root).toEqual(
+        cloud.publicKey,
+      );
+      expect(() => verifyBundleFromRoots(bundle, [other.publicKey], "DEF-00000001")).toThrow(/E116/);
+      expect(() => verifyBundleFromRoots(bundle, [], "DEF-00000001")).toThrow(/E116 .*no cloud root key/);
+    });
+
+    it("closes root → bundle → record → device key", () => {
+      const chain = verifyActivationChain(claim(), [other.publicKey, cloud.publicKey]);
+      expect(chain.bundle).toEqual(bundleFields);
+      expect(chain.record.outlet_id).toBe("OUTLET-1");
+      expect(chain.root).toEqual(cloud.publicKey);
+    });
+
+    it("refuses each broken link with its code", () => {
+      const roots = [cloud.publicKey];
+      expect(() => verifyActivationChain(claim(), [other.publicKey])).toThrow(/E116/);
+      expect(() => verifyActivationChain(claim(recordOf(), null), roots)).toThrow(/E118 .*bundle/);
+      expect(() => verifyActivationChain({ ...claim(), activation: null }, roots)).toThrow(/E118/);
+      expect(() =>
+        verifyActivationChain(claim(recordOf({ bundle_hash: new Uint8Array(32) })), roots),
+      ).toThrow(/E118 .*not made from this bundle/);
+      expect(() => verifyActivationChain(claim(recordOf({ outlet_id: "OUTLET-2" })), roots)).toThrow(
+        /E118 .*outlet_id/,
+      );
+      expect(() => verifyActivationChain(claim(recordOf({ device_id: "DEF-00000002" })), roots)).toThrow(
+        /E117/,
+      );
+      expect(() => verifyActivationChain(claim(recordOf({}, other.seed)), roots)).toThrow(/E215/);
+    });
+
+    it("closes the chain when the bundle names the device key, and refuses a bundle naming another key", () => {
+      const keyed = signActivationBundle(
+        { ...bundleFields, device_public_key: device.publicKey },
+        cloud.seed,
+      );
+      const recordFor = (blob: typeof keyed) => recordOf({ bundle_hash: sha256(blob.bytes) });
+      expect(verifyActivationChain(claim(recordFor(keyed), keyed), [cloud.publicKey]).record.outlet_id).toBe(
+        "OUTLET-1",
+      );
+      const theirs = signActivationBundle(
+        { ...bundleFields, device_public_key: other.publicKey },
+        cloud.seed,
+      );
+      expect(() => verifyActivationChain(claim(recordFor(theirs), theirs), [cloud.publicKey])).toThrow(
+        /E117 .*another device key/,
+      );
+    });
+
+    it("refuses a fake device that copies a real device's id and keyed bundle and signs its own record", () => {
+      const keyed = signActivationBundle(
+        { ...bundleFields, device_public_key: device.publicKey },
+        cloud.seed,
+      );
+      const fake = {
+        device_id: "DEF-00000001",
+        public_key: other.publicKey,
+        activation: recordOf({ public_key: other.publicKey, bundle_hash: sha256(keyed.bytes) }, other.seed),
+        activation_bundle: keyed,
+      };
+      expect(() => verifyActivationChain(fake, [cloud.publicKey])).toThrow(/E117 .*another device key/);
+    });
   });
 });

@@ -20,8 +20,9 @@ import type { CloudPort } from "../../daemon/sync/client.js";
 import { syncConditions } from "../../daemon/sync/conditions.js";
 import { resolveSyncConfig } from "../../daemon/sync/config.js";
 import type { UploadRequest, UploadResponse } from "../../daemon/sync/contract.js";
+import { recordHashOf } from "../../daemon/sync/upload-items.js";
 import { SyntheticDevice } from "../../emulator/cloud/synthetic.js";
-import { FiscalError } from "../../protocol/index.js";
+import { FiscalError, fromBase64Url } from "../../protocol/index.js";
 import { SHOP } from "./fixtures.js";
 
 const config = resolveSyncConfig({
@@ -39,6 +40,7 @@ class ScriptedCloud implements CloudPort {
     acks: req.items.map((i) => ({
       device_id: i.device_id,
       fiscal_number: i.fiscal_number,
+      record_hash: recordHashOf(fromBase64Url(i.record)),
       outcome: "accepted",
       dgi_status: null,
     })),
@@ -289,6 +291,9 @@ describe("status conditions", () => {
     unreachableSince: undefined,
     credentialRefusedAt: undefined,
     hasCredential: true,
+    cloudConfigured: true,
+    ackMismatchSince: undefined,
+    ackMismatches: 0,
     summary: { pending: 0, failed: 0, acked: 0, oldestPendingAt: null },
   };
   const thresholds = { pendingWarnMs: 3_600_000, offlineWarnDays: 7 };

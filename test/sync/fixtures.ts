@@ -6,8 +6,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import type { ActivationDevice } from "../../daemon/activation/activation.js";
+import { trustPolicyFrom } from "../../daemon/fiscal/device-trust.js";
 import { DeviceIdentity } from "../../daemon/fiscal/identity.js";
 import { FiscalService } from "../../daemon/fiscal/service.js";
 import type { Caller } from "../../daemon/fiscal/types.js";
@@ -64,7 +65,10 @@ export class SyncHarness {
   caller!: Caller;
   private sales = 0;
 
-  constructor(readonly syncConfig: Partial<SyncConfig> = {}) {}
+  constructor(
+    readonly syncConfig: Partial<SyncConfig> = {},
+    readonly logger: Logger = pino({ level: "silent" }),
+  ) {}
 
   async start(): Promise<this> {
     this.device.start();
@@ -91,8 +95,10 @@ export class SyncHarness {
       bindings,
       identity: this.identity,
       device: this.port,
+      trust: trustPolicyFrom({ allowEmulator: true }, {}),
+      allowInsecureLoopback: true,
       stateDir: this.dir,
-      logger: pino({ level: "silent" }),
+      logger: this.logger,
       config: { ...FAST_SYNC, endpoint: this.cloud.url, ...this.syncConfig },
       adminSocket: false,
     });

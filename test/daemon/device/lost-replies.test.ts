@@ -257,6 +257,7 @@ describe("lost ACTIVATE replies", () => {
       state: "UNACTIVATED",
       identity: null,
       activation: null,
+      activation_bundle: null,
       tax_table: "RDC-2026.1",
       limits: {
         max_payload: 32_768,

@@ -47,6 +47,7 @@ function board(): StatusBoard {
     deviceStatus: () => undefined,
     deviceId: () => h.device.deviceId,
     identityMismatch: () => null,
+    untrusted: () => null,
     counters: () => ({}),
     link: () => ({}),
     lastReconcile: () => h.reconciler.last,

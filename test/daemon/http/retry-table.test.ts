@@ -57,7 +57,7 @@ const TRANSPORT_FAULTS: readonly { status: number; name: ErrorName; phrase: stri
  * - activation, a technician's act through the CLI: DEVICE_ALREADY_ACTIVATED, ACTIVATION_*;
  * - the cloud link, which never touches a POS request: CLOUD_*, ACTIVATION_CODE_*;
  * - a process that refuses to start (the POS sees "connection refused"): STATE_LOCKED, ADDRESS_IN_USE,
- *   LINK_PATH_IN_USE;
+ *   LINK_PATH_IN_USE, CONFIG_INSECURE;
  * - stored only, as the `error` of an ABORTED invoice (the "state ABORTED" row): ABORTED_BY_POS 324,
  *   INTERRUPTED 325.
  */
@@ -74,6 +74,10 @@ const NOT_POS_ANSWERS: readonly ErrorName[] = [
   "ACTIVATION_CODE_USED",
   "CLOUD_NOT_ACTIVATED",
   "CLOUD_CREDENTIAL_INVALID",
+  "CLOUD_NOT_CONFIGURED",
+  "CLOUD_REPLY_INVALID",
+  "CLOUD_ACK_MISMATCH",
+  "CONFIG_INSECURE",
   "STATE_LOCKED",
   "ADDRESS_IN_USE",
   "LINK_PATH_IN_USE",
@@ -316,6 +320,13 @@ describe("device conditions: retry the same key once the condition clears", () =
       how: "another device is plugged in (the daemon's session refuses every command)",
       toggle: (w, on) => {
         w.link.refuseAll = on ? "DEVICE_IDENTITY_MISMATCH" : null;
+      },
+    },
+    {
+      row: "503 121",
+      how: "a device that fails the trust check is plugged in (the daemon's session refuses every command)",
+      toggle: (w, on) => {
+        w.link.refuseAll = on ? "DEVICE_UNTRUSTED" : null;
       },
     },
     ...(["FRAME_CRC", "FRAME_VERSION", "FRAME_TYPE", "HID_REASSEMBLY"] as const).map((name) => ({

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fingerprint } from "../../../daemon/fiscal/request-keys.js";
 import type { Caller } from "../../../daemon/fiscal/types.js";
-import type { Db } from "../../../daemon/store/database.js";
+import { type Db, SCHEMA_VERSION } from "../../../daemon/store/database.js";
 import { newInvoiceId } from "../../../daemon/store/invoice-store.js";
 import { codeOf, posSale, refusalOf, ServiceHarness } from "../fiscal/harness.js";
 import { openStoreAtVersion } from "./old-store.js";
@@ -85,7 +85,7 @@ afterEach(() => h.stop());
 
 describe("migration 4 of a version-3 store", () => {
   it("binds each key to its sealed invoice, else its latest two-step or final one", () => {
-    expect(h.db.pragma("user_version", { simple: true })).toBe(4);
+    expect(h.db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     const bound = h.db
       .prepare(
         "SELECT api_key_id, idempotency_key, invoice_id FROM idempotency_keys ORDER BY idempotency_key",

@@ -4,7 +4,7 @@
  * migrates it to the current version).
  */
 import Database from "better-sqlite3";
-import type { Db } from "../../../daemon/store/database.js";
+import { type Db, registerMigrationFunctions } from "../../../daemon/store/database.js";
 import { MIGRATIONS } from "../../../daemon/store/migrations.js";
 
 /** Creates (or opens) the store at `path` at schema version `version`. */
@@ -14,6 +14,7 @@ export function openStoreAtVersion(path: string, version: number): Db {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
+  registerMigrationFunctions(db);
   const current = db.pragma("user_version", { simple: true }) as number;
   for (let v = current + 1; v <= version; v++) {
     db.transaction(() => {

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CloudCredentialStore } from "../../../daemon/store/cloud-credential.js";
+import { SCHEMA_VERSION } from "../../../daemon/store/database.js";
 import { DeviceBindingStore } from "../../../daemon/store/device-binding.js";
 import { posSale, ServiceHarness } from "../fiscal/harness.js";
 
@@ -30,7 +31,10 @@ describe("store immutability", () => {
   it("runs in WAL mode with synchronous=FULL and records its schema version", () => {
     expect(h.db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(h.db.pragma("synchronous", { simple: true })).toBe(2);
-    expect(h.db.pragma("user_version", { simple: true })).toBe(4);
+    expect(h.db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(5);
+    // A secret a row gives up is zeroed in its page (1 = on, 2 = fast).
+    expect(h.db.pragma("secure_delete", { simple: true })).toBe(2);
   });
 });
 
@@ -73,19 +77,20 @@ describe("migration 4 triggers", () => {
     ).toEqual({
       n: 1,
     });
-    expect(run("UPDATE cloud_credentials SET retired_at = 1 WHERE credential = 'cred-2'")).not.toThrow();
     for (const change of [
       "credential = 'forged'",
       "device_id = 'DEF-OTHER'",
       "issued_at = 0",
       "id = id + 100",
     ]) {
-      expect(run(`UPDATE cloud_credentials SET ${change}`), change).toThrow(/only ever retired/);
+      expect(run(`UPDATE cloud_credentials SET ${change} WHERE id = 2`), change).toThrow(/only ever retired/);
     }
+    // Retiring erases the secret (migration 5): the retired row keeps its fingerprint only.
+    expect(run("UPDATE cloud_credentials SET retired_at = 1, credential = '' WHERE id = 2")).not.toThrow();
     expect(run("DELETE FROM cloud_credentials")).toThrow(/never deleted/);
     expect(h.db.prepare("SELECT id, credential FROM cloud_credentials ORDER BY id").all()).toEqual([
-      { id: 1, credential: "cred-1" },
-      { id: 2, credential: "cred-2" },
+      { id: 1, credential: "" },
+      { id: 2, credential: "" },
     ]);
   });
 
