@@ -153,6 +153,15 @@ export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
     if (row.device_id !== null && row.device_id !== body.device_id) {
       throw new CloudHttpError(409, "CODE_USED", `the code was claimed by device ${row.device_id}`);
     }
+    // A repeat is the same device only if it has the same key: a device copying a claimed device's id
+    // gets neither the bundle nor a credential.
+    if (row.public_key !== null && Buffer.compare(row.public_key, publicKey) !== 0) {
+      throw new CloudHttpError(
+        409,
+        "CODE_USED",
+        `the code was claimed by device ${row.device_id} with another public key`,
+      );
+    }
     if (bundle === null || row.device_id === null) {
       const content: ActivationBundle = {
         kind: "ACTIVATION_BUNDLE",

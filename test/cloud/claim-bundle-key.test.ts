@@ -39,17 +39,22 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Claims a fresh code for DEVICE over plain HTTP and returns the bundle it answers with. */
-async function claimedBundle(): Promise<SignedBlob> {
-  const response = await fetch(`${cloud.url}${CLOUD_API_PREFIX}/activations/claim`, {
+/** Claims `code` for DEVICE_ID with `publicKey` over plain HTTP. */
+function claim(code: string, publicKey: Uint8Array): Promise<Response> {
+  return fetch(`${cloud.url}${CLOUD_API_PREFIX}/activations/claim`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
-      activation_code: cloud.issueCode(SHOP),
+      activation_code: code,
       device_id: DEVICE_ID,
-      device_public_key: toBase64Url(DEVICE.publicKey),
+      device_public_key: toBase64Url(publicKey),
     }),
   });
+}
+
+/** Claims a fresh code for DEVICE over plain HTTP and returns the bundle it answers with. */
+async function claimedBundle(): Promise<SignedBlob> {
+  const response = await claim(cloud.issueCode(SHOP), DEVICE.publicKey);
   expect(response.status).toBe(200);
   const body = (await response.json()) as { bundle: { bytes: string; signature: string } };
   return { bytes: fromBase64Url(body.bundle.bytes), signature: fromBase64Url(body.bundle.signature) };
@@ -76,5 +81,18 @@ describe("the cloud emulator's claim bundle", () => {
     expect(() => checkBundleTrust({ ...real, public_key: OTHER.publicKey }, blob, production)).toThrow(
       /E117/,
     );
+  });
+
+  it("answers a repeat of the claim only to the same key: the same id with another key gets 409 CODE_USED", async () => {
+    const code = cloud.issueCode(SHOP);
+    const first = (await (await claim(code, DEVICE.publicKey)).json()) as { bundle: { bytes: string } };
+    const repeat = await claim(code, DEVICE.publicKey);
+    expect(repeat.status).toBe(200);
+    expect(((await repeat.json()) as { bundle: { bytes: string } }).bundle.bytes).toBe(first.bundle.bytes);
+    const impostor = await claim(code, OTHER.publicKey);
+    expect(impostor.status).toBe(409);
+    const body = (await impostor.json()) as { error: { code: string }; credential?: string };
+    expect(body.error.code).toBe("CODE_USED");
+    expect(body.credential).toBeUndefined();
   });
 });

@@ -17,12 +17,11 @@ import { InvoiceStore } from "../../daemon/store/invoice-store.js";
 import { SyncAttemptLog } from "../../daemon/store/sync-log.js";
 import { SyncQueue } from "../../daemon/store/sync-queue.js";
 import { SyncAgent } from "../../daemon/sync/agent.js";
-import type { CloudPort } from "../../daemon/sync/client.js";
 import { resolveSyncConfig } from "../../daemon/sync/config.js";
 import type { UploadAck, UploadItem, UploadRequest, UploadResponse } from "../../daemon/sync/contract.js";
 import { SyntheticDevice } from "../../emulator/cloud/synthetic.js";
 import { fromBase64Url, sha256, toBase64Url } from "../../protocol/index.js";
-import { SHOP } from "./fixtures.js";
+import { SHOP, UploadOnlyCloud } from "./fixtures.js";
 
 const config = resolveSyncConfig({ backoffBaseMs: 1_000, backoffMaxMs: 8_000, maxAttempts: 3 });
 
@@ -42,21 +41,12 @@ function honest(item: UploadItem): UploadAck {
 }
 
 /** A cloud whose acks the test writes from the items it received. */
-class LyingCloud implements CloudPort {
+class LyingCloud extends UploadOnlyCloud {
   requests: UploadRequest[] = [];
   acks: (items: readonly UploadItem[]) => unknown[] = (items) => items.map(honest);
   async upload(_c: string, req: UploadRequest): Promise<UploadResponse> {
     this.requests.push(req);
     return { acks: this.acks(req.items) } as UploadResponse;
-  }
-  claim(): never {
-    throw new Error("not scripted");
-  }
-  registerActivation(): never {
-    throw new Error("not scripted");
-  }
-  rotate(): never {
-    throw new Error("not scripted");
   }
 }
 

@@ -16,14 +16,13 @@ import { SyncAttemptLog } from "../../daemon/store/sync-log.js";
 import { SyncQueue } from "../../daemon/store/sync-queue.js";
 import { SyncAgent } from "../../daemon/sync/agent.js";
 import { backoffDelayMs } from "../../daemon/sync/backoff.js";
-import type { CloudPort } from "../../daemon/sync/client.js";
 import { syncConditions } from "../../daemon/sync/conditions.js";
 import { resolveSyncConfig } from "../../daemon/sync/config.js";
 import type { UploadRequest, UploadResponse } from "../../daemon/sync/contract.js";
 import { recordHashOf } from "../../daemon/sync/upload-items.js";
 import { SyntheticDevice } from "../../emulator/cloud/synthetic.js";
 import { FiscalError, fromBase64Url } from "../../protocol/index.js";
-import { SHOP } from "./fixtures.js";
+import { SHOP, UploadOnlyCloud } from "./fixtures.js";
 
 const config = resolveSyncConfig({
   backoffBaseMs: 1_000,
@@ -34,7 +33,7 @@ const config = resolveSyncConfig({
 });
 
 /** A cloud whose answers the test scripts; it records when each upload arrived. */
-class ScriptedCloud implements CloudPort {
+class ScriptedCloud extends UploadOnlyCloud {
   calls: number[] = [];
   answer: (req: UploadRequest) => UploadResponse = (req) => ({
     acks: req.items.map((i) => ({
@@ -48,15 +47,6 @@ class ScriptedCloud implements CloudPort {
   async upload(_c: string, req: UploadRequest): Promise<UploadResponse> {
     this.calls.push(Date.now());
     return this.answer(req);
-  }
-  claim(): never {
-    throw new Error("not scripted");
-  }
-  registerActivation(): never {
-    throw new Error("not scripted");
-  }
-  rotate(): never {
-    throw new Error("not scripted");
   }
 }
 

@@ -18,8 +18,10 @@ import { type Db, openDatabase } from "../../daemon/store/database.js";
 import { DeviceBindingStore } from "../../daemon/store/device-binding.js";
 import { InvoiceStore } from "../../daemon/store/invoice-store.js";
 import { OutboxStore } from "../../daemon/store/outbox.js";
+import type { CloudPort } from "../../daemon/sync/client.js";
 import { CloudSync } from "../../daemon/sync/cloud-sync.js";
 import type { SyncConfig } from "../../daemon/sync/config.js";
+import type { UploadRequest, UploadResponse } from "../../daemon/sync/contract.js";
 import { type CloudEmulator, startCloudEmulator } from "../../emulator/cloud/index.js";
 import { resolveDeviceConfig } from "../../emulator/config.js";
 import { FiscalDevice } from "../../emulator/device/fiscal-device.js";
@@ -43,6 +45,20 @@ export class ActivatableDevice extends DirectDevice implements ActivationDevice 
 }
 
 /** Sync settings fast enough for tests. */
+/** A cloud that only takes uploads, scripted by each test: activation and rotation are not its business. */
+export abstract class UploadOnlyCloud implements CloudPort {
+  abstract upload(credential: string, request: UploadRequest): Promise<UploadResponse>;
+  claim(): never {
+    throw new Error("not scripted");
+  }
+  registerActivation(): never {
+    throw new Error("not scripted");
+  }
+  rotate(): never {
+    throw new Error("not scripted");
+  }
+}
+
 export const FAST_SYNC: Partial<SyncConfig> = {
   backoffBaseMs: 100,
   backoffMaxMs: 1_000,
