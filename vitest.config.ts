@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // fast-check properties run on the fixed fuzz seed (test/setup/fast-check-seed.ts).
+    setupFiles: ["test/setup/fast-check-seed.ts"],
   },
 });

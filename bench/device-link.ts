@@ -14,7 +14,7 @@ import { createFiscalDevice, type FiscalDevice } from "../daemon/device/index.js
 import { DEV_CLOUD_ROOT_SEED } from "../emulator/dev-keys.js";
 import { startEmulator } from "../emulator/emulator.js";
 import { openPtyLink } from "../emulator/link/pty.js";
-import { type CanonicalInvoice, signActivationBundle } from "../protocol/index.js";
+import { type CanonicalInvoiceV2, signActivationBundle } from "../protocol/index.js";
 import { type EmulatorBench, runEmulatorBench } from "./emulator.js";
 import { benchInvoice } from "./invoices.js";
 import { fmt, isMain, msSince, type Percentiles, percentiles } from "./measure.js";
@@ -42,11 +42,11 @@ export interface DeviceLinkBench {
   readonly throughput: readonly { readonly callers: number; readonly pairsPerSecond: number }[];
 }
 
-function invoice(i: number): CanonicalInvoice {
+function invoice(i: number): CanonicalInvoiceV2 {
   return benchInvoice("LINK", i);
 }
 
-async function fiscalise(device: FiscalDevice, inv: CanonicalInvoice): Promise<void> {
+async function fiscalise(device: FiscalDevice, inv: CanonicalInvoiceV2): Promise<void> {
   const prepared = await device.prepare(inv);
   await device.commit(prepared.nonce, prepared.payload_hash);
 }
@@ -82,7 +82,7 @@ export async function runDeviceLinkBench(pairs = LINK_BENCH_PAIRS): Promise<Devi
       { length: WARMUP_PAIRS + pairs + CONCURRENCY.length * THROUGHPUT_PAIRS },
       (_, i) => invoice(i),
     );
-    const take = (): CanonicalInvoice => invoices[next++]!;
+    const take = (): CanonicalInvoiceV2 => invoices[next++]!;
     const pair: number[] = [];
     const prepare: number[] = [];
     const commit: number[] = [];

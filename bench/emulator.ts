@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { resolveDeviceConfig } from "../emulator/config.js";
 import { DEV_CLOUD_ROOT_SEED } from "../emulator/dev-keys.js";
 import { FiscalDevice } from "../emulator/device/fiscal-device.js";
-import { type CanonicalInvoice, signActivationBundle } from "../protocol/index.js";
+import { type CanonicalInvoiceV2, signActivationBundle } from "../protocol/index.js";
 import { benchInvoice } from "./invoices.js";
 import { fmt, isMain, msSince, type Percentiles, percentiles } from "./measure.js";
 
@@ -32,7 +32,7 @@ export interface EmulatorBench {
   readonly commit: Percentiles;
 }
 
-function invoice(i: number): CanonicalInvoice {
+function invoice(i: number): CanonicalInvoiceV2 {
   return benchInvoice("BENCH", i);
 }
 

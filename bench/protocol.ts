@@ -5,12 +5,14 @@
  */
 import nacl from "tweetnacl";
 import {
-  canonicaliseInvoice,
+  canonicaliseInvoiceV2,
+  DGI_TYPES,
   encodeFrame,
   encodeRequest,
   type FiscalRecord,
   FrameParser,
   FrameType,
+  fiscalYearOf,
   generateKeyPair,
   invoiceHash,
   openSealedRecord,
@@ -20,6 +22,7 @@ import {
   signWith,
   verifyWith,
 } from "../protocol/index.js";
+import { BENCH_CONTEXT } from "./invoices.js";
 import { fmt, isMain, ratePerSecond } from "./measure.js";
 
 /** The measured rates, per second. */
@@ -37,11 +40,10 @@ export interface ProtocolBench {
 
 const POS_INVOICE = {
   type: "SALE",
-  currency: "CDF",
   items: Array.from({ length: 10 }, (_, i) => ({
     code: `SKU-${i}`,
     name: `Article numéro ${i}`,
-    kind: "GOODS",
+    kind: "BIE",
     quantity: "1.5",
     unit_price: 1000 + i,
     tax_group: i % 2 ? "B" : "C",
@@ -53,28 +55,35 @@ const POS_INVOICE = {
 export function runProtocolBench(budgetMs = 1000): ProtocolBench {
   const total = POS_INVOICE.items.reduce((s, it) => s + Math.round(1.5 * it.unit_price), 0);
   const pos = { ...POS_INVOICE, payments: [{ method: "CASH", amount: total }] };
-  const invoice = canonicaliseInvoice(pos, { cashierId: "C-1", defaultClientRef: "R-1" });
+  const invoice = canonicaliseInvoiceV2(pos, { ...BENCH_CONTEXT, defaultClientRef: "R-1" });
   const payload = encodeRequest("PREPARE", { invoice });
   const frame = encodeFrame({ type: FrameType.REQUEST, seq: 1, payload });
   const parser = new FrameParser();
   const key = generateKeyPair();
   const nk = nacl.sign.keyPair.fromSeed(key.seed);
+  const issuedAt = Date.now();
   const record: FiscalRecord = {
     kind: "INVOICE",
-    v: 1,
+    v: 2,
     device_id: "DEF-BENCH",
     fiscal_number: 1,
     type_number: 1,
     invoice_type: "SALE",
-    issued_at: Date.now(),
+    dgi_type: DGI_TYPES.SALE.code,
+    fiscal_year: fiscalYearOf(issuedAt),
+    year_number: 1,
+    issued_at: issuedAt,
     payload_hash: invoiceHash(invoice),
     prev_hash: new Uint8Array(32),
-    merchant_nif: "N-1",
+    merchant_nif: invoice.seller.nif,
     outlet_id: "O-1",
     fiscal_authority_id: "F-1",
-    cashier_id: "C-1",
-    client_ref: "R-1",
+    isf: invoice.isf,
+    rn: invoice.rn,
+    cashier_id: invoice.operator.id,
+    client_ref: invoice.client_ref,
     currency: "CDF",
+    price_mode: invoice.price_mode,
     totals: invoice.totals,
     tax_table: invoice.tax_table,
   };
@@ -85,7 +94,7 @@ export function runProtocolBench(budgetMs = 1000): ProtocolBench {
     frameEncode: ratePerSecond(() => encodeFrame({ type: FrameType.REQUEST, seq: 1, payload }), budgetMs),
     frameParse: ratePerSecond(() => parser.push(frame), budgetMs),
     canonicalise: ratePerSecond(
-      () => invoiceHash(canonicaliseInvoice(pos, { cashierId: "C-1", defaultClientRef: `R-${i++}` })),
+      () => invoiceHash(canonicaliseInvoiceV2(pos, { ...BENCH_CONTEXT, defaultClientRef: `R-${i++}` })),
       budgetMs,
     ),
     sealRecord: ratePerSecond(() => sealRecord(record, key.seed), budgetMs),

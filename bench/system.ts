@@ -299,7 +299,8 @@ export function sale(amount = 11_600, overrides: Record<string, unknown> = {}): 
   return {
     type: "SALE",
     currency: "CDF",
-    items: [{ name: "Sac de riz 25 kg", kind: "GOODS", quantity: 1, unit_price: amount, tax_group: "B" }],
+    operator: { name: "Mireille Kabeya" },
+    items: [{ name: "Sac de riz 25 kg", kind: "BIE", quantity: 1, unit_price: amount, tax_group: "B" }],
     payments: [{ method: "CASH", amount }],
     ...overrides,
   };

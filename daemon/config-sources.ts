@@ -40,6 +40,15 @@ export const ENV_VARIABLES: Readonly<Record<string, { readonly path: string; rea
   STALELA_CLOUD_ROOT_KEY: { path: "trust.cloudRootKey", kind: "string" },
   STALELA_MERCHANT_NIF: { path: "merchant.nif", kind: "string" },
   STALELA_OUTLET_ID: { path: "merchant.outletId", kind: "string" },
+  STALELA_ISF: { path: "sfe.isf", kind: "string" },
+  STALELA_SELLER_NAME: { path: "sfe.seller.name", kind: "string" },
+  STALELA_SELLER_ADDRESS: { path: "sfe.seller.address", kind: "string" },
+  STALELA_SELLER_HEAD_OFFICE: { path: "sfe.seller.headOffice", kind: "string" },
+  STALELA_SELLER_PHONE: { path: "sfe.seller.phone", kind: "string" },
+  STALELA_SELLER_EMAIL: { path: "sfe.seller.email", kind: "string" },
+  STALELA_FX_USD_RATE: { path: "sfe.fx.usdRate", kind: "string" },
+  STALELA_FX_USD_DATE: { path: "sfe.fx.usdRateDate", kind: "string" },
+  STALELA_FX_TOLERANCE_BP: { path: "sfe.fx.toleranceBp", kind: "integer" },
   ...Object.fromEntries(
     Object.entries(SYNC_ENV_VARIABLES).map(([name, key]) => [
       name,

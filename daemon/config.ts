@@ -17,6 +17,7 @@ import {
   SESSION_CONFIG_PROPERTIES,
   sessionConfigConflict,
 } from "./device/config.js";
+import { defaultSfeConfig, type SfeConfig, SfeConfigSchema } from "./fiscal/sfe.js";
 import { checkCloudEndpoint, isLoopbackHost } from "./sync/client.js";
 import {
   configIssueError,
@@ -114,6 +115,7 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    sfe: SfeConfigSchema,
   },
   { additionalProperties: false },
 );
@@ -155,6 +157,8 @@ export interface DaemonConfig {
   cloud: SyncConfig;
   trust: TrustSettings;
   merchant: MerchantSettings;
+  /** The SFE identity version-2 invoices carry (daemon/fiscal/sfe.ts). */
+  sfe: SfeConfig;
 }
 
 /** A partial configuration, as a file, the environment or flags give it: any section in part. */
@@ -186,6 +190,7 @@ export function defaultConfig(): DaemonConfig {
     cloud: { ...DEFAULT_SYNC_CONFIG },
     trust: { allowEmulator: false },
     merchant: {},
+    sfe: defaultSfeConfig(),
   };
 }
 

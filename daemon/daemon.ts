@@ -14,6 +14,7 @@ import { checkDeviceTrust, type DeviceTrustPolicy, trustPolicyFrom } from "./fis
 import { DeviceIdentity } from "./fiscal/identity.js";
 import { Reconciler } from "./fiscal/reconcile.js";
 import { FiscalService, type FiscalServiceHooks } from "./fiscal/service.js";
+import { missingSfeSettings, sfeIdentityOf, sfeNotConfigured } from "./fiscal/sfe.js";
 import type { StatusCondition } from "./fiscal/types.js";
 import { type ApiInstance, buildApp, listen } from "./http/app.js";
 import { StatusBoard } from "./status.js";
@@ -206,9 +207,18 @@ export class Daemon {
     // Nothing is sealed through a device before it has passed the checks after its connect.
     this.device.refuse(NOT_CHECKED);
     await this.device.open();
+    const sfe = sfeIdentityOf(this.config.sfe, this.config.trust.allowEmulator);
+    const sfeMissing = missingSfeSettings(this.config.sfe);
+    if (sfe === undefined) {
+      const since = new Date().toISOString();
+      const message = `${sfeNotConfigured(sfeMissing).message}: aucune facture n'est scellée / no invoice is sealed`;
+      this.addConditionSource(() => [{ code: "SFE_NOT_CONFIGURED", severity: "error", message, since }]);
+    }
     const service = new FiscalService(store, outbox, this.device, this.identity, {
       hooks: this.hooks,
       requestBoundMs: this.config.requestBoundMs,
+      sfe: () => sfe,
+      sfeMissing,
     });
     const cloud = new CloudSync({
       db,

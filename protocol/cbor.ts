@@ -3,13 +3,15 @@
  * and every hashed or signed structure.
  *
  * cbor-x is fast and robust at decoding but does not sort map keys and encodes integers above
- * 2^32 as floats, so the encoder is this small layer. Decoding uses cbor-x, then re-encodes: a
- * payload is accepted only if it comes back byte-identical, which rejects duplicate keys,
- * indefinite lengths, non-shortest integers, floats, tags and non-text map keys in one rule.
+ * 2^32 as floats, so the encoder is this small layer. Decoding is two steps, in this order: a scan
+ * refuses everything outside the data model (CBOR_INVALID 210: floats, tags, indefinite lengths,
+ * duplicate or non-text map keys, ill-formed UTF-8, …), then cbor-x decodes and the value is
+ * re-encoded: a payload is accepted only if it comes back byte-identical, so a valid item encoded
+ * another way (non-shortest integers or lengths, unsorted keys) is CBOR_NOT_CANONICAL 211.
  *
- * The data model is the subset the protocol uses: safe integers, byte strings (Uint8Array), text,
- * arrays, maps with text keys, booleans and null. An object property whose value is `undefined`
- * is treated as absent.
+ * The data model is the subset the protocol uses: integers within ±(2^53−1), byte strings
+ * (Uint8Array), UTF-8 text, arrays, maps with distinct text keys, booleans and null. An object
+ * property whose value is `undefined` is treated as absent.
  */
 import { Decoder } from "cbor-x";
 import { FiscalError } from "./errors.js";
@@ -161,7 +163,7 @@ const decoder = new Decoder({ mapsAsObjects: true, useRecords: false, bundleStri
  * another way. Byte strings come back as Uint8Array.
  */
 export function decodeCanonical(bytes: Uint8Array): CborValue {
-  scanSubset(bytes);
+  scanSubset(bytes); // first: CBOR_INVALID for anything outside the data model
   let value: unknown;
   try {
     value = decoder.decode(bytes);
@@ -190,22 +192,62 @@ function truncated(): FiscalError {
   return new FiscalError("CBOR_INVALID", "undecodable CBOR (the item is truncated)");
 }
 
+function outsideModel(what: string): FiscalError {
+  return new FiscalError("CBOR_INVALID", `${what} is outside the protocol's CBOR data model`);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /**
- * Walks the heads of one data item without recursion and refuses, before cbor-x recurses into them,
- * what the protocol's subset never uses: tags, floats and other simple values, indefinite or reserved
- * lengths, nesting deeper than MAX_CBOR_DEPTH, lengths past the end. The answer is then the same
- * coded error every time, whatever the stack depth left (a deep run of tags once overflowed cbor-x's
- * recursion on one call and not on the next). Trailing bytes are left to the canonical comparison.
+ * The text of bytes[start, end) if it is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF), else null. ASCII, the common case, skips the decoder; with
+ * `wanted` false only the check is made (values need no string, map keys do).
+ */
+function textOf(bytes: Uint8Array, start: number, end: number, wanted: boolean): string | null {
+  let ascii = "";
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x80) {
+      try {
+        return utf8.decode(bytes.subarray(start, end));
+      } catch {
+        return null;
+      }
+    }
+    if (wanted) ascii += String.fromCharCode(b);
+  }
+  return ascii;
+}
+
+/** An array or map being walked: data items left in it, and for a map the keys seen so far. */
+interface Open {
+  left: number;
+  readonly keys: Set<string> | null;
+}
+
+/**
+ * Walks one data item without recursion and refuses, before cbor-x recurses into it and before any
+ * re-encoding is compared, everything outside the protocol's data model (docs/PROTOCOL.md §5): tags,
+ * floats and simple values other than false, true and null, indefinite or reserved lengths (of any
+ * major type), integers beyond ±(2^53−1), text that is not well-formed UTF-8, map keys that are not
+ * text, duplicate map keys, nesting deeper than MAX_CBOR_DEPTH, lengths past the end, bytes after the
+ * item. So CBOR_INVALID means "not an item of the data model", and what passes here is refused later
+ * only as CBOR_NOT_CANONICAL: a valid item encoded another way (a longer integer or length head,
+ * unsorted keys). The answer is the same coded error every time, whatever the stack depth left (a
+ * deep run of tags once overflowed cbor-x's recursion on one call and not on the next).
  */
 function scanSubset(bytes: Uint8Array): void {
-  const left: number[] = [1];
+  const open: Open[] = [{ left: 1, keys: null }];
   let pos = 0;
-  while (left.length > 0) {
-    if (left[left.length - 1] === 0) {
-      left.pop();
+  while (open.length > 0) {
+    const top = open[open.length - 1]!;
+    if (top.left === 0) {
+      open.pop();
       continue;
     }
-    left[left.length - 1]!--;
+    // In a map the items alternate key, value: an even count left means a key comes next.
+    const isKey = top.keys !== null && top.left % 2 === 0;
+    top.left--;
     if (pos >= bytes.length) throw truncated();
     const initial = bytes[pos++]!;
     const major = initial >> 5;
@@ -215,31 +257,44 @@ function scanSubset(bytes: Uint8Array): void {
       const size = 1 << (info - 24);
       if (pos + size > bytes.length) throw truncated();
       arg = 0;
+      // Exact up to 2^53; a larger 8-byte argument comes out ≥ 2^53, which is all the checks need.
       for (let i = 0; i < size; i++) arg = arg * 256 + bytes[pos + i]!;
       pos += size;
     } else if (info > 27) {
-      const what = info === 31 ? "an indefinite length" : "a reserved length encoding";
-      throw new FiscalError("CBOR_INVALID", `${what} is outside the protocol's CBOR subset`);
+      throw outsideModel(info === 31 ? "an indefinite length" : "a reserved length encoding");
     }
+    if (isKey && major !== 3) throw outsideModel("a map key that is not a text string");
+    if (major === 0 && arg > Number.MAX_SAFE_INTEGER) throw outsideModel("an integer above 2^53 − 1");
+    if (major === 1 && arg > Number.MAX_SAFE_INTEGER - 1) throw outsideModel("an integer below −(2^53 − 1)");
     if (major === 2 || major === 3) {
       if (arg > bytes.length - pos) throw truncated();
+      if (major === 3) {
+        const text = textOf(bytes, pos, pos + arg, isKey);
+        if (text === null) throw outsideModel("a text string that is not well-formed UTF-8");
+        if (isKey) {
+          // cbor-x renames this key (its guard against prototype pollution), so it could not come
+          // back as sent; no protocol structure uses it.
+          if (text === "__proto__") throw outsideModel("the map key __proto__");
+          if (top.keys!.has(text))
+            throw outsideModel(`a duplicate map key (${JSON.stringify(text.slice(0, 32))})`);
+          top.keys!.add(text);
+        }
+      }
       pos += arg;
     } else if (major === 4 || major === 5) {
       const items = major === 5 ? arg * 2 : arg;
       if (items > bytes.length - pos) throw truncated();
-      if (items > 0 && left.length > MAX_CBOR_DEPTH) {
+      if (items > 0 && open.length > MAX_CBOR_DEPTH) {
         throw new FiscalError("CBOR_INVALID", `nesting deeper than ${MAX_CBOR_DEPTH}`);
       }
-      left.push(items);
+      open.push({ left: items, keys: major === 5 ? new Set() : null });
     } else if (major === 6) {
-      throw new FiscalError("CBOR_INVALID", "CBOR tags are outside the protocol's subset");
+      throw outsideModel("a tag");
     } else if (major === 7 && (info < 20 || info > 22)) {
-      throw new FiscalError(
-        "CBOR_INVALID",
-        "floats and simple values other than false, true and null are outside the protocol's subset",
-      );
+      throw outsideModel("a float or a simple value other than false, true and null");
     }
   }
+  if (pos !== bytes.length) throw new FiscalError("CBOR_INVALID", "bytes after the data item");
 }
 
 /**
@@ -270,7 +325,7 @@ function normalise(value: unknown, depth: number): CborValue {
   if (typeof value === "bigint") {
     // cbor-x returns every 8-byte integer as a bigint; the protocol's integers are all safe integers.
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw new FiscalError("CBOR_INVALID", "integers beyond ±2^53 are refused");
+      throw new FiscalError("CBOR_INVALID", "integers beyond ±(2^53 − 1) are refused");
     }
     return Number(value);
   }

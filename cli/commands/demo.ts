@@ -38,15 +38,40 @@ export const DEMO_STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /** Exit code when a second signal cuts the teardown short. */
 const EXIT_INTERRUPTED = 130;
 
-/** The sample invoice the printed curl command posts. */
+/** The reference USD rate the demo daemon checks payments against (CDF per USD, as the BCC publishes it). */
+export const DEMO_USD_RATE = { rate: "2850", date: "2026-12-01" } as const;
+
+/**
+ * The sample invoice the printed curl command posts: a version-2 sale to a company client (PM), with
+ * its operator, paid part in cash and part in US dollars. Amounts are centimes: 2 bags of rice at
+ * 28 500,00 CDF (B, 16 % VAT included) and a loaf at 1 200,00 CDF (A, exempt) make 58 200,00 CDF;
+ * USD 10.00 at 2 850 CDF covers 28 500,00 CDF and 29 700,00 CDF is paid in cash.
+ */
 export const DEMO_INVOICE = {
   type: "SALE",
-  currency: "CDF",
+  rn: "T1-000123",
+  price_mode: "TTC",
+  operator: { name: "Mireille Kabeya" },
+  client: { type: "PM", name: "Kin Import SARL", nif: "A7654321C" },
   items: [
-    { name: "Sucre 1 kg", kind: "GOODS", quantity: "2", unit_price: 3500, tax_group: "B" },
-    { name: "Pain", kind: "GOODS", quantity: 1, unit_price: 1200, tax_group: "A" },
+    {
+      code: "RIZ-25",
+      name: "Sac de riz 25 kg",
+      kind: "BIE",
+      quantity: 2,
+      unit_price: 2_850_000,
+      tax_group: "B",
+    },
+    { code: "PAIN-1", name: "Pain", kind: "BIE", quantity: 1, unit_price: 120_000, tax_group: "A" },
   ],
-  payments: [{ method: "CASH", amount: 8200 }],
+  payments: [
+    {
+      method: "CASH",
+      amount: 2_850_000,
+      foreign: { currency: "USD", amount: 1_000, rate: DEMO_USD_RATE.rate, rate_date: DEMO_USD_RATE.date },
+    },
+    { method: "CASH", amount: 2_970_000 },
+  ],
 };
 
 function port(text: string): number {
@@ -109,6 +134,11 @@ async function startDaemon(linkPath: string, stateDir: string, port: number, clo
     cloud: { endpoint: cloudUrl },
     // The demo is development mode: the emulator, its development cloud root, http to loopback.
     trust: { allowEmulator: true },
+    sfe: {
+      isf: "ISF-DEMO-0001",
+      seller: { name: "Alimentation La Concorde", address: "12, avenue du Commerce, Gombe, Kinshasa" },
+      fx: { usdRate: DEMO_USD_RATE.rate, usdRateDate: DEMO_USD_RATE.date, toleranceBp: 100 },
+    },
   });
   const logger = pino({ level: "warn" });
   const daemon = new Daemon(config, createFiscalDevice(config.device, { logger }), logger);

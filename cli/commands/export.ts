@@ -25,7 +25,11 @@ interface ExportOptions extends DeviceFlags, OutputOptions {
   readonly force?: boolean;
 }
 
-/** The journal through the daemon's admin channel, in the shape the exporter reads a device in. */
+/**
+ * The journal through the daemon's admin channel, in the shape the exporter reads a device in. Each
+ * entry keeps its invoice bytes (hex in the admin answer), so an export through the daemon is the
+ * same file as one read from the device directly.
+ */
 export function daemonJournalReader(admin: AdminClient): JournalReader {
   return {
     info: async () => infoFromReport(await admin.deviceInfo()),

@@ -8,7 +8,7 @@ import type { InvoiceView } from "../../daemon/fiscal/types.js";
 import { invoiceView } from "../../daemon/fiscal/views.js";
 import { InvoiceStore } from "../../daemon/store/invoice-store.js";
 import { OutboxStore } from "../../daemon/store/outbox.js";
-import { FiscalError } from "../../protocol/index.js";
+import { FiscalError, formatAmount } from "../../protocol/index.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, openStore, STATE_DIR_HELP, STORE_FILE } from "../state.js";
 
@@ -46,11 +46,16 @@ export function invoiceLines(view: InvoiceView): string[] {
     `  key          ${view.idempotency_key ?? "(none: imported from the device journal)"}`,
     `  client_ref   ${view.client_ref}`,
     `  cashier      ${view.cashier_id}`,
-    `  total        ${view.totals.total} ${view.currency} (minor units)`,
+    `  total        ${formatAmount(view.totals.total, view.currency)} (${view.totals.total} in minor units)`,
     ...(f === null
       ? ["  fiscal       not sealed"]
       : [
           `  fiscal no.   ${f.fiscal_number} (${view.type} #${f.type_number}) on ${f.device_id}`,
+          ...(f.v === 2
+            ? [
+                `  DGI          ${f.dgi_type} no. ${f.year_number} of ${f.fiscal_year}, ISF ${f.isf}, rn ${f.rn}`,
+              ]
+            : []),
           `  sealed at    ${f.timestamp}`,
           `  auth code    ${f.auth_code}`,
           `  QR           ${f.qr}`,

@@ -2,16 +2,23 @@
  * `stalela verify EXPORT [--pubkey HEX] [--json]`: checks a journal export offline (docs/EXPORT.md),
  * independently of any daemon or device. Exit 0 when everything verifies, 5 (VERIFICATION) with a
  * per-record report otherwise. Progress goes to stderr on a terminal only, so a pipe stays clean.
+ * A file in the exporter's layout is read line by line, so a million records verify without the
+ * document in memory; any other layout is parsed whole.
  */
-import { readFileSync } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
+import { access, constants } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import {
+  type DocumentIssueReason,
   type ExportVerification,
   FiscalError,
   publicKeyFromHex,
   type RecordFailure,
+  type RecordFailureReason,
   type VerifyProgress,
   verifyExport,
+  verifyExportLines,
 } from "../../protocol/index.js";
 import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
 
@@ -90,6 +97,49 @@ function keyCaused(f: RecordFailure): boolean {
   );
 }
 
+/** What each failure reason means, for the summary's legend (docs/EXPORT.md §3 has the full table). */
+export const REASON_MEANINGS: Readonly<Record<RecordFailureReason | DocumentIssueReason, string>> = {
+  malformed: "the entry is not a well-formed export entry (a missing or unknown field, bad base64url)",
+  non_canonical: "the record bytes are CBOR but not in deterministic encoding",
+  not_a_record: "the record bytes are not a fiscal record",
+  index_mismatch: "the entry's fiscal_number is not the signed one",
+  signature: "the record signature does not verify with the key",
+  auth_code: "the printed code is not the one derived from the signature",
+  qr_invalid: "the QR does not parse or its signature does not verify",
+  qr_mismatch: "the QR is genuine but its fields are another record's",
+  chain_break: "prev_hash is not the hash of the record before (or of the activation)",
+  counter_gap: "fiscal numbers of the range are missing",
+  type_counter_gap: "a per-type counter skips or repeats",
+  duplicate: "a fiscal number or an invoice payload appears twice",
+  out_of_order: "the entry comes after a higher fiscal number",
+  time_backwards: "issued before the record before it, or before the activation",
+  foreign_device: "the record names another device, NIF, outlet or fiscal authority",
+  out_of_range: "the fiscal number lies outside the declared range",
+  tax_table_unknown: "the tax table is not a known version, or not the record version's",
+  tax_arithmetic: "a group's rate or tax is not what its tax table and rounding rule give",
+  totals_sum: "total or tax total is not the sum of the groups",
+  export_group: "an export taxed outside group E, or group E on another type",
+  reference_rule: "a credit note without a reference, another type with one, or a nature rule broken",
+  credit_exceeds: "with the credit notes before it, more is credited than the original's total",
+  void_not_full: "an annulation (VOID, RAN) that does not reverse exactly what remained",
+  credit_reference:
+    "the credit note references a type it may not credit, a later record, or one not in the file",
+  credit_currency: "the credit note is in another currency than its original",
+  duplicate_client_ref: "the client_ref was already sealed",
+  invoice_missing: "a version-2 record whose entry carries no invoice",
+  payload_hash: "the invoice bytes do not hash to the record's payload_hash",
+  invoice_invalid: "the invoice fails the device's own validation (code in the message)",
+  invoice_mismatch: "the record says something else than its invoice",
+  credit_lines: "a credited line is not on the original, changes its price, or exceeds what was sold",
+  format: "not a /1 or /2 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601",
+  public_key: "the file's key is malformed, or is not the pinned key",
+  activation: "the activation record is malformed, unsigned, or names another key or device",
+  range: "the declared range is inconsistent",
+};
+
+/** Unchecked credit notes listed one by one before the rest are counted. */
+const UNCHECKED_LISTED = 20;
+
 /** The report as lines for people: each distinct problem once, repeated ones counted. */
 export function humanReport(file: string, r: ExportVerification): string[] {
   const lines = [`${file}: ${r.ok ? "VERIFIED" : "VERIFICATION FAILED"}`];
@@ -124,14 +174,71 @@ export function humanReport(file: string, r: ExportVerification): string[] {
   for (const [reason, n] of unlisted)
     lines.push(`  … and ${n} more ${reason} failures (--json lists every one)`);
   if (r.bad_fiscal_numbers.length > 0) lines.push(`  bad records: ${numberRanges(r.bad_fiscal_numbers)}`);
+  const unchecked = r.unchecked_credits;
+  if (unchecked.length > 0) {
+    lines.push(
+      `  ${unchecked.length} credit notes reference an original this file does not hold (not checked):`,
+    );
+    for (const c of unchecked.slice(0, UNCHECKED_LISTED)) {
+      const where = c.why === "before_range" ? "before the range" : "another device";
+      lines.push(
+        `    #${c.fiscal_number} → ${c.references.device_id} #${c.references.fiscal_number} (${where})`,
+      );
+    }
+    if (unchecked.length > UNCHECKED_LISTED)
+      lines.push(`    … and ${unchecked.length - UNCHECKED_LISTED} more`);
+  }
+  const reasons = new Set<RecordFailureReason | DocumentIssueReason>([
+    ...r.document_issues.map((i) => i.reason),
+    ...r.failures.filter((f) => cause === undefined || !keyCaused(f)).map((f) => f.reason),
+  ]);
+  if (reasons.size > 0) {
+    lines.push("  what the reasons mean:");
+    for (const reason of reasons) lines.push(`    ${reason}: ${REASON_MEANINGS[reason]}`);
+  }
   return lines;
+}
+
+/** The file's lines, read as a stream. */
+async function* fileLines(file: string): AsyncGenerator<string, void, void> {
+  const input = createReadStream(file, { encoding: "utf8" });
+  try {
+    yield* createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  } finally {
+    input.destroy();
+  }
+}
+
+/** Verifies `file`: line by line in the exporter's layout, else parsed whole. */
+export async function verifyExportFile(
+  file: string,
+  publicKey: Uint8Array | undefined,
+  onProgress: VerifyProgress | undefined,
+): Promise<ExportVerification> {
+  try {
+    await access(file, constants.R_OK);
+    const streamed = await verifyExportLines(fileLines(file), { publicKey, onProgress });
+    if (streamed !== null) return streamed;
+    const text = readFileSync(file, "utf8");
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      doc = { not_json: (err as Error).message };
+    }
+    return verifyExport(doc, { publicKey, onProgress });
+  } catch (err) {
+    throw new FiscalError("FIELD_REQUIRED", `cannot read ${file}: ${(err as Error).message}`);
+  }
 }
 
 /** Registers `verify`. */
 export function registerVerifyCommand(program: Command): void {
   program
     .command("verify")
-    .description("verify a journal export offline: signatures, auth codes, QR, hash chain, counters, time")
+    .description(
+      "verify a journal export offline: signatures, codes, QR, chain, counters, time, tax and totals, invoices, credit notes",
+    )
     .argument("<export>", "the export file (`stalela device export --out FILE`)")
     .option("--pubkey <hex>", "verify with this device key (the one the DGI registered), not the file's")
     .option("--json", "machine-readable report on stdout")
@@ -140,21 +247,9 @@ export function registerVerifyCommand(program: Command): void {
       "\nExit codes: 0 verified, 5 verification failed, 2 bad arguments or unreadable file.",
     )
     .action((file: string, opts: VerifyOptions) =>
-      runAction(opts, () => {
+      runAction(opts, async () => {
         const publicKey = pinnedKeyOf(opts.pubkey);
-        let text: string;
-        try {
-          text = readFileSync(file, "utf8");
-        } catch (err) {
-          throw new FiscalError("FIELD_REQUIRED", `cannot read ${file}: ${(err as Error).message}`);
-        }
-        let doc: unknown;
-        try {
-          doc = JSON.parse(text);
-        } catch (err) {
-          doc = { not_json: (err as Error).message };
-        }
-        const report = verifyExport(doc, { publicKey, onProgress: terminalProgress("verifying", opts.json) });
+        const report = await verifyExportFile(file, publicKey, terminalProgress("verifying", opts.json));
         printResult(opts, report, () => humanReport(file, report));
         process.exitCode = report.ok ? EXIT.OK : EXIT.VERIFICATION;
       }),

@@ -145,6 +145,7 @@ export function journalFromPage(page: JournalPage): ResultOf<"JOURNAL_READ"> {
     signature: fromHex(e.signature),
     auth_code: e.auth_code,
     qr: e.qr,
+    ...(e.invoice !== undefined && { invoice: fromHex(e.invoice) }),
   }));
   return { entries, next: page.next, last: page.last };
 }

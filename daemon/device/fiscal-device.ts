@@ -7,7 +7,7 @@
  */
 import type {
   ArgsOf,
-  CanonicalInvoice,
+  CanonicalInvoiceV2,
   DeviceEvent,
   FiscalError,
   ResultOf,
@@ -95,7 +95,7 @@ export class FiscalDevice {
    * Validates a canonical invoice and reserves a nonce bound to its payload hash. A lost reply is not
    * resolved (a PREPARE cannot seal): DEVICE_TIMEOUT / DEVICE_UNAVAILABLE with `details.cannot_seal`.
    */
-  prepare(invoice: CanonicalInvoice): Promise<ResultOf<"PREPARE">> {
+  prepare(invoice: CanonicalInvoiceV2): Promise<ResultOf<"PREPARE">> {
     if (this.refusal !== null) return Promise.reject(this.refusal);
     return this.session.request("PREPARE", { invoice });
   }

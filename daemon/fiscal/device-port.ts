@@ -4,13 +4,13 @@
  * Link failures surface as DEVICE_UNAVAILABLE / DEVICE_TIMEOUT; every other FiscalError is the
  * device's own definite answer.
  */
-import type { ArgsOf, CanonicalInvoice, ResultOf, SealedRecord } from "../../protocol/index.js";
+import type { ArgsOf, CanonicalInvoiceV2, ResultOf, SealedRecord } from "../../protocol/index.js";
 
 /** The DEF, as the fiscal service uses it. */
 export interface DevicePort {
   info(): Promise<ResultOf<"INFO">>;
   status(): Promise<ResultOf<"STATUS">>;
-  prepare(invoice: CanonicalInvoice): Promise<ResultOf<"PREPARE">>;
+  prepare(invoice: CanonicalInvoiceV2): Promise<ResultOf<"PREPARE">>;
   /** Never answers "unknown": a lost reply is resolved by the session (docs/PROTOCOL.md §11). */
   commit(nonce: Uint8Array, payloadHash: Uint8Array): Promise<SealedRecord>;
   abort(nonce: Uint8Array): Promise<ResultOf<"ABORT">>;

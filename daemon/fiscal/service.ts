@@ -20,9 +20,8 @@
  * the condition clears.
  */
 import {
-  type CanonicalInvoice,
-  canonicaliseInvoice,
-  checkCreditAgainstOriginal,
+  type CanonicalInvoiceV2,
+  canonicaliseInvoiceV2,
   encodeInvoice,
   errorNameOf,
   FiscalError,
@@ -35,6 +34,7 @@ import {
 import type { InvoiceRow, InvoiceStore } from "../store/invoice-store.js";
 import type { OutboxReader } from "../store/outbox.js";
 import { withBound } from "./bound.js";
+import { checkReferenceInStore, type StoredReference } from "./credit-check.js";
 import type { DevicePort } from "./device-port.js";
 import { COMMIT_NOT_ACTED_CODES, IN_DOUBT_CODES } from "./device-port.js";
 import type { DeviceIdentity } from "./identity.js";
@@ -45,6 +45,7 @@ import { listInvoices } from "./list.js";
 import { findInvoice } from "./lookup.js";
 import { defaultClientRef, fingerprint, lockOfKey, lockOfRow } from "./request-keys.js";
 import { Semaphore } from "./semaphore.js";
+import { type SfeIdentity, sfeNotConfigured } from "./sfe.js";
 import type {
   ActionResult,
   Caller,
@@ -93,6 +94,13 @@ export interface FiscalServiceOptions {
   /** Longest a POS request waits for the device, in ms; default DEFAULT_REQUEST_BOUND_MS. */
   readonly requestBoundMs?: number;
   readonly now?: () => number;
+  /**
+   * The ISF, seller and reference rates invoices carry, read at each sale (so a new reference rate
+   * applies at once); while it gives undefined nothing is sealed (SFE_NOT_CONFIGURED).
+   */
+  readonly sfe?: () => SfeIdentity | undefined;
+  /** The settings that leave `sfe` undefined, named in the refusal. */
+  readonly sfeMissing?: readonly string[];
 }
 
 /** Implements the invoice operations on top of the store and the device. */
@@ -104,6 +112,8 @@ export class FiscalService implements InvoiceOperations {
   private readonly boundMs: number;
   private readonly now: () => number;
   private readonly journal: JournalSettlement;
+  private readonly sfe: () => SfeIdentity | undefined;
+  private readonly sfeMissing: readonly string[];
 
   constructor(
     private readonly store: InvoiceStore,
@@ -115,6 +125,8 @@ export class FiscalService implements InvoiceOperations {
     this.hooks = options.hooks ?? {};
     this.boundMs = options.requestBoundMs ?? DEFAULT_REQUEST_BOUND_MS;
     this.now = options.now ?? Date.now;
+    this.sfe = options.sfe ?? (() => undefined);
+    this.sfeMissing = options.sfeMissing ?? ["sfe.isf", "sfe.seller.name", "sfe.seller.address"];
     this.journal = new JournalSettlement(store, device, identity, this.counters, this.locks, this.now);
   }
 
@@ -272,10 +284,7 @@ export class FiscalService implements InvoiceOperations {
     caller: Caller,
     twoStep: boolean,
   ): Promise<InvoiceRow> {
-    const invoice = canonicaliseInvoice(body, {
-      cashierId: caller.cashierId,
-      defaultClientRef: defaultClientRef(caller.apiKeyId, key),
-    });
+    const invoice = this.canonicalise(body, key, caller);
     const payloadHash = invoiceHash(invoice);
     // The same payload sealed already (a power cut lost this key's rows, reconciliation imported the
     // record): that is this request's invoice, if the caller may see it.
@@ -384,22 +393,29 @@ export class FiscalService implements InvoiceOperations {
     }
   }
 
-  private checkReference(invoice: CanonicalInvoice): { deviceId: string; fiscalNumber: number } | undefined {
-    if (invoice.reference === undefined) return undefined;
-    const deviceId = invoice.reference.device_id ?? this.identity.require().deviceId;
-    const fiscalNumber = invoice.reference.fiscal_number;
-    const original = this.store.recordByNumber(deviceId, fiscalNumber);
-    const originalRow = original && this.store.byId(original.invoice_id);
-    checkCreditAgainstOriginal(
-      invoice,
-      originalRow && {
-        invoiceType: originalRow.type as CanonicalInvoice["type"],
-        total: (JSON.parse(originalRow.totals_json) as { total: number }).total,
-        currency: originalRow.currency,
-        credited: this.store.creditedAgainst(deviceId, fiscalNumber),
-      },
-    );
-    return { deviceId, fiscalNumber };
+  /**
+   * The canonical v2 invoice of a POS body: the SFE identity from the configuration, the seller's NIF
+   * from the bound device's activation (never from the request), the operator from the request or the
+   * API key's label. Validation runs before the device is known, so a bad body is 422 either way; with
+   * no device bound yet the NIF is a placeholder that no device accepts (SELLER_MISMATCH), and the
+   * device port refuses such an attempt first with its own reason (not connected, not checked …).
+   */
+  private canonicalise(body: unknown, key: string, caller: Caller): CanonicalInvoiceV2 {
+    const sfe = this.sfe();
+    if (sfe === undefined) throw sfeNotConfigured(this.sfeMissing);
+    const invoice = canonicaliseInvoiceV2(body, {
+      cashierId: caller.cashierId,
+      operatorName: caller.label,
+      defaultClientRef: defaultClientRef(caller.apiKeyId, key),
+      isf: sfe.isf,
+      seller: { nif: this.identity.current?.merchantNif ?? UNKNOWN_NIF, ...sfe.seller },
+      fx: sfe.fx,
+    });
+    return invoice;
+  }
+
+  private checkReference(invoice: CanonicalInvoiceV2): StoredReference | undefined {
+    return checkReferenceInStore(this.store, invoice, () => this.identity.require().deviceId);
   }
 
   private mustGet(idOrKey: string, caller: Caller): InvoiceRow {
@@ -412,6 +428,9 @@ export class FiscalService implements InvoiceOperations {
     return invoiceView(this.store, (id) => this.outbox.statusOf(id), row);
   }
 }
+
+/** Stands in for the seller's NIF while no device was ever bound: no activation names it. */
+const UNKNOWN_NIF = "0";
 
 /** A two-step invoice told PREPARED to its POS: it holds its key, a retry replays it. */
 function isBoundPrepared(row: InvoiceRow): boolean {

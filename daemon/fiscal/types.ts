@@ -3,7 +3,18 @@
  * what an invoice looks like from outside, and the operations on it. The HTTP layer depends on these
  * interfaces only, so it is tested with `inject()` against any implementation.
  */
-import type { CanonicalInvoice, InvoiceTotals, InvoiceType } from "../../protocol/index.js";
+import type {
+  CanonicalInvoice,
+  CanonicalInvoiceV2,
+  InvoiceTotals,
+  InvoiceTotalsV2,
+  InvoiceTypeV2,
+} from "../../protocol/index.js";
+
+/** An invoice type: the version-2 list, which contains every version-1 type. */
+export type InvoiceType = InvoiceTypeV2;
+/** Totals of either canonical invoice version. */
+export type AnyInvoiceTotals = InvoiceTotals | InvoiceTotalsV2;
 
 /** Lifecycle states, in order, plus the two terminal failures (docs/API.md §States). */
 export const INVOICE_STATES = [
@@ -25,6 +36,8 @@ export type SyncStatus = (typeof SYNC_STATUSES)[number];
 export interface Caller {
   readonly apiKeyId: string;
   readonly cashierId: string;
+  /** The key's label: the operator's name on an invoice whose POS gave none (docs/API.md §3.1). */
+  readonly label?: string;
 }
 
 /** The sealed response a POS prints: the DEF's security elements plus the identifiers. */
@@ -36,8 +49,18 @@ export interface FiscalResponse {
   /** Device time of sealing, ISO 8601 UTC with milliseconds. */
   readonly timestamp: string;
   readonly qr: string;
+  /** The record's version: 2 for what the device seals now, 1 for records sealed before. */
+  readonly v: 1 | 2;
   readonly invoice_type: InvoiceType;
-  readonly totals: InvoiceTotals;
+  /** The DGI's type code (FV FT FA EV ET EA); null on a version-1 record. */
+  readonly dgi_type: string | null;
+  /** The fiscal year and the invoice's number within it (SFE §1.2 k); null on a version-1 record. */
+  readonly fiscal_year: number | null;
+  readonly year_number: number | null;
+  /** The SFE identifier and the POS's own invoice number; null on a version-1 record. */
+  readonly isf: string | null;
+  readonly rn: string | null;
+  readonly totals: AnyInvoiceTotals;
   readonly merchant_nif: string;
   readonly outlet_id: string;
   readonly fiscal_authority_id: string;
@@ -75,7 +98,7 @@ export interface InvoiceView {
   readonly api_key_id: string | null;
   readonly cashier_id: string;
   readonly currency: string;
-  readonly totals: InvoiceTotals;
+  readonly totals: AnyInvoiceTotals;
   /** hex SHA-256 of the canonical invoice. */
   readonly payload_hash: string;
   readonly created_at: string;
@@ -91,7 +114,7 @@ export interface InvoiceView {
     readonly last_error: string | null;
   };
   /** The canonical invoice; null for a record imported from the device journal without its payload. */
-  readonly invoice: CanonicalInvoice | null;
+  readonly invoice: CanonicalInvoice | CanonicalInvoiceV2 | null;
 }
 
 /** Result of a create call: the invoice and whether it is a replay of an earlier request. */

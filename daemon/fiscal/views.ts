@@ -4,16 +4,15 @@
  */
 import {
   type CanonicalInvoice,
+  type CanonicalInvoiceV2,
   decodeCanonical,
   decodeRecord,
   errorNameOf,
-  type InvoiceTotals,
-  type InvoiceType,
   toBase64Url,
   toHex,
 } from "../../protocol/index.js";
 import type { InvoiceRow, InvoiceStore, RecordRow } from "../store/invoice-store.js";
-import type { FiscalResponse, InvoiceView, SyncStatus } from "./types.js";
+import type { AnyInvoiceTotals, FiscalResponse, InvoiceType, InvoiceView, SyncStatus } from "./types.js";
 
 interface OutboxRow {
   status: SyncStatus;
@@ -32,7 +31,13 @@ export function fiscalResponseOf(row: RecordRow): FiscalResponse {
     auth_code: row.auth_code,
     timestamp: new Date(record.issued_at).toISOString(),
     qr: row.qr,
+    v: record.v,
     invoice_type: record.invoice_type,
+    dgi_type: record.v === 2 ? record.dgi_type : null,
+    fiscal_year: record.v === 2 ? record.fiscal_year : null,
+    year_number: record.v === 2 ? record.year_number : null,
+    isf: record.v === 2 ? record.isf : null,
+    rn: record.v === 2 ? record.rn : null,
     totals: record.totals,
     merchant_nif: record.merchant_nif,
     outlet_id: record.outlet_id,
@@ -63,7 +68,7 @@ export function invoiceView(
     api_key_id: row.api_key_id,
     cashier_id: row.cashier_id,
     currency: row.currency,
-    totals: JSON.parse(row.totals_json) as InvoiceTotals,
+    totals: JSON.parse(row.totals_json) as AnyInvoiceTotals,
     payload_hash: toHex(row.payload_hash),
     created_at: new Date(row.created_at).toISOString(),
     transitions: store.transitionsOf(row.id).map((t) => ({
@@ -86,6 +91,9 @@ export function invoiceView(
       attempts: outbox?.attempts ?? 0,
       last_error: outbox?.last_error ?? null,
     },
-    invoice: row.payload === null ? null : (decodeCanonical(row.payload) as unknown as CanonicalInvoice),
+    invoice:
+      row.payload === null
+        ? null
+        : (decodeCanonical(row.payload) as unknown as CanonicalInvoice | CanonicalInvoiceV2),
   };
 }

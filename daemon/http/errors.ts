@@ -18,6 +18,7 @@ export const RETRY_AFTER_SECONDS: Readonly<Partial<Record<ErrorName, number>>> =
   DEVICE_LOCKED: 30,
   CLOCK_INVALID: 30,
   DEVICE_UNTRUSTED: 30,
+  SFE_NOT_CONFIGURED: 30,
   SELF_TEST_FAILED: 60,
 };
 /** Retry-After, in seconds, for any other 503. */

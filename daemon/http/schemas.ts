@@ -1,15 +1,17 @@
 /**
  * The typebox schemas of the POS HTTP API. Routes validate and serialise with them, and
  * @fastify/swagger turns the very same objects into /openapi.json, so the document cannot drift from
- * what the server does. The invoice body is the protocol's own `PosInvoiceSchema`, never a copy.
+ * what the server does. The invoice body is the protocol's own `PosInvoiceV2Schema`, never a copy.
  */
 import Type, { type Static } from "typebox";
 import {
   CanonicalInvoiceSchema,
-  INVOICE_TYPES,
-  PosInvoiceSchema,
+  CanonicalInvoiceV2Schema,
+  INVOICE_TYPES_V2,
+  PosInvoiceV2Schema,
   REF_PATTERN,
   TotalsSchema,
+  TotalsV2Schema,
 } from "../../protocol/index.js";
 import type { InvoicePage, InvoiceView, StatusReport } from "../fiscal/types.js";
 import { INVOICE_STATES, SYNC_STATUSES } from "../fiscal/types.js";
@@ -43,8 +45,26 @@ function Nullable<T extends Type.TSchema & { type: string }>(schema: T): Type.TU
 }
 const Timestamp = Type.String({ description: "ISO 8601 UTC" });
 
-/** The invoice a POS sends: exactly the protocol's schema. */
-export const InvoiceBodySchema = PosInvoiceSchema;
+/** The invoice a POS sends: exactly the protocol's schema (canonical invoice version 2). */
+export const InvoiceBodySchema = PosInvoiceV2Schema;
+
+/**
+ * One of two versions of a value, told apart by `when` (a JSON Schema the newer version matches), as
+ * `if/then/else` rather than an anyOf: the serialiser runs only the small `if` check and then writes
+ * the branch's fields, so a field outside the schema is dropped, never turned into a 500 (an anyOf
+ * needs the whole value to validate against a branch).
+ */
+function ByVersion<V2 extends Type.TSchema, V1 extends Type.TSchema>(
+  when: Record<string, unknown>,
+  v2: V2,
+  v1: V1,
+): Type.TUnsafe<Static<V2> | Static<V1>> {
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, not a thenable.
+  return Type.Unsafe<Static<V2> | Static<V1>>({ if: when, then: v2, else: v1 });
+}
+
+/** Totals of a version-2 invoice, or of a version-1 invoice sealed before. */
+const AnyTotalsSchema = ByVersion({ required: ["specific_tax_total"] }, TotalsV2Schema, TotalsSchema);
 
 /** Headers of the create calls (`POST /v1/invoices`, `POST /v1/invoices/prepare`). */
 export const CreateHeadersSchema = Type.Object({
@@ -65,7 +85,7 @@ export const IdParamsSchema = Type.Object(
 export const ListQuerySchema = Type.Object(
   {
     state: Type.Optional(Type.Enum([...INVOICE_STATES])),
-    type: Type.Optional(Type.Enum([...INVOICE_TYPES])),
+    type: Type.Optional(Type.Enum([...INVOICE_TYPES_V2])),
     cashier_id: Type.Optional(Type.String({ pattern: REF_PATTERN })),
     from: Type.Optional(
       Type.String({ format: "date-time", description: "created at or after (ISO 8601, inclusive)" }),
@@ -151,8 +171,14 @@ const FiscalResponseSchema = Type.Object(
     auth_code: Type.String(),
     timestamp: Type.String({ description: "device time of sealing, ISO 8601 UTC with milliseconds" }),
     qr: Type.String({ description: "QR payload, RDCDEF01;… (docs/PROTOCOL.md §8.4)" }),
-    invoice_type: Type.Enum([...INVOICE_TYPES]),
-    totals: TotalsSchema,
+    v: Type.Union([Type.Literal(1), Type.Literal(2)], { description: "the record's version" }),
+    invoice_type: Type.Enum([...INVOICE_TYPES_V2]),
+    dgi_type: Nullable(Type.String({ description: "DGI type code FV FT FA EV ET EA; null on v1" })),
+    fiscal_year: Nullable(Type.Integer({ description: "fiscal year (SFE §1.2 k); null on v1" })),
+    year_number: Nullable(Type.Integer({ description: "number within the fiscal year; null on v1" })),
+    isf: Nullable(Type.String({ description: "the SFE identifier (ISF); null on v1" })),
+    rn: Nullable(Type.String({ description: "the POS's own invoice number; null on v1" })),
+    totals: AnyTotalsSchema,
     merchant_nif: Type.String(),
     outlet_id: Type.String(),
     fiscal_authority_id: Type.String(),
@@ -181,12 +207,12 @@ export const InvoiceViewSchema = Type.Object(
     id: Type.String(),
     idempotency_key: Nullable(Type.String()),
     client_ref: Type.String(),
-    type: Type.Enum([...INVOICE_TYPES]),
+    type: Type.Enum([...INVOICE_TYPES_V2]),
     state: Type.Enum([...INVOICE_STATES]),
     api_key_id: Nullable(Type.String()),
     cashier_id: Type.String(),
     currency: Type.String(),
-    totals: TotalsSchema,
+    totals: AnyTotalsSchema,
     payload_hash: Type.String({ description: "hex SHA-256 of the canonical invoice" }),
     created_at: Timestamp,
     transitions: Type.Array(TransitionSchema),
@@ -202,7 +228,11 @@ export const InvoiceViewSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    invoice: Nullable(CanonicalInvoiceSchema),
+    invoice: ByVersion(
+      { type: "object", properties: { v: { const: 2 } }, required: ["v"] },
+      CanonicalInvoiceV2Schema,
+      ByVersion({ type: "null" }, Type.Null(), CanonicalInvoiceSchema),
+    ),
   },
   { additionalProperties: false, description: "the invoice" },
 );

@@ -6,14 +6,14 @@
 import type { FastifySchemaCompiler } from "fastify";
 import type { TSchema } from "typebox";
 import {
-  canonicaliseInvoice,
+  canonicaliseInvoiceV2,
   ERRORS,
   type ErrorName,
   errorNameOf,
   type FieldIssue,
   FiscalError,
   isFiscalError,
-  PosInvoiceSchema,
+  PosInvoiceV2Schema,
 } from "../../protocol/index.js";
 import { illFormedTextIssues, isWellFormedText } from "../../protocol/invoice/unicode.js";
 import { compileChecker, type IssueChecker } from "../../protocol/schema-issues.js";
@@ -31,10 +31,19 @@ function issuesMessage(issues: readonly FieldIssue[], fallback: string): string 
   return `${first.path} ${first.message}${more}`;
 }
 
-/** The issues `canonicaliseInvoice` finds in `value`, or undefined when it finds none. */
+/** A context that only the shape check sees: a value reaching the business rules has passed it. */
+const SHAPE_CHECK_CONTEXT = {
+  cashierId: "SHAPE-CHECK",
+  operatorName: "SHAPE-CHECK",
+  defaultClientRef: "SHAPE-CHECK",
+  isf: "SHAPE-CHECK",
+  seller: { nif: "SHAPE-CHECK", name: "SHAPE-CHECK", address: "SHAPE-CHECK" },
+} as const;
+
+/** The issues `canonicaliseInvoiceV2` finds in `value`, or undefined when it finds none. */
 function canonicalIssues(value: unknown): readonly FieldIssue[] | undefined {
   try {
-    canonicaliseInvoice(value, { cashierId: "SHAPE-CHECK", defaultClientRef: "SHAPE-CHECK" });
+    canonicaliseInvoiceV2(value, SHAPE_CHECK_CONTEXT);
   } catch (err) {
     if (isFiscalError(err, "INVOICE_INVALID")) return err.details?.issues;
   }
@@ -44,14 +53,14 @@ function canonicalIssues(value: unknown): readonly FieldIssue[] | undefined {
 /**
  * The invoice's shape failure, with the protocol's issue codes: ill-formed text (FIELD_TYPE, an
  * ill-formed key included), then the schema's issues of the invoice without its unknown fields, then
- * every unknown field (FIELD_UNKNOWN). `canonicaliseInvoice` checks the shape first and throws
+ * every unknown field (FIELD_UNKNOWN). `canonicaliseInvoiceV2` checks the shape first and throws
  * INVOICE_INVALID before any business rule when it is wrong, and it is the protocol's only public door
  * to its issue refinements (tax group → 305, currency → 314); calling it on a value the schema rejects
  * is therefore exactly "the service's shape issues", with no copy of the rules. The placeholder
  * context only matters past the shape check, which such a value never reaches.
  */
 function invoiceShapeError(value: unknown, checker: IssueChecker): FiscalError {
-  const unknown = splitUnknownFields(PosInvoiceSchema, value);
+  const unknown = splitUnknownFields(PosInvoiceV2Schema, value);
   const shape = checker.check(unknown.known)
     ? []
     : (canonicalIssues(unknown.known) ?? checker.issues(unknown.known));
@@ -62,7 +71,7 @@ function invoiceShapeError(value: unknown, checker: IssueChecker): FiscalError {
 }
 
 function invoiceBodyValidator(): (value: unknown) => ValidationResult {
-  const checker = compileChecker(PosInvoiceSchema);
+  const checker = compileChecker(PosInvoiceV2Schema);
   return (value) => {
     if (checker.check(value) && isWellFormedText(value)) return true;
     return { error: invoiceShapeError(value, checker) };
@@ -145,6 +154,6 @@ const PART_NAMES: Readonly<Record<string, string>> = {
 
 /** fastify's validator compiler for every route: typebox checks, FieldIssue errors. */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
-  if (httpPart === "body" && schema === PosInvoiceSchema) return invoiceBodyValidator();
+  if (httpPart === "body" && schema === PosInvoiceV2Schema) return invoiceBodyValidator();
   return partValidator(schema, PART_NAMES[httpPart ?? "body"] ?? "body");
 };

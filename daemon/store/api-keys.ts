@@ -122,7 +122,9 @@ export class ApiKeyStore implements ApiKeyVerifier {
     const ok = timingSafeEqual(sha256(match?.[2] ?? presentedKey), expected) && row !== undefined;
     if (!ok || !row) throw new FiscalError("AUTH_INVALID");
     if (row.revoked_at !== null) throw new FiscalError("AUTH_REVOKED");
-    return { apiKeyId: row.id, cashierId: row.cashier_id };
+    return row.label === null
+      ? { apiKeyId: row.id, cashierId: row.cashier_id }
+      : { apiKeyId: row.id, cashierId: row.cashier_id, label: row.label };
   }
 }
 

@@ -189,14 +189,17 @@ export class InvoiceReads {
     return row?.n;
   }
 
-  /** Total already credited against an original by sealed credit notes. */
-  creditedAgainst(deviceId: string, fiscalNumber: number): number {
+  /** The sealed credit notes against an original: their totals and canonical payloads (for line checks). */
+  creditsAgainst(deviceId: string, fiscalNumber: number): { total: number; payload: Buffer | null }[] {
     const rows = statement(
       this.db,
-      `SELECT totals_json FROM invoices WHERE ref_device_id = ? AND ref_fiscal_number = ?
+      `SELECT totals_json, payload FROM invoices WHERE ref_device_id = ? AND ref_fiscal_number = ?
            AND state IN ('FISCALIZED', 'DELIVERED', 'SYNCED')`,
-    ).all(deviceId, fiscalNumber) as { totals_json: string }[];
-    return rows.reduce((sum, r) => sum + (JSON.parse(r.totals_json) as InvoiceTotals).total, 0);
+    ).all(deviceId, fiscalNumber) as { totals_json: string; payload: Buffer | null }[];
+    return rows.map((r) => ({
+      total: (JSON.parse(r.totals_json) as InvoiceTotals).total,
+      payload: r.payload,
+    }));
   }
 
   /** Invoices whose outcome at the device is not final (PREPARING, PREPARED). */

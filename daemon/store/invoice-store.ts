@@ -5,10 +5,10 @@
  * or not at all.
  */
 import { randomBytes } from "node:crypto";
-import type { FiscalRecord, InvoiceTotals, SealedRecord } from "../../protocol/index.js";
-import { FiscalError, recordHash } from "../../protocol/index.js";
+import type { FiscalRecord, SealedRecord } from "../../protocol/index.js";
+import { FiscalError, recordHash, sha256 } from "../../protocol/index.js";
 import { assertTransition, pathBetween } from "../fiscal/lifecycle.js";
-import type { InvoiceState } from "../fiscal/types.js";
+import type { AnyInvoiceTotals, InvoiceState } from "../fiscal/types.js";
 import { type Db, statement } from "./database.js";
 import { InvoiceReads, type InvoiceRow } from "./invoice-reads.js";
 
@@ -23,7 +23,7 @@ export interface NewInvoice {
   readonly apiKeyId: string | null;
   readonly cashierId: string;
   readonly currency: string;
-  readonly totals: InvoiceTotals;
+  readonly totals: AnyInvoiceTotals;
   readonly payload: Uint8Array | null;
   readonly payloadHash: Uint8Array;
   readonly reference?: { readonly deviceId: string; readonly fiscalNumber: number };
@@ -214,14 +214,15 @@ export class InvoiceStore extends InvoiceReads {
    */
   importRecord(record: FiscalRecord, sealed: SealedRecord): InvoiceRow {
     const id = newInvoiceId();
+    const reference = record.reference;
     this.db
       .transaction(() => {
         const at = this.now();
         statement(
           this.db,
-          `INSERT INTO invoices (id, client_ref, type, state, cashier_id, currency, totals_json, payload_hash,
-               ref_device_id, ref_fiscal_number, source, created_at)
-             VALUES (?, ?, ?, 'PREPARING', ?, ?, ?, ?, ?, ?, 'device-journal', ?)`,
+          `INSERT INTO invoices (id, client_ref, type, state, cashier_id, currency, totals_json, payload,
+               payload_hash, ref_device_id, ref_fiscal_number, source, created_at)
+             VALUES (?, ?, ?, 'PREPARING', ?, ?, ?, ?, ?, ?, ?, 'device-journal', ?)`,
         ).run(
           id,
           record.client_ref,
@@ -229,9 +230,10 @@ export class InvoiceStore extends InvoiceReads {
           record.cashier_id,
           record.currency,
           JSON.stringify(record.totals),
+          journalPayload(record, sealed),
           record.payload_hash,
-          record.reference?.device_id ?? null,
-          record.reference?.fiscal_number ?? null,
+          reference && "device_id" in reference ? reference.device_id : null,
+          reference && "fiscal_number" in reference ? reference.fiscal_number : null,
           at,
         );
         this.addTransition(id, "PREPARING", at, "imported from the device journal");
@@ -279,11 +281,7 @@ export class InvoiceStore extends InvoiceReads {
 
   private insertRecord(invoiceId: string, record: FiscalRecord, sealed: SealedRecord): void {
     const at = this.now();
-    statement(
-      this.db,
-      `INSERT INTO fiscal_records (device_id, fiscal_number, invoice_id, type_number, issued_at, record, signature,
-           auth_code, qr, record_hash, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    const columns = [
       record.device_id,
       record.fiscal_number,
       invoiceId,
@@ -295,7 +293,22 @@ export class InvoiceStore extends InvoiceReads {
       sealed.qr,
       recordHash(sealed.record),
       at,
-    );
+    ];
+    // A version-2 record's yearly number is kept beside it (migration 6); a version-1 record has none.
+    if (record.v === 2) {
+      statement(
+        this.db,
+        `INSERT INTO fiscal_records (device_id, fiscal_number, invoice_id, type_number, issued_at, record,
+             signature, auth_code, qr, record_hash, stored_at, fiscal_year, year_number)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(...columns, record.fiscal_year, record.year_number);
+    } else {
+      statement(
+        this.db,
+        `INSERT INTO fiscal_records (device_id, fiscal_number, invoice_id, type_number, issued_at, record,
+             signature, auth_code, qr, record_hash, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(...columns);
+    }
     statement(
       this.db,
       `INSERT INTO outbox (invoice_id, seq, next_attempt_at, enqueued_at)
@@ -308,4 +321,15 @@ function steps(from: InvoiceState, to: InvoiceState): [InvoiceState, InvoiceStat
   const path = pathBetween(from, to);
   if (path === undefined) throw new FiscalError("INVALID_STATE", `an invoice in ${from} cannot become ${to}`);
   return path.slice(1).map((state, i) => [path[i]!, state]);
+}
+
+/**
+ * The canonical invoice a journal entry carries (version-2 devices keep it), kept only when it is the
+ * one the signed record binds: its SHA-256 is the record's payload hash. Otherwise none is stored.
+ */
+function journalPayload(record: FiscalRecord, sealed: SealedRecord): Buffer | null {
+  if (sealed.invoice === undefined) return null;
+  return Buffer.from(sha256(sealed.invoice)).equals(Buffer.from(record.payload_hash))
+    ? Buffer.from(sealed.invoice)
+    : null;
 }

@@ -283,4 +283,14 @@ export const MIGRATIONS: readonly string[] = [
     WHEN NEW.step = 'done' AND NEW.credential IS NOT NULL
     BEGIN UPDATE activation_progress SET credential = NULL WHERE device_id = NEW.device_id; END;
   `,
+  // 6: canonical invoice version 2 (docs/PROTOCOL.md §7). A v2 record carries its fiscal year and its
+  // number within that year (SFE §1.2 k); the store keeps both beside the record, and a unique index
+  // makes a repeated yearly number impossible even from a faulty device. Records sealed before stay
+  // as they are (NULL): the payloads and totals of both versions are read as they were stored.
+  `
+  ALTER TABLE fiscal_records ADD COLUMN fiscal_year INTEGER;
+  ALTER TABLE fiscal_records ADD COLUMN year_number INTEGER;
+  CREATE UNIQUE INDEX fiscal_records_year_number ON fiscal_records(device_id, fiscal_year, year_number)
+    WHERE fiscal_year IS NOT NULL;
+  `,
 ];

@@ -43,14 +43,28 @@ export interface UploadIdentifiers {
   readonly auth_code: string;
 }
 
+/**
+ * What a record v2 says that the DGI links an invoice by (SFE §1.2): its DGI type code, fiscal year
+ * and number within it, ISF and the POS's own number. Null for a record v1, which has none.
+ */
+export interface SfeFields {
+  /** The record's version, 1 or 2. */
+  readonly record_v: number;
+  readonly dgi_type: string | null;
+  readonly fiscal_year: number | null;
+  readonly year_number: number | null;
+  readonly isf: string | null;
+  readonly rn: string | null;
+}
+
 /** One received invoice, as the emulator's admin endpoint lists it. */
-export interface ReceivedInvoice extends UploadIdentifiers {
+export interface ReceivedInvoice extends UploadIdentifiers, SfeFields {
   readonly has_invoice: number;
   readonly dgi_status: string;
 }
 
 /** The row stored for an accepted upload item. */
-export interface StoredUpload extends UploadIdentifiers {
+export interface StoredUpload extends UploadIdentifiers, SfeFields {
   readonly record: Uint8Array;
   readonly signature: Uint8Array;
   readonly qr: string;
@@ -78,9 +92,20 @@ const SCHEMA = `
     fiscal_authority_id TEXT NOT NULL, outlet_id TEXT NOT NULL, merchant_nif TEXT NOT NULL, cashier_id TEXT NOT NULL,
     api_key_id TEXT, record BLOB NOT NULL, signature BLOB NOT NULL, auth_code TEXT NOT NULL, qr TEXT NOT NULL,
     invoice BLOB, dgi_status TEXT NOT NULL, received_at INTEGER NOT NULL,
+    record_v INTEGER NOT NULL DEFAULT 1, dgi_type TEXT, fiscal_year INTEGER, year_number INTEGER, isf TEXT, rn TEXT,
     PRIMARY KEY (device_id, fiscal_number)
   );
 `;
+
+/** Columns added to `invoices` after its first version: added to a database made before them. */
+const ADDED_INVOICE_COLUMNS: readonly [name: string, definition: string][] = [
+  ["record_v", "INTEGER NOT NULL DEFAULT 1"],
+  ["dgi_type", "TEXT"],
+  ["fiscal_year", "INTEGER"],
+  ["year_number", "INTEGER"],
+  ["isf", "TEXT"],
+  ["rn", "TEXT"],
+];
 
 function hashToken(token: string): Buffer {
   return createHash("sha256").update(token).digest();
@@ -103,6 +128,12 @@ export class CloudStore {
     restrictDatabaseFiles(this.path);
     db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
+    const present = new Set(
+      (db.prepare("PRAGMA table_info(invoices)").all() as { name: string }[]).map((c) => c.name),
+    );
+    for (const [name, definition] of ADDED_INVOICE_COLUMNS) {
+      if (!present.has(name)) db.exec(`ALTER TABLE invoices ADD COLUMN ${name} ${definition}`);
+    }
     this.db = db;
   }
 
@@ -221,9 +252,11 @@ export class CloudStore {
     return (
       this.cached(
         `INSERT OR IGNORE INTO invoices (device_id, fiscal_number, invoice_id, fiscal_authority_id, outlet_id,
-             merchant_nif, cashier_id, api_key_id, record, signature, auth_code, qr, invoice, dgi_status, received_at)
+             merchant_nif, cashier_id, api_key_id, record, signature, auth_code, qr, invoice, dgi_status, received_at,
+             record_v, dgi_type, fiscal_year, year_number, isf, rn)
            VALUES (@device_id, @fiscal_number, @invoice_id, @fiscal_authority_id, @outlet_id, @merchant_nif,
-             @cashier_id, @api_key_id, @record, @signature, @auth_code, @qr, @invoice, @dgi_status, @received_at)`,
+             @cashier_id, @api_key_id, @record, @signature, @auth_code, @qr, @invoice, @dgi_status, @received_at,
+             @record_v, @dgi_type, @fiscal_year, @year_number, @isf, @rn)`,
       ).run({ ...item, dgi_status: EMULATED_DGI_STATUS, received_at: Date.now() }).changes === 1
     );
   }
@@ -247,7 +280,8 @@ export class CloudStore {
     return this.handle
       .prepare(
         `SELECT device_id, fiscal_number, invoice_id, fiscal_authority_id, outlet_id, merchant_nif, cashier_id,
-           api_key_id, auth_code, invoice IS NOT NULL AS has_invoice, dgi_status FROM invoices
+           api_key_id, auth_code, invoice IS NOT NULL AS has_invoice, dgi_status,
+           record_v, dgi_type, fiscal_year, year_number, isf, rn FROM invoices
          WHERE (@device IS NULL OR device_id = @device) ORDER BY device_id, fiscal_number LIMIT @limit`,
       )
       .all({ device: deviceId ?? null, limit }) as ReceivedInvoice[];

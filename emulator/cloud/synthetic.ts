@@ -6,7 +6,11 @@
  */
 import {
   type ActivationRecord,
+  type CanonicalInvoiceV2,
+  encodeInvoice,
   type FiscalRecord,
+  type FiscalRecordV2,
+  fiscalYearOf,
   generateKeyPair,
   genesisHash,
   recordHash,
@@ -76,6 +80,55 @@ export class SyntheticDevice {
     };
     this.next++;
     const sealed = sealRecord(record, this.keys.seed);
+    this.prevHash = recordHash(sealed.record);
+    return { record, sealed };
+  }
+
+  /**
+   * Seals the next record v2 for a canonical invoice v2, as a DEF does at COMMIT (PROTOCOL §8.2): the
+   * sealed form carries the invoice bytes, whose SHA-256 is the record's payload_hash. The year
+   * counter is the fiscal number (a synthetic device lives within one year).
+   */
+  sealV2(invoice: CanonicalInvoiceV2, at = Date.now()): { record: FiscalRecordV2; sealed: SealedRecord } {
+    const bytes = encodeInvoice(invoice);
+    const ref = invoice.reference;
+    const record: FiscalRecordV2 = {
+      kind: "INVOICE",
+      v: 2,
+      device_id: this.deviceId,
+      fiscal_number: this.next,
+      type_number: this.next,
+      invoice_type: invoice.type,
+      dgi_type: invoice.dgi_type,
+      fiscal_year: fiscalYearOf(at),
+      year_number: this.next,
+      issued_at: at,
+      payload_hash: sha256(bytes),
+      prev_hash: this.prevHash,
+      ...this.identity,
+      isf: invoice.isf,
+      rn: invoice.rn,
+      cashier_id: invoice.operator.id,
+      client_ref: invoice.client_ref,
+      currency: invoice.currency,
+      price_mode: invoice.price_mode,
+      totals: invoice.totals,
+      tax_table: invoice.tax_table,
+      ...(ref === undefined
+        ? {}
+        : {
+            reference:
+              ref.nature === "RRR"
+                ? { nature: "RRR" as const }
+                : {
+                    nature: ref.nature,
+                    device_id: ref.device_id ?? this.deviceId,
+                    fiscal_number: ref.fiscal_number ?? 0,
+                  },
+          }),
+    };
+    this.next++;
+    const sealed = sealRecord(record, this.keys.seed, bytes);
     this.prevHash = recordHash(sealed.record);
     return { record, sealed };
   }

@@ -1,11 +1,14 @@
 /**
  * Checking one upload item the way the real cloud must: the record decodes, its signature verifies
  * with the key the device registered, the identifiers outside the record agree with the signed ones,
- * and (device_id, fiscal_number) is stored at most once. Every ack carries `record_hash`, the
- * base64url SHA-256 of the record bytes received, so the daemon can tell which record it answers.
+ * the invoice, when the item carries one, is the one the record binds (SHA-256 = payload_hash), is
+ * valid and says what the record says, and (device_id, fiscal_number) is stored at most once. Every
+ * ack carries `record_hash`, the base64url SHA-256 of the record bytes received, so the daemon can
+ * tell which record it answers.
  */
 
 import { CONTRACT_STRING_MAX, type UploadAck, type UploadItem } from "../../daemon/sync/contract.js";
+import { checkInvoice } from "../../protocol/audit/invoice-checks.js";
 import {
   decodeRecord,
   type FiscalRecord,
@@ -15,7 +18,7 @@ import {
   toBase64Url,
   verifyWith,
 } from "../../protocol/index.js";
-import { type CloudStore, EMULATED_DGI_STATUS } from "./store.js";
+import { type CloudStore, EMULATED_DGI_STATUS, type SfeFields } from "./store.js";
 import type { SignedItem } from "./verify-pool.js";
 
 /** Per-run counters the emulator reports. */
@@ -56,6 +59,34 @@ function identifiersAgree(item: UploadItem, record: FiscalRecord): boolean {
     record.fiscal_authority_id === item.fiscal_authority_id &&
     record.cashier_id === item.cashier_id
   );
+}
+
+/**
+ * The item's invoice bytes when it carries an acceptable one (null when it carries none), or why it
+ * is refused: not base64url, not the record's payload (its SHA-256 is not payload_hash), not a valid
+ * canonical invoice of the record's version (the reason names the field and the code), or saying
+ * something else than the record (the same checks `stalela verify` makes, protocol/audit).
+ */
+export function invoiceOf(
+  item: UploadItem,
+  record: FiscalRecord,
+): Uint8Array | null | { readonly refused: string } {
+  if (item.invoice === null) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64Url(item.invoice);
+  } catch (err) {
+    return { refused: `the invoice is not base64url: ${(err as Error).message}` };
+  }
+  const breach = checkInvoice(record, bytes).breaches[0];
+  if (breach === undefined) return bytes;
+  const what =
+    breach.reason === "payload_hash"
+      ? "the invoice is not the one the record binds (its SHA-256 is not payload_hash)"
+      : breach.reason === "invoice_invalid"
+        ? `the invoice is not a valid canonical invoice v${record.v}: ${breach.message}`
+        : `the invoice differs from the signed record: ${breach.message}`;
+  return { refused: what };
 }
 
 /** An item's record and signature decoded once, for the signature check and the store alike. */
@@ -124,6 +155,8 @@ export function ingestItem(
         "the record signature does not verify with the registered device key",
       );
     }
+    const invoice = invoiceOf(item, record);
+    if (invoice !== null && "refused" in invoice) return rejected(item, recordHash, invoice.refused);
     if (rejectNumbers.has(item.fiscal_number))
       return rejected(item, recordHash, "rejected by fault injection");
     const stored = store.insertUpload({
@@ -139,7 +172,8 @@ export function ingestItem(
       signature,
       auth_code: item.auth_code,
       qr: item.qr,
-      invoice: item.invoice === null ? null : fromBase64Url(item.invoice),
+      invoice,
+      ...sfeFieldsOf(record),
     });
     if (!stored) {
       const previous = store.storedRecord(item.device_id, item.fiscal_number);
@@ -154,4 +188,13 @@ export function ingestItem(
   function base(): { device_id: string; fiscal_number: number; record_hash: string } {
     return { device_id: item.device_id, fiscal_number: item.fiscal_number, record_hash: recordHash };
   }
+}
+
+/** The version-2 fields the cloud keeps beside the record (null for a record v1). */
+export function sfeFieldsOf(record: FiscalRecord): SfeFields {
+  if (record.v !== 2) {
+    return { record_v: 1, dgi_type: null, fiscal_year: null, year_number: null, isf: null, rn: null };
+  }
+  const { dgi_type, fiscal_year, year_number, isf, rn } = record;
+  return { record_v: 2, dgi_type, fiscal_year, year_number, isf, rn };
 }

@@ -1,34 +1,77 @@
 /**
- * The fiscalisation exchange on the device side: PREPARE validates and hands out a nonce bound to
- * the payload hash (no counter moves), COMMIT consumes it and seals the record in one atomic
- * append, ABORT and LIST_PENDING manage what is pending.
+ * The fiscalisation exchange on the device side: PREPARE validates a canonical invoice version 2 and
+ * hands out a nonce bound to the payload hash (no counter moves), COMMIT consumes it and seals a
+ * record v2 in one atomic append that also keeps the invoice bytes, ABORT and LIST_PENDING manage
+ * what is pending.
  */
 import {
   type ArgsOf,
   bytesEqual,
-  type CanonicalInvoice,
-  checkCreditAgainstOriginal,
+  type CanonicalInvoiceV2,
+  ERRORS,
+  encodeInvoice,
   FiscalError,
-  type FiscalRecord,
+  type FiscalRecordV2,
+  fiscalYearOf,
   genesisHash,
-  invoiceHash,
   type ResultOf,
   recordHash,
   sealRecord,
-  validateCanonicalInvoice,
+  sha256,
+  validateCanonicalInvoiceV2,
 } from "../../protocol/index.js";
+import type { JournalReference, StoredActivation } from "../store/fiscal-memory.js";
+import { assertCreditAllowed } from "./credit-original.js";
 import type { FiscalDevice } from "./fiscal-device.js";
 import type { PendingPrepare } from "./pending.js";
 
+/** The invoice version this device seals; a v1 invoice is refused at `/v`. */
+export const SEALED_INVOICE_VERSION = 2;
+
 function prepareResult(p: PendingPrepare): ResultOf<"PREPARE"> {
   return { nonce: p.nonce, payload_hash: p.payloadHash, expires_at: p.expiresAt, totals: p.invoice.totals };
+}
+
+/** INVOICE_INVALID (or `name`) with one field issue at `path`. */
+function fieldError(
+  name: "INVOICE_INVALID" | "SELLER_MISMATCH",
+  path: string,
+  issueCode: number,
+  message: string,
+): FiscalError {
+  return new FiscalError(name, `${path} ${message}`, { issues: [{ path, code: issueCode, message }] });
+}
+
+/**
+ * The device-side check of a received invoice: version 2 only, every v2 rule
+ * (validateCanonicalInvoiceV2), and a seller that is the merchant this device is activated for.
+ */
+function validateInvoice(value: unknown, activation: StoredActivation): CanonicalInvoiceV2 {
+  if (typeof value === "object" && value !== null && "v" in value && value.v !== SEALED_INVOICE_VERSION) {
+    // Checked before the schema so a v1 invoice gets one clear issue, not one per renamed field.
+    throw fieldError("INVOICE_INVALID", "/v", ERRORS.FIELD_RANGE.code, "this device seals version 2");
+  }
+  const invoice = validateCanonicalInvoiceV2(value);
+  if (invoice.seller.nif !== activation.merchant_nif) {
+    throw fieldError(
+      "SELLER_MISMATCH",
+      "/seller/nif",
+      ERRORS.SELLER_MISMATCH.code,
+      `is ${invoice.seller.nif}, but this device is activated for ${activation.merchant_nif}`,
+    );
+  }
+  return invoice;
 }
 
 /**
  * Refuses an invoice already in the journal: the same payload, or the same client_ref with another
  * payload. Both are ALREADY_FISCALIZED; the message names the fiscal number to GET_RECORD.
  */
-function assertNotFiscalised(device: FiscalDevice, invoice: CanonicalInvoice, payloadHash: Uint8Array): void {
+function assertNotFiscalised(
+  device: FiscalDevice,
+  invoice: CanonicalInvoiceV2,
+  payloadHash: Uint8Array,
+): void {
   const queries = device.memory.queries;
   const same = queries.byPayloadHash(payloadHash);
   if (same !== undefined) {
@@ -49,25 +92,56 @@ function assertNotFiscalised(device: FiscalDevice, invoice: CanonicalInvoice, pa
 }
 
 /**
- * Checks a credit note against its original in this device's journal. A reference to another
- * device's invoice cannot be checked here and is accepted (the daemon and the cloud check it).
+ * The record v2 COMMIT signs for `pending` at device time `issuedAt`: the next global, type and year
+ * numbers, the chain tip, the activation's identity and the invoice's own identifiers and totals.
  */
-function assertCreditAllowed(device: FiscalDevice, invoice: CanonicalInvoice): void {
+function recordFor(
+  device: FiscalDevice,
+  activation: StoredActivation,
+  pending: PendingPrepare,
+  issuedAt: number,
+): FiscalRecordV2 {
+  const head = device.memory.head;
+  const invoice = pending.invoice;
+  const fiscalYear = fiscalYearOf(issuedAt);
   const reference = invoice.reference;
-  if (reference === undefined) return;
-  const own = device.deviceId;
-  if (reference.device_id !== undefined && reference.device_id !== own) return;
-  const queries = device.memory.queries;
-  const row = queries.byFiscalNumber(reference.fiscal_number);
-  checkCreditAgainstOriginal(
-    invoice,
-    row && {
-      invoiceType: row.invoiceType,
-      total: row.total,
-      currency: row.currency,
-      credited: queries.creditedTotal(own, reference.fiscal_number),
-    },
-  );
+  return {
+    kind: "INVOICE",
+    v: 2,
+    device_id: device.deviceId,
+    fiscal_number: head.lastFiscalNumber + 1,
+    type_number: head.typeCounters[invoice.type] + 1,
+    invoice_type: invoice.type,
+    dgi_type: invoice.dgi_type,
+    fiscal_year: fiscalYear,
+    year_number: device.memory.lastYearNumber(fiscalYear) + 1,
+    issued_at: issuedAt,
+    payload_hash: pending.payloadHash,
+    prev_hash: head.lastHash ?? genesisHash(activation.activation.bytes),
+    merchant_nif: activation.merchant_nif,
+    outlet_id: activation.outlet_id,
+    fiscal_authority_id: activation.fiscal_authority_id,
+    isf: invoice.isf,
+    rn: invoice.rn,
+    cashier_id: invoice.operator.id,
+    client_ref: invoice.client_ref,
+    currency: invoice.currency,
+    price_mode: invoice.price_mode,
+    totals: invoice.totals,
+    tax_table: invoice.tax_table,
+    ...(reference === undefined
+      ? {}
+      : {
+          reference:
+            reference.nature === "RRR" || reference.fiscal_number === undefined
+              ? { nature: "RRR" as const }
+              : {
+                  nature: reference.nature,
+                  device_id: reference.device_id ?? device.deviceId,
+                  fiscal_number: reference.fiscal_number,
+                },
+        }),
+  };
 }
 
 /**
@@ -84,12 +158,21 @@ function pendingOrThrow(device: FiscalDevice, nonce: Uint8Array): PendingPrepare
   throw new FiscalError("NONCE_UNKNOWN");
 }
 
+/** The journal's index columns for a record's reference: the original, or none for RRR. */
+function journalReference(reference: FiscalRecordV2["reference"]): JournalReference | undefined {
+  if (reference === undefined) return undefined;
+  if (!("fiscal_number" in reference)) return { kind: reference.nature };
+  return { device_id: reference.device_id, fiscal_number: reference.fiscal_number, kind: reference.nature };
+}
+
 /** Executes PREPARE. */
 export function prepare(device: FiscalDevice, args: ArgsOf<"PREPARE">): ResultOf<"PREPARE"> {
-  device.assertFiscalReady();
+  const activation = device.assertFiscalReady();
   const now = device.clock.assertValid();
-  const invoice = validateCanonicalInvoice(args.invoice);
-  const payloadHash = invoiceHash(invoice);
+  const invoice = validateInvoice(args.invoice, activation);
+  // The bytes the record's payload_hash binds, kept with the pending PREPARE and then in the journal.
+  const invoiceBytes = encodeInvoice(invoice);
+  const payloadHash = sha256(invoiceBytes);
   assertNotFiscalised(device, invoice, payloadHash);
   assertCreditAllowed(device, invoice);
   // A host that lost the PREPARE reply asks again: same payload, same nonce.
@@ -103,7 +186,9 @@ export function prepare(device: FiscalDevice, args: ArgsOf<"PREPARE">): ResultOf
       `${pendingCount} PREPAREs are pending; COMMIT or ABORT one, or let it expire`,
     );
   }
-  return prepareResult(device.pending.add(payloadHash, invoice, now + device.config.nonceTtlMs));
+  return prepareResult(
+    device.pending.add({ payloadHash, invoice, invoiceBytes }, now + device.config.nonceTtlMs),
+  );
 }
 
 /** Executes COMMIT: the one command that moves counters. */
@@ -116,55 +201,40 @@ export function commit(device: FiscalDevice, args: ArgsOf<"COMMIT">): ResultOf<"
   const invoice = pending.invoice;
   try {
     // Another pending PREPARE may have committed since: the same client_ref, or a credit note that
-    // used up what remained of the same original. Such a nonce can never succeed, so it is dropped.
+    // used up what remained of the same original (its total or an item's quantity). Such a nonce can
+    // never succeed, so it is dropped.
     assertNotFiscalised(device, invoice, pending.payloadHash);
     assertCreditAllowed(device, invoice);
   } catch (err) {
     device.pending.delete(args.nonce);
     throw err;
   }
-  const head = device.memory.head;
-  const deviceId = device.deviceId;
-  const record: FiscalRecord = {
-    kind: "INVOICE",
-    v: 1,
-    device_id: deviceId,
-    fiscal_number: head.lastFiscalNumber + 1,
-    type_number: head.typeCounters[invoice.type] + 1,
-    invoice_type: invoice.type,
-    issued_at: issuedAt,
-    payload_hash: pending.payloadHash,
-    prev_hash: head.lastHash ?? genesisHash(activation.activation.bytes),
-    merchant_nif: activation.merchant_nif,
-    outlet_id: activation.outlet_id,
-    fiscal_authority_id: activation.fiscal_authority_id,
-    cashier_id: invoice.cashier_id,
-    client_ref: invoice.client_ref,
-    currency: invoice.currency,
-    totals: invoice.totals,
-    tax_table: invoice.tax_table,
-    reference: invoice.reference && {
-      device_id: invoice.reference.device_id ?? deviceId,
-      fiscal_number: invoice.reference.fiscal_number,
-      kind: invoice.reference.kind,
-    },
-  };
+  const record = recordFor(device, activation, pending, issuedAt);
   const sealed = sealRecord(record, device.memory.identity.seed);
   device.memory.append({
     fiscalNumber: record.fiscal_number,
     typeNumber: record.type_number,
     invoiceType: record.invoice_type,
+    fiscalYear: record.fiscal_year,
+    yearNumber: record.year_number,
     issuedAt,
     sealed,
+    invoice: pending.invoiceBytes,
     recordHash: recordHash(sealed.record),
     payloadHash: pending.payloadHash,
     clientRef: record.client_ref,
     total: record.totals.total,
     currency: record.currency,
-    reference: record.reference,
+    reference: journalReference(record.reference),
   });
   device.pending.delete(args.nonce);
-  return { record: sealed.record, signature: sealed.signature, auth_code: sealed.auth_code, qr: sealed.qr };
+  return {
+    record: sealed.record,
+    signature: sealed.signature,
+    auth_code: sealed.auth_code,
+    qr: sealed.qr,
+    invoice: pending.invoiceBytes,
+  };
 }
 
 /** Executes ABORT. An expired nonce answers NONCE_EXPIRED while remembered, and stays expired. */

@@ -1,6 +1,7 @@
 /**
  * GET_RECORD and JOURNAL_READ: how a host recovers a lost COMMIT reply and how it exports or
- * reconciles the journal. Both return the exact sealed bytes stored at COMMIT.
+ * reconciles the journal. Both return the exact sealed bytes stored at COMMIT, with the canonical
+ * invoice bytes the record seals (`invoice`) when the journal has them (not for a record v1).
  */
 import {
   type ArgsOf,
@@ -15,12 +16,14 @@ import type { FiscalDevice } from "./fiscal-device.js";
 
 /**
  * Room kept in a JOURNAL_READ reply for everything but the entries: the `{ok, result: {entries,
- * next, last}}` envelope is under 60 bytes; the rest is margin.
+ * next, last}}` envelope is under 60 bytes; the rest is margin. One entry always fits: a record,
+ * its signature, auth code and QR take under 2 KiB, and its invoice at most MAX_INVOICE_BYTES
+ * (24,576), well inside MAX_PAYLOAD_BYTES (32,768).
  */
 const JOURNAL_READ_ENVELOPE_BYTES = 128;
 
 function sealedOf(row: JournalRow): SealedRecord {
-  return row.sealed;
+  return row.invoice === null ? row.sealed : { ...row.sealed, invoice: row.invoice };
 }
 
 /** Executes GET_RECORD by fiscal number, payload hash or client reference. */
@@ -44,7 +47,8 @@ export function getRecord(device: FiscalDevice, args: ArgsOf<"GET_RECORD">): Res
 
 /**
  * Executes JOURNAL_READ: up to `limit` records from `from`, fewer when more would not fit one
- * frame. `next` is the fiscal number to ask for next, null once the page reaches the last record.
+ * frame (each entry counted with its invoice bytes). `next` is the fiscal number to ask for next,
+ * null once the page reaches the last record.
  */
 export function journalRead(device: FiscalDevice, args: ArgsOf<"JOURNAL_READ">): ResultOf<"JOURNAL_READ"> {
   const last = device.memory.lastFiscalNumber;

@@ -9,17 +9,23 @@
  * anything polled in between.
  */
 import { randomBytes } from "node:crypto";
-import { bytesEqual, type CanonicalInvoice, toHex } from "../../protocol/index.js";
+import { bytesEqual, type CanonicalInvoiceV2, toHex } from "../../protocol/index.js";
 import { EXPIRED_NONCE_MEMORY, EXPIRED_NONCE_MEMORY_MS } from "../config.js";
 
 /** Length of a PREPARE nonce, in bytes. */
 export const NONCE_BYTES = 16;
 
-/** One PREPARE waiting for its COMMIT. */
-export interface PendingPrepare {
-  readonly nonce: Uint8Array;
+/** What PREPARE validated: the invoice, its canonical bytes and their SHA-256. */
+export interface PreparedInvoice {
   readonly payloadHash: Uint8Array;
-  readonly invoice: CanonicalInvoice;
+  readonly invoice: CanonicalInvoiceV2;
+  /** The canonical CBOR bytes (SHA-256 = payloadHash) that COMMIT stores in the journal. */
+  readonly invoiceBytes: Uint8Array;
+}
+
+/** One PREPARE waiting for its COMMIT. */
+export interface PendingPrepare extends PreparedInvoice {
+  readonly nonce: Uint8Array;
   readonly expiresAt: number;
 }
 
@@ -59,8 +65,8 @@ export class PendingPrepares {
   }
 
   /** Creates a PREPARE with a fresh random nonce. */
-  add(payloadHash: Uint8Array, invoice: CanonicalInvoice, expiresAt: number): PendingPrepare {
-    const pending = { nonce: new Uint8Array(randomBytes(NONCE_BYTES)), payloadHash, invoice, expiresAt };
+  add(prepared: PreparedInvoice, expiresAt: number): PendingPrepare {
+    const pending = { ...prepared, nonce: new Uint8Array(randomBytes(NONCE_BYTES)), expiresAt };
     this.byNonce.set(toHex(pending.nonce), pending);
     return pending;
   }

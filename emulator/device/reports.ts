@@ -1,7 +1,7 @@
 /**
  * INFO (what the device is) and STATUS (how it is doing), the two read-only reports a host polls.
  */
-import { JOURNAL_PAGE_MAX, MAX_PAYLOAD_BYTES, type ResultOf, TAX_TABLE } from "../../protocol/index.js";
+import { JOURNAL_PAGE_MAX, MAX_PAYLOAD_BYTES, type ResultOf, TAX_TABLE_V2 } from "../../protocol/index.js";
 import { DEVICE_MODEL, FIRMWARE_VERSION, JOURNAL_WARN_PERCENT } from "../config.js";
 import type { FiscalDevice } from "./fiscal-device.js";
 
@@ -34,7 +34,8 @@ export function info(device: FiscalDevice): ResultOf<"INFO"> {
     activation_bundle: activation?.bundle
       ? { bytes: activation.bundle.bytes, signature: activation.bundle.signature }
       : null,
-    tax_table: TAX_TABLE.version,
+    // The table this device computes and seals with (invoice version 2).
+    tax_table: TAX_TABLE_V2.version,
     limits: {
       max_payload: MAX_PAYLOAD_BYTES,
       nonce_ttl_ms: device.config.nonceTtlMs,

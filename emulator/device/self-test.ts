@@ -11,6 +11,7 @@ import {
   type ResultOf,
   recordHash,
   SignContext,
+  sha256,
   signWith,
   toHex,
   verifyWith,
@@ -43,7 +44,10 @@ function keyPairCheck(device: FiscalDevice): string | undefined {
     : "a probe signed with the device key does not verify with its public key";
 }
 
-/** Re-verifies the newest SELF_TEST_RECORDS records: signatures, QR, numbering and hash chain. */
+/**
+ * Re-verifies the newest SELF_TEST_RECORDS records: signatures, QR, numbering, hash chain, and that
+ * each kept invoice still hashes to its record's payload_hash.
+ */
 function journalCheck(device: FiscalDevice): string | undefined {
   const head = device.memory.head;
   if (head.lastFiscalNumber === 0) return undefined;
@@ -57,6 +61,9 @@ function journalCheck(device: FiscalDevice): string | undefined {
     expectedNumber++;
     const record = openSealedRecord(row.sealed, device.publicKey);
     if (record.fiscal_number !== row.fiscalNumber) return `row ${row.fiscalNumber} holds another record`;
+    if (row.invoice !== null && !bytesEqual(sha256(row.invoice), record.payload_hash)) {
+      return `record ${record.fiscal_number}: the kept invoice does not hash to its payload_hash`;
+    }
     if (i === 0 && record.fiscal_number === 1) {
       if (activation === null) return "records exist on a device that was never activated";
       prev = genesisHash(activation.activation.bytes);
@@ -82,6 +89,14 @@ function countersCheck(device: FiscalDevice): string | undefined {
     const rows = counts.byType[type] ?? { rows: 0, maxTypeNumber: 0 };
     if (rows.rows !== counter || rows.maxTypeNumber !== counter) {
       return `${type} counter is ${counter} but the journal holds ${rows.rows} ${type} rows`;
+    }
+  }
+  const years = new Set([...head.yearCounters.keys()].map(String).concat(Object.keys(counts.byYear)));
+  for (const year of years) {
+    const counter = head.yearCounters.get(Number(year)) ?? 0;
+    const rows = counts.byYear[year] ?? { rows: 0, maxYearNumber: 0 };
+    if (rows.rows !== counter || rows.maxYearNumber !== counter) {
+      return `fiscal year ${year} counter is ${counter} but the journal holds ${rows.rows} rows of that year`;
     }
   }
   return undefined;

@@ -1,8 +1,9 @@
 /**
  * FiscalMemory: the DEF's non-volatile memory, in SQLite (WAL, synchronous=FULL). It holds the
  * identity burnt in at manufacture, the activation, the clock offset and the append-only journal
- * with its counters. Appending a record is ONE immediate transaction that inserts the journal row
- * and moves the counters, so a kill at any instant leaves either both or neither.
+ * with its counters (global, per type, per fiscal year). Appending a record is ONE immediate
+ * transaction that inserts the journal row, with the canonical invoice bytes it seals, and moves the
+ * counters, so a kill at any instant leaves either both or neither.
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -11,14 +12,14 @@ import { openPrivateDatabase, restrictDatabaseFiles } from "../../daemon/store/p
 import {
   FiscalError,
   generateKeyPair,
-  INVOICE_TYPES,
-  type InvoiceType,
+  INVOICE_TYPES_V2,
+  type InvoiceTypeV2,
   type SignedBlob,
 } from "../../protocol/index.js";
 import { JournalQueries } from "./journal-queries.js";
 import { type JournalAppend, JournalWriter } from "./journal-writer.js";
 
-export type { JournalAppend } from "./journal-writer.js";
+export type { JournalAppend, JournalReference } from "./journal-writer.js";
 
 import { migrate } from "./migrations.js";
 
@@ -49,7 +50,9 @@ export interface JournalHead {
   readonly lastFiscalNumber: number;
   readonly lastHash: Uint8Array | null;
   readonly lastIssuedAt: number | null;
-  readonly typeCounters: Readonly<Record<InvoiceType, number>>;
+  readonly typeCounters: Readonly<Record<InvoiceTypeV2, number>>;
+  /** Fiscal year → the last year number sealed in it (years with no record v2 are absent). */
+  readonly yearCounters: ReadonlyMap<number, number>;
 }
 
 interface DeviceRow {
@@ -88,7 +91,8 @@ const bytes = (b: Buffer): Uint8Array => new Uint8Array(b);
 export class FiscalMemory {
   private db: Database.Database | null = null;
   private row: DeviceRow | null = null;
-  private typeCounters: Record<InvoiceType, number> = emptyTypeCounters();
+  private typeCounters: Record<InvoiceTypeV2, number> = emptyTypeCounters();
+  private yearCounters = new Map<number, number>();
   private queriesOf: JournalQueries | null = null;
   private identityCache: DeviceIdentity | null = null;
   private writer: JournalWriter | null = null;
@@ -188,7 +192,14 @@ export class FiscalMemory {
       lastHash: r.last_hash === null ? null : bytes(r.last_hash),
       lastIssuedAt: r.last_issued_at,
       typeCounters: { ...this.typeCounters },
+      yearCounters: new Map(this.yearCounters),
     };
+  }
+
+  /** The last year number sealed in `fiscalYear`, 0 before its first record; cheaper than `head`. */
+  lastYearNumber(fiscalYear: number): number {
+    this.current();
+    return this.yearCounters.get(fiscalYear) ?? 0;
   }
 
   /** The newest fiscal number (0 for an empty journal); cheaper than `head`. */
@@ -235,8 +246,9 @@ export class FiscalMemory {
   }
 
   /**
-   * Appends one sealed record and moves the global and per-type counters, atomically. The counters
-   * are re-read inside the transaction, so a record can only ever follow the one it was chained to.
+   * Appends one sealed record and moves the global, per-type and per-year counters, atomically. The
+   * global and year counters are re-read inside the transaction, so a record can only ever follow the
+   * one it was chained to and numbered after.
    */
   append(entry: JournalAppend): void {
     this.writer ??= new JournalWriter(this.handle());
@@ -253,6 +265,7 @@ export class FiscalMemory {
     r.last_hash = buf(entry.recordHash);
     r.last_issued_at = entry.issuedAt;
     this.typeCounters[entry.invoiceType] = entry.typeNumber;
+    this.yearCounters.set(entry.fiscalYear, entry.yearNumber);
   }
 
   /** SQLite's own consistency check: "ok", or what it found. */
@@ -274,10 +287,15 @@ export class FiscalMemory {
     };
     this.typeCounters = emptyTypeCounters();
     const counters = db.prepare("SELECT invoice_type, last_number FROM type_counter").all() as {
-      invoice_type: InvoiceType;
+      invoice_type: InvoiceTypeV2;
       last_number: number;
     }[];
     for (const c of counters) this.typeCounters[c.invoice_type] = c.last_number;
+    const years = db.prepare("SELECT fiscal_year, last_number FROM year_counter").all() as {
+      fiscal_year: number;
+      last_number: number;
+    }[];
+    this.yearCounters = new Map(years.map((y) => [y.fiscal_year, y.last_number]));
   }
 
   private handle(): Database.Database {
@@ -291,9 +309,9 @@ export class FiscalMemory {
   }
 }
 
-/** Every invoice type at zero. */
-export function emptyTypeCounters(): Record<InvoiceType, number> {
-  return Object.fromEntries(INVOICE_TYPES.map((t) => [t, 0])) as Record<InvoiceType, number>;
+/** Every invoice type of version 2 (a superset of version 1's) at zero. */
+export function emptyTypeCounters(): Record<InvoiceTypeV2, number> {
+  return Object.fromEntries(INVOICE_TYPES_V2.map((t) => [t, 0])) as Record<InvoiceTypeV2, number>;
 }
 
 /** First start: a serial number, a key pair and the trusted cloud root key. */

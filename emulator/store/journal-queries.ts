@@ -1,19 +1,27 @@
 /**
  * Read-only lookups into the fiscal journal: by fiscal number, payload hash or client reference, a
- * page for JOURNAL_READ, the tail SELF_TEST re-verifies, and the sums credit notes are checked with.
+ * page for JOURNAL_READ, the tail SELF_TEST re-verifies, and what credit notes are checked with (the
+ * sum and the invoices of the earlier credits against an original).
  * Statements are prepared once: PREPARE and COMMIT run several of them each.
  */
 import type Database from "better-sqlite3";
-import type { InvoiceType, SealedRecord } from "../../protocol/index.js";
+import type { InvoiceTypeV2, SealedRecord } from "../../protocol/index.js";
 
-/** One journal row: the sealed record and the columns that index it. */
+/** One journal row: the sealed record, the invoice it seals, and the columns that index it. */
 export interface JournalRow {
   readonly fiscalNumber: number;
   readonly typeNumber: number;
-  readonly invoiceType: InvoiceType;
+  /** A record v1's type is one of the v2 names too (v2 only added EXPORT_ADVANCE). */
+  readonly invoiceType: InvoiceTypeV2;
   readonly total: number;
   readonly currency: string;
+  /** The record, its signature, auth code and QR, as sealed at COMMIT (without `invoice`). */
   readonly sealed: SealedRecord;
+  /** The canonical invoice bytes; null for a record sealed before the journal kept them (v1). */
+  readonly invoice: Uint8Array | null;
+  /** Null for a record v1, which carries no year number. */
+  readonly fiscalYear: number | null;
+  readonly yearNumber: number | null;
 }
 
 /** Row counts the self-test compares with the counters. */
@@ -21,21 +29,27 @@ export interface JournalCounts {
   readonly rows: number;
   readonly maxFiscalNumber: number;
   readonly byType: Readonly<Record<string, { readonly rows: number; readonly maxTypeNumber: number }>>;
+  /** Per fiscal year (rows that carry one): how many rows and the highest year number. */
+  readonly byYear: Readonly<Record<string, { readonly rows: number; readonly maxYearNumber: number }>>;
 }
 
 interface RawRow {
   fiscal_number: number;
   type_number: number;
-  invoice_type: InvoiceType;
+  invoice_type: InvoiceTypeV2;
   total: number;
   currency: string;
   record: Buffer;
   signature: Buffer;
   auth_code: string;
   qr: string;
+  invoice: Buffer | null;
+  fiscal_year: number | null;
+  year_number: number | null;
 }
 
-const COLUMNS = "fiscal_number, type_number, invoice_type, total, currency, record, signature, auth_code, qr";
+const COLUMNS =
+  "fiscal_number, type_number, invoice_type, total, currency, record, signature, auth_code, qr, invoice, fiscal_year, year_number";
 
 function toRow(raw: RawRow | undefined): JournalRow | undefined {
   if (raw === undefined) return undefined;
@@ -51,6 +65,9 @@ function toRow(raw: RawRow | undefined): JournalRow | undefined {
       auth_code: raw.auth_code,
       qr: raw.qr,
     },
+    invoice: raw.invoice === null ? null : new Uint8Array(raw.invoice),
+    fiscalYear: raw.fiscal_year,
+    yearNumber: raw.year_number,
   };
 }
 
@@ -60,6 +77,7 @@ export class JournalQueries {
   private readonly byHash: Database.Statement;
   private readonly byRef: Database.Statement;
   private readonly credited: Database.Statement;
+  private readonly creditInvoices: Database.Statement;
   private readonly page: Database.Statement;
   private readonly tailRows: Database.Statement;
 
@@ -70,6 +88,10 @@ export class JournalQueries {
     this.byRef = db.prepare(`SELECT ${COLUMNS} FROM journal WHERE client_ref = ?`);
     this.credited = db.prepare(
       "SELECT COALESCE(SUM(total), 0) AS sum FROM journal WHERE ref_device_id = ? AND ref_fiscal_number = ?",
+    );
+    // Served by the journal_reference index (ref_device_id, ref_fiscal_number).
+    this.creditInvoices = db.prepare(
+      "SELECT invoice FROM journal WHERE ref_device_id = ? AND ref_fiscal_number = ? ORDER BY fiscal_number",
     );
     this.page = db.prepare(
       `SELECT ${COLUMNS} FROM journal WHERE fiscal_number >= ? ORDER BY fiscal_number LIMIT ?`,
@@ -97,6 +119,15 @@ export class JournalQueries {
     return (this.credited.get(deviceId, fiscalNumber) as { sum: number }).sum;
   }
 
+  /**
+   * The canonical invoice bytes of the credit notes already sealed against (deviceId, fiscalNumber),
+   * oldest first. A credit note sealed before the journal kept invoices has none and is left out.
+   */
+  creditInvoicesAgainst(deviceId: string, fiscalNumber: number): Uint8Array[] {
+    const rows = this.creditInvoices.all(deviceId, fiscalNumber) as { invoice: Buffer | null }[];
+    return rows.flatMap((r) => (r.invoice === null ? [] : [new Uint8Array(r.invoice)]));
+  }
+
   /** Up to `limit` records from fiscal number `from` on, ascending. */
   range(from: number, limit: number): JournalRow[] {
     return (this.page.all(from, limit) as RawRow[]).map((r) => toRow(r)!);
@@ -115,10 +146,17 @@ export class JournalQueries {
     const perType = this.db
       .prepare("SELECT invoice_type AS t, COUNT(*) AS n, MAX(type_number) AS max FROM journal GROUP BY 1")
       .all() as { t: string; n: number; max: number }[];
+    const perYear = this.db
+      .prepare(
+        `SELECT fiscal_year AS y, COUNT(*) AS n, MAX(year_number) AS max FROM journal
+           WHERE fiscal_year IS NOT NULL GROUP BY 1`,
+      )
+      .all() as { y: number; n: number; max: number }[];
     return {
       rows: all.n,
       maxFiscalNumber: all.max,
       byType: Object.fromEntries(perType.map((r) => [r.t, { rows: r.n, maxTypeNumber: r.max }])),
+      byYear: Object.fromEntries(perYear.map((r) => [String(r.y), { rows: r.n, maxYearNumber: r.max }])),
     };
   }
 }

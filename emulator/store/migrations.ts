@@ -82,6 +82,28 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE device ADD COLUMN activation_bundle_signature BLOB;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Canonical invoice version 2 (issue 15). Each record keeps the canonical invoice bytes it
+      -- seals (SHA-256 = the record's payload_hash), so the device can check a credit note's lines
+      -- against its original (SFE EG1.26) and a host can export what an auditor re-hashes. Rows
+      -- sealed before this migration (record v1) have NULL in all three new columns: v1 records
+      -- carry no year number and the device never kept their lines.
+      ALTER TABLE journal ADD COLUMN invoice BLOB;
+      -- The fiscal year (calendar year of issued_at at UTC+01:00) and the record's number within
+      -- it (1, 2, 3 ... per device, no gaps), as signed in the record.
+      ALTER TABLE journal ADD COLUMN fiscal_year INTEGER;
+      ALTER TABLE journal ADD COLUMN year_number INTEGER;
+      CREATE UNIQUE INDEX journal_year_number ON journal (fiscal_year, year_number);
+
+      -- The per-year counters, moved in the same transaction as the journal row (like type_counter).
+      CREATE TABLE year_counter (
+        fiscal_year INTEGER PRIMARY KEY,
+        last_number INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -3,24 +3,48 @@
  * still chains), counter gaps, duplicates, file order, device time and per-type counters.
  */
 import { toHex } from "../bytes.js";
-import { bytesEqual } from "../cbor.js";
 import type { FiscalRecord } from "../security/record.js";
 import type { RecordFailure, RecordFailureReason } from "./report.js";
+
+/**
+ * The fields of a record the order checks read: all the verifier keeps of a record once checked.
+ * Hashes are lower-case hex: a 64-character string costs less than a byte array and its buffer, and
+ * a decoder's byte string may be a view that would keep the whole record alive.
+ */
+export interface ChainFields
+  extends Pick<FiscalRecord, "fiscal_number" | "type_number" | "invoice_type" | "issued_at"> {
+  readonly payload_hash: string;
+  readonly prev_hash: string;
+}
 
 /** An entry that decoded, with its chain hash. */
 export interface VerifiedEntry {
   readonly index: number;
-  readonly record: FiscalRecord;
-  /** SHA-256 of the record bytes. */
-  readonly hash: Uint8Array;
+  /** The signed fiscal number (never the entry's own `fiscal_number`, which nothing signs). */
+  readonly record: ChainFields;
+  /** Hex SHA-256 of the record bytes. */
+  readonly hash: string;
+}
+
+/** The compact copy of a record the order checks keep. */
+export function chainFieldsOf(record: FiscalRecord): ChainFields {
+  const { fiscal_number, type_number, invoice_type, issued_at } = record;
+  return {
+    fiscal_number,
+    type_number,
+    invoice_type,
+    issued_at,
+    payload_hash: toHex(record.payload_hash),
+    prev_hash: toHex(record.prev_hash),
+  };
 }
 
 /** What the order checks know about the document. */
 export interface JournalOrderContext {
   readonly from: number;
   readonly to: number;
-  /** The expected prev_hash of fiscal number 1, or null when the activation did not verify. */
-  readonly genesis: Uint8Array | null;
+  /** The expected prev_hash of fiscal number 1 (hex), or null when the activation did not verify. */
+  readonly genesis: string | null;
   /** The activation time, or null when unknown: no record may be older. */
   readonly activatedAt: number | null;
   /** Fiscal numbers of entries that did not decode: already reported, so not reported missing too. */
@@ -37,7 +61,7 @@ export interface JournalOrderResult {
   readonly genesisChecked: boolean;
 }
 
-const short = (hash: Uint8Array): string => `${toHex(hash).slice(0, 16)}…`;
+const short = (hash: string): string => `${hash.slice(0, 16)}…`;
 
 /** Runs the multi-record checks over the decoded entries, in file order. */
 export function checkJournalOrder(
@@ -56,7 +80,7 @@ export function checkJournalOrder(
     const fn = e.record.fiscal_number;
     if (fn < ctx.from || fn > ctx.to)
       fail(e, "out_of_range", `outside the declared range ${ctx.from}–${ctx.to}`);
-    const payload = toHex(e.record.payload_hash);
+    const payload = e.record.payload_hash;
     const samePayload = byPayload.get(payload);
     if (byFn.has(fn)) {
       fail(e, "duplicate", `fiscal number ${fn} appears again (first at entry ${byFn.get(fn)!.index})`);
@@ -108,9 +132,9 @@ export function checkJournalOrder(
     const e = byFn.get(fn)!;
     const prevHash = e.record.prev_hash;
     const before = byFn.get(fn - 1);
-    if (fn === 1 && ctx.genesis !== null && !bytesEqual(prevHash, ctx.genesis)) {
+    if (fn === 1 && ctx.genesis !== null && prevHash !== ctx.genesis) {
       fail(e, "chain_break", `prev_hash ${short(prevHash)} is not the genesis hash ${short(ctx.genesis)}`);
-    } else if (before !== undefined && !bytesEqual(prevHash, before.hash)) {
+    } else if (before !== undefined && prevHash !== before.hash) {
       fail(
         e,
         "chain_break",
@@ -127,8 +151,8 @@ export function checkJournalOrder(
     missing,
     genesisChecked: ctx.genesis !== null && byFn.has(1),
     chain: {
-      first_prev_hash: first === null ? null : toHex(first.record.prev_hash),
-      last_hash: last === null ? null : toHex(last.hash),
+      first_prev_hash: first === null ? null : first.record.prev_hash,
+      last_hash: last === null ? null : last.hash,
     },
   };
 }

@@ -8,8 +8,18 @@ import { fromBase64Url, fromHex, toBase64Url, toHex } from "../bytes.js";
 import type { SignedBlob } from "../security/activation.js";
 import type { SealedRecord } from "../security/record.js";
 
-/** The `format` field: name and major version. A reader refuses any other value. */
-export const EXPORT_FORMAT = "stalela-journal-export/1";
+/**
+ * The `format` field the exporter writes: name and major version. /2 added each entry's `invoice`
+ * (the canonical invoice bytes), so an auditor checks payload hashes, line arithmetic and credit-note
+ * lines from the file alone.
+ */
+export const EXPORT_FORMAT = "stalela-journal-export/2";
+/** The first format: entries without `invoice`. Still read, so exports made before stay verifiable. */
+export const EXPORT_FORMAT_V1 = "stalela-journal-export/1";
+/** Every format a reader accepts; it refuses any other value. */
+export const EXPORT_FORMATS = [EXPORT_FORMAT_V1, EXPORT_FORMAT] as const;
+/** One of EXPORT_FORMATS. */
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** One sealed record in an export, as the device returned it (JOURNAL_READ entry). */
 export interface ExportedRecord {
@@ -19,10 +29,15 @@ export interface ExportedRecord {
   readonly record: string;
   /** base64url of the 64-byte Ed25519 record signature. */
   readonly signature: string;
-  /** The printed auth code (`XXXX-XXXX-XXXX-XXXX`). */
+  /** The printed code: v1 auth code (`XXXX-XXXX-XXXX-XXXX`), v2 Code DEF/DGI (24 characters). */
   readonly auth_code: string;
   /** The printed QR payload (`RDCDEF01;…`). */
   readonly qr: string;
+  /**
+   * Format /2: base64url of the record's canonical invoice bytes, exactly as the device keeps them
+   * (SHA-256 of them is the record's payload_hash). Absent for a record whose device kept none (v1).
+   */
+  readonly invoice?: string;
 }
 
 /** The device an export comes from. */
@@ -40,7 +55,7 @@ export interface ExportedDevice {
 
 /** A journal export document. */
 export interface JournalExport {
-  readonly format: typeof EXPORT_FORMAT;
+  readonly format: ExportFormat;
   /** When the export was made, ISO 8601 UTC (host clock; informative). */
   readonly exported_at: string;
   readonly device: ExportedDevice;
@@ -52,15 +67,16 @@ export interface JournalExport {
   readonly records: readonly ExportedRecord[];
 }
 
-/** The export form of one sealed record. */
+/** The export form (/2) of one sealed record; `invoice` only when the device returned the bytes. */
 export function exportedRecordOf(fiscalNumber: number, sealed: SealedRecord): ExportedRecord {
-  return {
+  const entry = {
     fiscal_number: fiscalNumber,
     record: toBase64Url(sealed.record),
     signature: toBase64Url(sealed.signature),
     auth_code: sealed.auth_code,
     qr: sealed.qr,
   };
+  return sealed.invoice === undefined ? entry : { ...entry, invoice: toBase64Url(sealed.invoice) };
 }
 
 /** The export form of a device from what INFO reports; its activation must be present. */
@@ -85,12 +101,13 @@ export function exportedDeviceOf(info: {
 
 /** A sealed record decoded back from its export form. Throws TypeError for bad base64url. */
 export function sealedRecordOf(entry: ExportedRecord): SealedRecord {
-  return {
+  const sealed = {
     record: fromBase64Url(entry.record),
     signature: fromBase64Url(entry.signature),
     auth_code: entry.auth_code,
     qr: entry.qr,
   };
+  return entry.invoice === undefined ? sealed : { ...sealed, invoice: fromBase64Url(entry.invoice) };
 }
 
 /** The activation blob decoded back from its export form. Throws TypeError for bad base64url. */
@@ -101,7 +118,7 @@ export function activationBlobOf(device: ExportedDevice): SignedBlob {
   };
 }
 
-/** Parses a 32-byte Ed25519 public key from hex. Throws TypeError otherwise. */
+/** Parses a 32-byte Ed25519 public key from hex, in either case (RFC 4648 §8). Throws TypeError otherwise. */
 export function publicKeyFromHex(hex: string): Uint8Array {
   const key = fromHex(hex);
   if (key.length !== 32) throw new TypeError(`an Ed25519 public key is 32 bytes, got ${key.length}`);

@@ -1,4 +1,7 @@
 /** Journal export and offline verification (docs/EXPORT.md): pure, shared by the CLI and auditors' tools. */
+export * from "./credit-ledger.js";
 export * from "./export-format.js";
+export * from "./export-lines.js";
+export * from "./record-rules.js";
 export * from "./report.js";
 export * from "./verify-export.js";

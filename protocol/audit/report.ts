@@ -4,6 +4,8 @@
  * STATUS `last_hash` or with an earlier export.
  */
 
+import type { UncheckedCredit } from "./credit-ledger.js";
+
 /** Why a record failed. Stable: scripts branch on these, docs/EXPORT.md explains each. */
 export const RECORD_FAILURE_REASONS = [
   "malformed", // the entry is not an export record (missing field, bad base64url)
@@ -22,13 +24,28 @@ export const RECORD_FAILURE_REASONS = [
   "time_backwards", // issued_at is earlier than the record before it (or the activation)
   "foreign_device", // the record names another device or another merchant identity
   "out_of_range", // the fiscal number lies outside the range the file declares
+  "tax_table_unknown", // the tax table is not a known version, or not the record version's
+  "tax_arithmetic", // a group's rate is not the table's, or its tax does not follow by the rounding rule
+  "totals_sum", // total or tax_total is not the sum of the groups (or the groups are not in letter order)
+  "export_group", // an export type taxed outside group E, or group E on another type
+  "reference_rule", // a credit note without a reference, another type with one, or a v2 nature rule broken
+  "credit_exceeds", // with the credits before it, the credit exceeds its original's total
+  "void_not_full", // a void (v1 VOID, v2 RAN) does not reverse exactly what remained
+  "credit_reference", // references a type it may not credit, a later record, a credit, or one not in the file
+  "credit_currency", // the credit is in another currency than its original
+  "duplicate_client_ref", // the client_ref was already sealed in the file
+  "invoice_missing", // a version-2 record whose entry carries no invoice (format /2)
+  "payload_hash", // SHA-256 of the entry's invoice is not the record's payload_hash
+  "invoice_invalid", // the invoice does not pass the device's own validation (the message has the code)
+  "invoice_mismatch", // a record field differs from the invoice's
+  "credit_lines", // a credit note's lines are not on the original, exceed what was sold, or change a price
 ] as const;
 /** A record failure reason. */
 export type RecordFailureReason = (typeof RECORD_FAILURE_REASONS)[number];
 
 /** Problems with the file as a whole. */
 export const DOCUMENT_ISSUE_REASONS = [
-  "format", // not a stalela-journal-export/1 document, or a header field is missing or mistyped
+  "format", // not a /1 or /2 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601
   "public_key", // the file's key is malformed, or differs from the pinned key
   "activation", // the activation record is malformed, unsigned, or names another key or device
   "range", // the declared range is inconsistent
@@ -85,6 +102,11 @@ export interface ExportVerification {
     readonly last_hash: string | null;
   };
   readonly document_issues: readonly DocumentIssue[];
+  /**
+   * Credit notes whose original the file cannot show (it lies before a range export's first number,
+   * or on another device): their type, currency, amount and line checks were not made.
+   */
+  readonly unchecked_credits: readonly UncheckedCredit[];
   /** Sorted by fiscal number, then by reason. */
   readonly failures: readonly RecordFailure[];
   /** The distinct fiscal numbers named by `failures`, ascending. */

@@ -1,28 +1,25 @@
 /**
  * The independent journal verifier (docs/EXPORT.md): given an export document and, ideally, the key
- * the DGI registered for the device, it checks every record's signature, auth code and QR, the hash
- * chain from the activation record on, the counters (gaps, duplicates, order, per-type counters), the
- * device time, and that every record belongs to the exported device. Pure: the caller reads the file.
+ * the DGI registered for the device, it checks every record's signature, code and QR, the record's
+ * own tax and reference rules, its invoice (format /2), the hash chain from the activation record on,
+ * the counters (gaps, duplicates, order, per-type counters), the device time, the credit notes
+ * against their originals, and that every record belongs to the exported device. Pure: the caller
+ * reads the file.
+ *
+ * Streamable: `ExportVerifier` takes the header, then the entries one at a time, and keeps of each
+ * only a compact summary (docs/EXPORT.md §3 gives the cost); `verifyExport` runs it over a parsed
+ * document.
  */
 import Type from "typebox";
 import { toHex } from "../bytes.js";
 import { bytesEqual } from "../cbor.js";
-import { ERRORS, isFiscalError } from "../errors.js";
 import { compileChecker } from "../schema-issues.js";
 import { type ActivationRecord, genesisHash, openActivationRecord } from "../security/activation.js";
-import { authCodeOf } from "../security/auth-code.js";
-import { SignContext, verifyWith } from "../security/ed25519.js";
-import { buildQrPayload, parseQrPayload, verifyQrPayload } from "../security/qr.js";
-import { decodeRecord, type FiscalRecord, recordHash } from "../security/record.js";
 import { checkJournalOrder, type VerifiedEntry } from "./chain.js";
-import {
-  activationBlobOf,
-  EXPORT_FORMAT,
-  type ExportedRecord,
-  type JournalExport,
-  publicKeyFromHex,
-  sealedRecordOf,
-} from "./export-format.js";
+import { CreditLedger } from "./credit-ledger.js";
+import { checkEntry, messageOf } from "./entry-check.js";
+import { activationBlobOf, EXPORT_FORMATS, type JournalExport, publicKeyFromHex } from "./export-format.js";
+import { checkCreditLines } from "./invoice-checks.js";
 import type {
   DocumentIssue,
   ExportVerification,
@@ -31,7 +28,7 @@ import type {
   VerifyProgress,
 } from "./report.js";
 
-/** Options of `verifyExport`. */
+/** Options of `verifyExport` and `ExportVerifier`. */
 export interface VerifyExportOptions {
   /** The key to verify with (an auditor pins the registered one); the file's key when absent. */
   readonly publicKey?: Uint8Array;
@@ -39,249 +36,249 @@ export interface VerifyExportOptions {
   readonly onProgress?: VerifyProgress;
 }
 
+/** The header of an export: everything but `records`. */
+export type ExportHeader = Omit<JournalExport, "records">;
+
 const Uint = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Text = Type.String();
-const HeaderSchema = Type.Object({
-  format: Type.Literal(EXPORT_FORMAT),
-  exported_at: Text,
-  device: Type.Object({
-    device_id: Text,
-    public_key: Text,
-    activation: Type.Object({ bytes: Text, signature: Text }),
-  }),
-  range: Type.Object({ from: Type.Integer({ minimum: 1 }), to: Uint, last_on_device: Uint }),
-  records: Type.Array(Type.Unknown()),
-});
-const RecordEntrySchema = Type.Object({
-  fiscal_number: Uint,
-  record: Text,
-  signature: Text,
-  auth_code: Text,
-  qr: Text,
-});
-/** Reasons that leave an entry undecoded: its fiscal number is claimed, not missing. */
-const UNREADABLE: ReadonlySet<RecordFailureReason> = new Set(["malformed", "non_canonical", "not_a_record"]);
-const headerChecker = compileChecker(HeaderSchema);
-const entryChecker = compileChecker(RecordEntrySchema);
+/** The header fields a reader needs; `closed` refuses any other (a non-fatal `format` issue). */
+function headerSchema(closed: boolean) {
+  const options = closed ? { additionalProperties: false } : {};
+  return Type.Object(
+    {
+      format: Type.Enum([...EXPORT_FORMATS]),
+      exported_at: Text,
+      device: Type.Object(
+        {
+          device_id: Text,
+          public_key: Text,
+          model: Type.Optional(Text),
+          firmware: Type.Optional(Text),
+          activation: Type.Object({ bytes: Text, signature: Text }, options),
+        },
+        options,
+      ),
+      range: Type.Object({ from: Type.Integer({ minimum: 1 }), to: Uint, last_on_device: Uint }, options),
+      records: Type.Optional(Type.Array(Type.Unknown())),
+    },
+    options,
+  );
+}
+const headerChecker = compileChecker(headerSchema(false));
+const closedHeaderChecker = compileChecker(headerSchema(true));
+/** `exported_at` as `Date.prototype.toISOString` writes it (any fraction length, always `Z`). */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+/** True for an ISO 8601 UTC time of a real calendar date (2026-02-30 and 24:00 are not). */
+function isIsoUtc(text: string): boolean {
+  if (!ISO_UTC.test(text)) return false;
+  const ms = Date.parse(text);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19);
+}
+/** The file's key: 64 hex digits, either case, nothing else (no spaces, no `0x`). */
+const KEY_HEX = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * A verification under way: the header, then every entry in file order (`add`), then `finish`.
+ * Never throws for bad content: it reports it.
+ */
+export class ExportVerifier {
+  private readonly issues: DocumentIssue[] = [];
+  private readonly failures: RecordFailure[] = [];
+  private readonly entries: VerifiedEntry[] = [];
+  private readonly unreadable = new Set<number>();
+  private readonly byType: Record<string, number> = {};
+  private readonly header: ExportHeader | null;
+  /** The `format` field as given, for a report on a document that is not an export. */
+  private readonly givenFormat: string | null;
+  private readonly key: Uint8Array | null = null;
+  private readonly activation: ActivationRecord | null = null;
+  private readonly ledger: CreditLedger | null = null;
+  private count = 0;
+
+  constructor(
+    header: unknown,
+    private readonly options: VerifyExportOptions = {},
+  ) {
+    const format = (header as { format?: unknown } | null)?.format;
+    this.givenFormat = typeof format === "string" ? format : null;
+    const fatal = headerChecker.issues(header);
+    for (const issue of fatal)
+      this.issues.push({ reason: "format", message: `${issue.path || "/"} ${issue.message}` });
+    if (fatal.length > 0) {
+      this.header = null;
+      return;
+    }
+    for (const issue of closedHeaderChecker.issues(header)) {
+      this.issues.push({ reason: "format", message: `${issue.path} is not a header field of this format` });
+    }
+    this.header = header as ExportHeader;
+    const { exported_at: at, device, range } = this.header;
+    if (!isIsoUtc(at)) {
+      this.issues.push({
+        reason: "format",
+        message: `exported_at ${JSON.stringify(at)} is not ISO 8601 UTC`,
+      });
+    }
+    this.key = this.chooseKey();
+    this.activation = this.checkActivation();
+    if (range.to < range.from - 1) {
+      this.issues.push({
+        reason: "range",
+        message: `range ends (${range.to}) before it starts (${range.from})`,
+      });
+    }
+    if (range.to > range.last_on_device) {
+      this.issues.push({
+        reason: "range",
+        message: `range ends at ${range.to}, after the device's last record ${range.last_on_device}`,
+      });
+    }
+    this.ledger = new CreditLedger({
+      deviceId: device.device_id,
+      from: range.from,
+      to: range.to,
+      checkLines: checkCreditLines,
+    });
+  }
+
+  /** Checks the next entry; `total` (the entries expected) is only for progress. */
+  add(raw: unknown, total?: number): void {
+    const index = this.count++;
+    if (this.header !== null) this.check(raw, index, this.header);
+    this.options.onProgress?.(index + 1, total ?? index + 1);
+  }
+
+  private check(raw: unknown, index: number, header: ExportHeader): void {
+    const fail = (reason: RecordFailureReason, message: string, fn: number | null = null): void => {
+      this.failures.push({ fiscal_number: fn, index, reason, message });
+    };
+    const ctx = {
+      format: header.format,
+      deviceId: header.device.device_id,
+      key: this.key,
+      activation: this.activation,
+    };
+    const checked = checkEntry(raw, index, ctx, fail);
+    if (checked === null) {
+      // An entry that cannot be read still claims its fiscal number: it is not reported missing too.
+      const claimed = (raw as { fiscal_number?: unknown } | null)?.fiscal_number;
+      if (Number.isSafeInteger(claimed)) this.unreadable.add(claimed as number);
+      return;
+    }
+    this.entries.push(checked.chain);
+    this.ledger?.add(checked.ledger);
+    this.byType[checked.invoiceType] = (this.byType[checked.invoiceType] ?? 0) + 1;
+  }
+
+  /** Adds a problem of the document found by the caller (the reader of the file). */
+  documentIssue(issue: DocumentIssue): void {
+    if (this.header !== null) this.issues.push(issue);
+  }
+
+  /** The report. */
+  finish(): ExportVerification {
+    const header = this.header;
+    if (header === null || this.ledger === null) return this.emptyReport();
+    const { from, to, last_on_device: lastOnDevice } = header.range;
+    const order = checkJournalOrder(this.entries, {
+      from,
+      to,
+      genesis: this.activation === null ? null : toHex(genesisHash(activationBlobOf(header.device).bytes)),
+      activatedAt: this.activation?.activated_at ?? null,
+      unreadable: this.unreadable,
+    });
+    this.ledger.finish();
+    const failures = [...this.failures, ...order.failures, ...this.ledger.failures].sort(
+      (a, b) =>
+        (a.fiscal_number ?? -1) - (b.fiscal_number ?? -1) ||
+        (a.index ?? -1) - (b.index ?? -1) ||
+        a.reason.localeCompare(b.reason),
+    );
+    const failed = new Set(failures.flatMap((f) => (f.index === null ? [] : [f.index]))).size;
+    return {
+      ok: this.issues.length === 0 && failures.length === 0,
+      format: header.format,
+      device_id: header.device.device_id,
+      public_key: this.key === null ? null : toHex(this.key),
+      key_source: this.options.publicKey === undefined ? "file" : "pinned",
+      range: { from, to, last_on_device: lastOnDevice },
+      genesis_checked: order.genesisChecked,
+      counts: {
+        records: this.count,
+        verified: this.count - failed,
+        failed,
+        missing: order.missing,
+        by_type: this.byType,
+      },
+      chain: order.chain,
+      document_issues: this.issues,
+      unchecked_credits: [...this.ledger.unchecked].sort((a, b) => a.fiscal_number - b.fiscal_number),
+      failures,
+      bad_fiscal_numbers: [
+        ...new Set(failures.flatMap((f) => (f.fiscal_number === null ? [] : [f.fiscal_number]))),
+      ],
+    };
+  }
+
+  private chooseKey(): Uint8Array | null {
+    const pinned = this.options.publicKey;
+    const hex = this.header!.device.public_key;
+    let fileKey: Uint8Array | null = null;
+    if (KEY_HEX.test(hex)) fileKey = publicKeyFromHex(hex);
+    else this.issues.push({ reason: "public_key", message: "device.public_key is not 64 hex digits" });
+    if (pinned === undefined) return fileKey;
+    if (fileKey !== null && !bytesEqual(fileKey, pinned)) {
+      this.issues.push({
+        reason: "public_key",
+        message: `the file carries key ${toHex(fileKey)}, not the pinned key ${toHex(pinned)}`,
+      });
+    }
+    return pinned;
+  }
+
+  private checkActivation(): ActivationRecord | null {
+    const device = this.header!.device;
+    try {
+      const record = openActivationRecord(activationBlobOf(device), this.key ?? undefined);
+      if (record.device_id !== device.device_id) {
+        this.issues.push({
+          reason: "activation",
+          message: `activation record is for device ${record.device_id}`,
+        });
+        return null;
+      }
+      return record;
+    } catch (err) {
+      this.issues.push({ reason: "activation", message: messageOf(err) });
+      return null;
+    }
+  }
+
+  private emptyReport(): ExportVerification {
+    const pinned = this.options.publicKey;
+    return {
+      ok: false,
+      format: this.givenFormat,
+      device_id: null,
+      public_key: pinned === undefined ? null : toHex(pinned),
+      key_source: pinned === undefined ? "file" : "pinned",
+      range: null,
+      genesis_checked: false,
+      counts: { records: this.count, verified: 0, failed: 0, missing: 0, by_type: {} },
+      chain: { first_prev_hash: null, last_hash: null },
+      document_issues: this.issues,
+      unchecked_credits: [],
+      failures: [],
+      bad_fiscal_numbers: [],
+    };
+  }
+}
 
 /** Verifies an export document (parsed JSON). Never throws for bad content: it reports it. */
 export function verifyExport(doc: unknown, options: VerifyExportOptions = {}): ExportVerification {
-  const issues: DocumentIssue[] = [];
-  const keySource = options.publicKey === undefined ? "file" : "pinned";
-  const headerIssues = headerChecker.issues(doc);
-  if (headerIssues.length > 0) {
-    for (const issue of headerIssues) {
-      issues.push({ reason: "format", message: `${issue.path || "/"} ${issue.message}` });
-    }
-    return emptyReport(doc, issues, keySource, options.publicKey);
-  }
-  const file = doc as JournalExport;
-  const key = chooseKey(file, options.publicKey, issues);
-  const activation = checkActivation(file, key, issues);
-  const { from, to, last_on_device: lastOnDevice } = file.range;
-  if (to < from - 1)
-    issues.push({ reason: "range", message: `range ends (${to}) before it starts (${from})` });
-  if (to > lastOnDevice) {
-    issues.push({
-      reason: "range",
-      message: `range ends at ${to}, after the device's last record ${lastOnDevice}`,
-    });
-  }
-
-  const failures: RecordFailure[] = [];
-  const entries: VerifiedEntry[] = [];
-  const total = file.records.length;
-  file.records.forEach((raw, index) => {
-    const fail = (reason: RecordFailureReason, message: string, fn: number | null = null): void => {
-      failures.push({ fiscal_number: fn, index, reason, message });
-    };
-    const entry = checkEntry(raw, index, file, key, activation, fail);
-    if (entry !== null) entries.push(entry);
-    options.onProgress?.(index + 1, total);
-  });
-  const order = checkJournalOrder(entries, {
-    from,
-    to,
-    genesis: activation === null ? null : genesisHash(activationBlobOf(file.device).bytes),
-    activatedAt: activation?.activated_at ?? null,
-    unreadable: new Set(
-      failures.flatMap((f) =>
-        UNREADABLE.has(f.reason) && f.fiscal_number !== null ? [f.fiscal_number] : [],
-      ),
-    ),
-  });
-  failures.push(...order.failures);
-  failures.sort(
-    (a, b) =>
-      (a.fiscal_number ?? -1) - (b.fiscal_number ?? -1) ||
-      (a.index ?? -1) - (b.index ?? -1) ||
-      a.reason.localeCompare(b.reason),
-  );
-  const failedIndexes = new Set(failures.flatMap((f) => (f.index === null ? [] : [f.index])));
-  const byType: Record<string, number> = {};
-  for (const e of entries) byType[e.record.invoice_type] = (byType[e.record.invoice_type] ?? 0) + 1;
-  return {
-    ok: issues.length === 0 && failures.length === 0,
-    format: file.format,
-    device_id: file.device.device_id,
-    public_key: key === null ? null : toHex(key),
-    key_source: keySource,
-    range: { from, to, last_on_device: lastOnDevice },
-    genesis_checked: order.genesisChecked,
-    counts: {
-      records: total,
-      verified: total - failedIndexes.size,
-      failed: failedIndexes.size,
-      missing: order.missing,
-      by_type: byType,
-    },
-    chain: order.chain,
-    document_issues: issues,
-    failures,
-    bad_fiscal_numbers: [
-      ...new Set(failures.flatMap((f) => (f.fiscal_number === null ? [] : [f.fiscal_number]))),
-    ],
-  };
-}
-
-function chooseKey(
-  file: JournalExport,
-  pinned: Uint8Array | undefined,
-  issues: DocumentIssue[],
-): Uint8Array | null {
-  let fileKey: Uint8Array | null = null;
-  try {
-    fileKey = publicKeyFromHex(file.device.public_key);
-  } catch (err) {
-    issues.push({ reason: "public_key", message: `device.public_key: ${(err as Error).message}` });
-  }
-  if (pinned === undefined) return fileKey;
-  if (fileKey !== null && !bytesEqual(fileKey, pinned)) {
-    issues.push({
-      reason: "public_key",
-      message: `the file carries key ${toHex(fileKey)}, not the pinned key ${toHex(pinned)}`,
-    });
-  }
-  return pinned;
-}
-
-function checkActivation(
-  file: JournalExport,
-  key: Uint8Array | null,
-  issues: DocumentIssue[],
-): ActivationRecord | null {
-  try {
-    const record = openActivationRecord(activationBlobOf(file.device), key ?? undefined);
-    if (record.device_id !== file.device.device_id) {
-      issues.push({ reason: "activation", message: `activation record is for device ${record.device_id}` });
-      return null;
-    }
-    return record;
-  } catch (err) {
-    issues.push({ reason: "activation", message: messageOf(err) });
-    return null;
-  }
-}
-
-/** Checks one entry on its own; returns it decoded for the order checks, or null if unreadable. */
-function checkEntry(
-  raw: unknown,
-  index: number,
-  file: JournalExport,
-  key: Uint8Array | null,
-  activation: ActivationRecord | null,
-  fail: (reason: RecordFailureReason, message: string, fn?: number | null) => void,
-): VerifiedEntry | null {
-  if (!entryChecker.check(raw)) {
-    const first = entryChecker.issues(raw)[0];
-    const claimed = (raw as { fiscal_number?: unknown } | null)?.fiscal_number;
-    fail(
-      "malformed",
-      `entry ${index}: ${first?.path ?? ""} ${first?.message ?? "is not a record entry"}`,
-      Number.isSafeInteger(claimed) ? (claimed as number) : null,
-    );
-    return null;
-  }
-  const entry = raw as ExportedRecord;
-  let sealed: ReturnType<typeof sealedRecordOf>;
-  try {
-    sealed = sealedRecordOf(entry);
-  } catch (err) {
-    fail("malformed", `entry ${index}: ${messageOf(err)}`, entry.fiscal_number);
-    return null;
-  }
-  let record: FiscalRecord;
-  try {
-    record = decodeRecord(sealed.record);
-  } catch (err) {
-    const canonical = isFiscalError(err) && err.code === ERRORS.CBOR_NOT_CANONICAL.code;
-    fail(
-      canonical ? "non_canonical" : "not_a_record",
-      `record bytes: ${messageOf(err)}`,
-      entry.fiscal_number,
-    );
-    return null;
-  }
-  const fn = record.fiscal_number;
-  const bad = (reason: RecordFailureReason, message: string): void => fail(reason, message, fn);
-  if (entry.fiscal_number !== fn)
-    bad("index_mismatch", `entry says ${entry.fiscal_number}, the record is ${fn}`);
-  if (key !== null && !verifyWith(key, SignContext.RECORD, sealed.record, sealed.signature)) {
-    bad("signature", "record signature does not verify with the device key");
-  }
-  if (authCodeOf(sealed.signature) !== entry.auth_code) {
-    bad("auth_code", `auth code ${entry.auth_code} is not the one derived from the signature`);
-  }
-  try {
-    const qr = key === null ? parseQrPayload(entry.qr) : verifyQrPayload(entry.qr, key);
-    if (qr.body !== buildQrPayload(record, entry.auth_code, null)) {
-      bad("qr_mismatch", "QR fields differ from the signed record");
-    }
-  } catch (err) {
-    bad("qr_invalid", messageOf(err));
-  }
-  if (record.device_id !== file.device.device_id) {
-    bad("foreign_device", `record of device ${record.device_id}, export of ${file.device.device_id}`);
-  } else if (activation !== null) {
-    for (const field of ["merchant_nif", "outlet_id", "fiscal_authority_id"] as const) {
-      if (record[field] !== activation[field]) {
-        bad("foreign_device", `${field} ${record[field]} differs from the activation's ${activation[field]}`);
-      }
-    }
-  }
-  return { index, record, hash: recordHash(sealed.record) };
-}
-
-function emptyReport(
-  doc: unknown,
-  issues: DocumentIssue[],
-  keySource: "pinned" | "file",
-  pinned: Uint8Array | undefined,
-): ExportVerification {
+  const verifier = new ExportVerifier(doc, options);
   const records = (doc as { records?: unknown } | null)?.records;
-  const format = (doc as { format?: unknown } | null)?.format;
-  return {
-    ok: false,
-    format: typeof format === "string" ? format : null,
-    device_id: null,
-    public_key: pinned === undefined ? null : toHex(pinned),
-    key_source: keySource,
-    range: null,
-    genesis_checked: false,
-    counts: {
-      records: Array.isArray(records) ? records.length : 0,
-      verified: 0,
-      failed: 0,
-      missing: 0,
-      by_type: {},
-    },
-    chain: { first_prev_hash: null, last_hash: null },
-    document_issues: issues,
-    failures: [],
-    bad_fiscal_numbers: [],
-  };
-}
-
-function messageOf(err: unknown): string {
-  return isFiscalError(err) ? err.text : (err as Error).message;
+  if (Array.isArray(records)) for (const raw of records) verifier.add(raw, records.length);
+  else verifier.documentIssue({ reason: "format", message: "/records is required" });
+  return verifier.finish();
 }

@@ -16,6 +16,7 @@ import {
   PosInvoiceSchema,
   REF_PATTERN,
 } from "./schema.js";
+import type { CanonicalInvoiceV2 } from "./schema-v2.js";
 import { CREDIT_TYPES, EXPORT_TYPES, TAX_TABLE } from "./tables.js";
 import { computeTotals, lineAmount, MAX_AMOUNT } from "./totals.js";
 import { illFormedTextIssues, isWellFormedText } from "./unicode.js";
@@ -276,13 +277,13 @@ export function validateCanonicalInvoice(value: unknown): CanonicalInvoice {
   return invoice;
 }
 
-/** The canonical CBOR bytes of an invoice. */
-export function encodeInvoice(invoice: CanonicalInvoice): Uint8Array {
+/** The canonical CBOR bytes of an invoice of either version. */
+export function encodeInvoice(invoice: CanonicalInvoice | CanonicalInvoiceV2): Uint8Array {
   return encodeCanonical(invoice as never);
 }
 
 /** SHA-256 of the canonical bytes: the payload hash that PREPARE binds and the record carries. */
-export function invoiceHash(invoice: CanonicalInvoice): Uint8Array {
+export function invoiceHash(invoice: CanonicalInvoice | CanonicalInvoiceV2): Uint8Array {
   return sha256(encodeInvoice(invoice));
 }
 
@@ -292,7 +293,7 @@ export function sha256(bytes: Uint8Array): Uint8Array {
 }
 
 /** Drops properties whose value is undefined, at every depth, so equal invoices compare equal. */
-function stripUndefined<T>(value: T): T {
+export function stripUndefined<T>(value: T): T {
   if (Array.isArray(value)) return value.map(stripUndefined) as T;
   if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) {
     const out: Record<string, unknown> = {};

@@ -5,6 +5,7 @@
 import Type, { type Static, type TSchema } from "typebox";
 import { BytesSchema } from "../bytes.js";
 import { ID_PATTERN, REF_PATTERN, TotalsSchema } from "../invoice/schema.js";
+import { TotalsV2Schema } from "../invoice/schema-v2.js";
 import { SignedBlobSchema } from "../security/activation.js";
 import { SealedRecordSchema } from "../security/record.js";
 
@@ -92,7 +93,14 @@ export const COMMANDS = {
     // The invoice is checked by the device's invoice rules (INVOICE_INVALID with field issues),
     // not by the message schema, so a POS sees the same issue list from the DEF as from the daemon.
     args: Obj({ invoice: Type.Unknown() }),
-    result: Obj({ nonce: Nonce, payload_hash: Hash, expires_at: Uint(), totals: TotalsSchema }),
+    result: Obj({
+      nonce: Nonce,
+      payload_hash: Hash,
+      expires_at: Uint(),
+      // The totals of the invoice as the device computed them: v2 for what it seals now (a device
+      // refuses v1 invoices at PREPARE), v1 so a host still reads a device not yet updated.
+      totals: Type.Union([TotalsSchema, TotalsV2Schema]),
+    }),
   },
   COMMIT: { args: Obj({ nonce: Nonce, payload_hash: Hash }), result: SealedRecordSchema },
   ABORT: { args: Obj({ nonce: Nonce }), result: Obj({ nonce: Nonce }) },

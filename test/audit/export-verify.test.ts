@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { exportJournal, journalExportJson, openJournalExport } from "../../daemon/export/journal-export.js";
-import { ERRORS, EXPORT_FORMAT, recordHash, toHex, verifyExport } from "../../protocol/index.js";
+import {
+  decodeRecord,
+  ERRORS,
+  EXPORT_FORMAT,
+  exportedRecordOf,
+  fromBase64Url,
+  recordHash,
+  sha256,
+  toHex,
+  verifyExport,
+} from "../../protocol/index.js";
 import { wideSale } from "../emulator/fixtures.js";
 import { manySales, openTestJournal, type TestJournal } from "./journal.js";
 
@@ -24,6 +34,12 @@ describe("exportJournal", () => {
     expect(doc.device).toMatchObject({ device_id: j.device.deviceId, public_key: toHex(j.publicKey) });
     expect(doc.range).toEqual({ from: 1, to: 6, last_on_device: 6 });
     expect(doc.records.map((r) => r.fiscal_number)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Format /2: every entry carries the invoice the record's payload_hash binds.
+    expect(doc.format).toBe("stalela-journal-export/2");
+    for (const r of doc.records) {
+      const payloadHash = decodeRecord(fromBase64Url(r.record)).payload_hash;
+      expect(toHex(sha256(fromBase64Url(r.invoice!)))).toBe(toHex(payloadHash));
+    }
     const report = verifyExport(doc, { publicKey: j.publicKey });
     expect(report.failures).toEqual([]);
     expect(report.document_issues).toEqual([]);
@@ -42,7 +58,7 @@ describe("exportJournal", () => {
     expect(report.chain.last_hash).toBe(toHex(recordHash(j.sealed[5]!.record)));
   });
 
-  it("reads page by page (JOURNAL_READ pages of 32) with progress, and honours --from/--to", async () => {
+  it("reads page by page (JOURNAL_READ pages of the page size) with progress, and honours --from/--to", async () => {
     const j = journal(manySales(70));
     const pages: string[] = [];
     const progress: number[] = [];
@@ -54,10 +70,10 @@ describe("exportJournal", () => {
         return page;
       },
     };
-    const doc = await exportJournal(reader, { onProgress: (p) => progress.push(p.done) });
-    // Full pages of 32 while records remain, then only what is left of the range.
-    expect(pages).toEqual(["1+32→32", "33+32→32", "65+6→6"]);
-    expect(progress).toEqual([32, 64, 70]);
+    const doc = await exportJournal(reader, { pageSize: 16, onProgress: (p) => progress.push(p.done) });
+    // Full pages while records remain, then only what is left of the range.
+    expect(pages).toEqual(["1+16→16", "17+16→16", "33+16→16", "49+16→16", "65+6→6"]);
+    expect(progress).toEqual([16, 32, 48, 64, 70]);
     expect(doc.records).toHaveLength(70);
     expect(verifyExport(doc).ok).toBe(true);
 
@@ -97,6 +113,18 @@ describe("exportJournal", () => {
     }
     expect(JSON.parse(text)).toEqual(whole);
     expect(text.split("\n").filter((line) => line.includes('"record":'))).toHaveLength(40);
+  });
+
+  it("writes no invoice field for a sealed record the device returned without one (a v1 record)", () => {
+    const sealed = { record: new Uint8Array([0xa0]), signature: new Uint8Array(64), auth_code: "X", qr: "Q" };
+    expect(Object.keys(exportedRecordOf(1, sealed))).toEqual([
+      "fiscal_number",
+      "record",
+      "signature",
+      "auth_code",
+      "qr",
+    ]);
+    expect(exportedRecordOf(1, { ...sealed, invoice: new Uint8Array([1, 2]) }).invoice).toBe("AQI");
   });
 
   it("exports an empty journal and refuses a range the device does not hold", async () => {

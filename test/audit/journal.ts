@@ -8,7 +8,12 @@ import { join } from "node:path";
 import { commandJournalReader, type JournalReader } from "../../daemon/export/journal-export.js";
 import { resolveDeviceConfig } from "../../emulator/config.js";
 import { FiscalDevice } from "../../emulator/device/fiscal-device.js";
-import type { CanonicalInvoice, ExportedRecord, JournalExport, SealedRecord } from "../../protocol/index.js";
+import type {
+  CanonicalInvoiceV2,
+  ExportedRecord,
+  JournalExport,
+  SealedRecord,
+} from "../../protocol/index.js";
 import { bundleFor, credit, exportSale, sale } from "../emulator/fixtures.js";
 
 /** Device time between two records, in ms: every record gets its own second. */
@@ -22,31 +27,31 @@ export interface TestJournal {
   /** The sealed records, in fiscal-number order. */
   readonly sealed: SealedRecord[];
   /** Seals one more invoice. */
-  seal(invoice: CanonicalInvoice): SealedRecord;
+  seal(invoice: CanonicalInvoiceV2): SealedRecord;
   close(): void;
 }
 
 /** The invoice mix every test journal starts with: sales, an export, an advance and a credit note. */
-export function standardInvoices(): CanonicalInvoice[] {
+export function standardInvoices(): CanonicalInvoiceV2[] {
   return [
     sale("S-1", 11_600),
     exportSale("E-1"),
     sale("S-2", 23_200),
     sale("A-1", 5_000, "ADVANCE"),
-    credit("C-1", 1, 11_600, "VOID"),
+    credit("C-1", 1, 11_600, { nature: "RAN" }),
     sale("S-3", 1_160),
   ];
 }
 
 /** Boots a device core in a temporary directory, activates it and seals `invoices`. */
-export function openTestJournal(invoices: readonly CanonicalInvoice[] = standardInvoices()): TestJournal {
+export function openTestJournal(invoices: readonly CanonicalInvoiceV2[] = standardInvoices()): TestJournal {
   const stateDir = mkdtempSync(join(tmpdir(), "stalela-audit-"));
   let now = Date.UTC(2026, 5, 1, 8, 0, 0);
   const device = new FiscalDevice(stateDir, resolveDeviceConfig({ systemNow: () => now }));
   device.start();
   device.execute("ACTIVATE", { bundle: bundleFor(device.deviceId) });
   const sealed: SealedRecord[] = [];
-  const seal = (invoice: CanonicalInvoice): SealedRecord => {
+  const seal = (invoice: CanonicalInvoiceV2): SealedRecord => {
     now += STEP_MS;
     const prepared = device.execute("PREPARE", { invoice: invoice as never });
     const record = device.execute("COMMIT", { nonce: prepared.nonce, payload_hash: prepared.payload_hash });
@@ -68,7 +73,7 @@ export function openTestJournal(invoices: readonly CanonicalInvoice[] = standard
 }
 
 /** `count` one-line sales with distinct client references. */
-export function manySales(count: number, prefix = "M"): CanonicalInvoice[] {
+export function manySales(count: number, prefix = "M"): CanonicalInvoiceV2[] {
   return Array.from({ length: count }, (_, i) => sale(`${prefix}-${i + 1}`, 1_000 + i));
 }
 

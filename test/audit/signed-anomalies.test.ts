@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { type ExportVerification, verifyExport } from "../../protocol/index.js";
-import { syntheticJournal } from "./synthetic.js";
+import { type ExportVerification, type FiscalRecordV1, verifyExport } from "../../protocol/index.js";
+import { SYNTH_DEVICE_ID, syntheticJournal } from "./synthetic.js";
+
+/** An export sale as a v1 device seals it: zero-rated group E. */
+const EXPORT_V1 = {
+  invoice_type: "EXPORT",
+  totals: { total: 5_000, tax_total: 0, groups: [{ group: "E", rate_bp: 0, base: 5_000, tax: 0 }] },
+} satisfies Partial<FiscalRecordV1>;
+/** A refund of all of fiscal number 1 (a SALE of 11.60). */
+const REFUND_OF_1 = {
+  invoice_type: "CREDIT",
+  reference: { device_id: SYNTH_DEVICE_ID, fiscal_number: 1, kind: "REFUND" },
+} satisfies Partial<FiscalRecordV1>;
 
 function failuresOf(report: ExportVerification): [number | null, string][] {
   return report.failures.map((f) => [f.fiscal_number, f.reason]);
@@ -8,7 +19,7 @@ function failuresOf(report: ExportVerification): [number | null, string][] {
 
 describe("verifyExport on genuinely signed journals with a faulty device's anomalies", () => {
   it("accepts a correct synthetic journal (the baseline the cases below depart from)", () => {
-    const { doc, publicKey } = syntheticJournal([{}, { invoice_type: "EXPORT" }, {}, {}]);
+    const { doc, publicKey } = syntheticJournal([{}, EXPORT_V1, {}, {}]);
     const report = verifyExport(doc, { publicKey });
     expect(report.failures).toEqual([]);
     expect(report.ok).toBe(true);
@@ -25,7 +36,7 @@ describe("verifyExport on genuinely signed journals with a faulty device's anoma
   });
 
   it("a per-type counter that skips, and one that does not start at 1", () => {
-    const skip = syntheticJournal([{}, { invoice_type: "CREDIT" }, { type_number: 3 }]);
+    const skip = syntheticJournal([{}, REFUND_OF_1, { type_number: 3 }]);
     expect(failuresOf(verifyExport(skip.doc, { publicKey: skip.publicKey }))).toEqual([
       [3, "type_counter_gap"],
     ]);

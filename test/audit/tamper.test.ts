@@ -59,11 +59,15 @@ describe("verifyExport names each tampered record", () => {
     expect(report.counts.missing).toBe(1);
   });
 
-  it("the first record deleted: a gap, and the genesis could not be checked", async () => {
+  it("the first record deleted: a gap, the genesis could not be checked, the credit lost its sale", async () => {
     const { j, doc } = await genuine();
     doc.records.shift();
     const report = verifyExport(doc, { publicKey: j.publicKey });
-    expect(report.failures.map((f) => [f.fiscal_number, f.reason])).toEqual([[1, "counter_gap"]]);
+    // Fiscal number 5 is the annulation of 1: a full export must show the sale it cancels.
+    expect(report.failures.map((f) => [f.fiscal_number, f.reason])).toEqual([
+      [1, "counter_gap"],
+      [5, "credit_reference"],
+    ]);
     expect(report.genesis_checked).toBe(false);
   });
 
@@ -116,8 +120,9 @@ describe("verifyExport names each tampered record", () => {
 
   it("a changed QR amount fails its signature; a QR of another record does not match", async () => {
     const { j, doc } = await genuine();
+    // QR v2: RDCDEF01;device;code;nif;DT;fiscal_number;dgi_type;total;tax_total;signature.
     const fields = doc.records[1]!.qr.split(";");
-    fields[5] = String(Number(fields[5]) + 100);
+    fields[7] = String(Number(fields[7]) + 100);
     doc.records[1]!.qr = fields.join(";");
     doc.records[3]!.qr = doc.records[2]!.qr;
     const report = verifyExport(doc, { publicKey: j.publicKey });

@@ -40,7 +40,8 @@ export interface KeyOutcome {
 /** A sealed original a credit note may reference, with what remains to credit (client-side estimate). */
 interface Original {
   readonly fiscalNumber: number;
-  readonly currency: string;
+  /** An export: its credit notes are EXPORT_CREDITs. */
+  readonly isExport: boolean;
   remaining: number;
   /** A void or a refund is in flight against it: leave it alone until that ends. */
   busy: boolean;
@@ -74,7 +75,10 @@ function saleBody(type: "SALE" | "ADVANCE", amount: number): Record<string, unkn
   return {
     type,
     currency: "CDF",
-    items: [{ name: SALE_ITEM_NAME, kind: "GOODS", quantity: 1, unit_price: amount, tax_group: "B" }],
+    operator: { name: "Mireille Kabeya" },
+    // `amount` units at 1 centime: a credit note takes any number of them back at the same unit
+    // price, as the SFE's credit-note rules require (EG1.26).
+    items: [{ name: SALE_ITEM_NAME, kind: "BIE", quantity: amount, unit_price: 1, tax_group: "B" }],
     payments: [{ method: "CASH", amount }],
   };
 }
@@ -86,17 +90,17 @@ function exportBody(
 ): Record<string, unknown> {
   return {
     type,
-    currency: "USD",
+    operator: { name: "Mireille Kabeya" },
     export: { destination_country: "ZM", customs_ref: "DECL-42" },
-    items: [{ name: "Cobalt concentrate", kind: "GOODS", quantity: 1, unit_price: amount, tax_group: "E" }],
+    items: [{ name: "Cobalt concentrate", kind: "BIE", quantity: amount, unit_price: 1, tax_group: "E" }],
     payments: [{ method: "BANK_TRANSFER", amount }],
     ...(reference ? { reference } : {}),
   };
 }
 
-function creditBody(original: Original, amount: number, kind: "REFUND" | "VOID"): Record<string, unknown> {
-  const reference = { fiscal_number: original.fiscalNumber, kind, reason: `chaos ${kind.toLowerCase()}` };
-  return original.currency === "USD"
+function creditBody(original: Original, amount: number, nature: "RAM" | "RAN"): Record<string, unknown> {
+  const reference = { nature, fiscal_number: original.fiscalNumber, reason: `chaos ${nature}` };
+  return original.isExport
     ? exportBody("EXPORT_CREDIT", amount, reference)
     : { ...saleBody("SALE", amount), type: "CREDIT", reference };
 }
@@ -177,7 +181,7 @@ export function startWorkload(
       const amount = isVoid
         ? original.remaining
         : rng.int(1, Math.max(1, Math.floor(original.remaining / 3)));
-      const body = creditBody(original, amount, isVoid ? "VOID" : "REFUND");
+      const body = creditBody(original, amount, isVoid ? "RAN" : "RAM");
       return { key, type: String(body.type), body, original };
     }
     if (roll < 0.4) return { key, type: "EXPORT", body: exportBody("EXPORT", rng.int(10_000, 900_000)) };
@@ -220,7 +224,7 @@ export function startWorkload(
         const amount = Number((inv.body.payments as { amount: number }[])[0]!.amount);
         originals.push({
           fiscalNumber: last.fiscalNumber,
-          currency: inv.type === "EXPORT" ? "USD" : "CDF",
+          isExport: inv.type === "EXPORT",
           remaining: amount,
           busy: false,
         });

@@ -42,6 +42,14 @@ describe("stalela device export", () => {
     });
     const doc = JSON.parse(readFileSync(out, "utf8")) as JournalExport;
     expect(doc.records.map((r) => r.fiscal_number)).toEqual([1, 2, 3]);
+    // Format /2, each entry with its invoice bytes, one entry per line.
+    expect(doc.format).toBe("stalela-journal-export/2");
+    expect(doc.records.every((r) => typeof r.invoice === "string" && r.invoice.length > 0)).toBe(true);
+    expect(
+      readFileSync(out, "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"invoice":')),
+    ).toHaveLength(3);
     const verify = await runCli(["verify", out, "--pubkey", toHex(emulator.publicKey), "--json"]);
     expect(verify.code).toBe(0);
     expect((JSON.parse(verify.stdout) as ExportVerification).ok).toBe(true);

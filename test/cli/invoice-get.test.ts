@@ -36,6 +36,9 @@ describe("stalela invoice get", () => {
     expect(byId.stdout).toContain(`auth code    ${sealed.fiscal!.auth_code}`);
     expect(byId.stdout).toContain(`QR           ${sealed.fiscal!.qr}`);
     expect(byId.stdout).toMatch(/fiscal no\.\s+1 \(SALE #1\)/);
+    // 11 600 centimes is 116,00 CDF (fr-CD: decimal comma), and the DGI number of a v2 record.
+    expect(byId.stdout).toContain("total        116,00 CDF (11600 in minor units)");
+    expect(byId.stdout).toMatch(/DGI\s+FV no\. 1 of 20\d\d, ISF ISF-TEST-0001, rn TILL1-0042/);
     expect(byId.stdout).toMatch(/PREPARING[\s\S]*PREPARED[\s\S]*FISCALIZED/);
     const byRef = await runCli(["invoice", "get", "TILL1-0042", "--state", h.dir, "--json"]);
     expect(byRef.code).toBe(0);

@@ -43,13 +43,23 @@ async function activatedDef(): Promise<TestDef> {
 }
 
 /** A started daemon on a fresh state directory holding one API key, linked to `dev`. */
-async function daemonFor(dev: TestDef, patch: ConfigPatch): Promise<{ url: string; key: string }> {
+async function daemonFor(
+  dev: TestDef,
+  patch: ConfigPatch,
+  withSfe = true,
+): Promise<{ url: string; key: string }> {
   const dir = mkdtempSync(join(tmpdir(), "stalela-trust-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const db = openDatabase(join(dir, STORE_FILE));
   const { key } = new ApiKeyStore(db, new AuditLog(db)).create("CASHIER-1", null, "test");
   db.close();
-  const config = resolveConfig({ stateDir: dir, http: { port: 0 } }, patch);
+  // A configured SFE identity, so that the trust check, not its absence, is what refuses a sale.
+  const sfe = {
+    isf: "ISF-TEST-0001",
+    seller: { name: "Boutique d'essai", address: "1, avenue de l'Essai, Kinshasa" },
+    fx: { toleranceBp: 100 },
+  };
+  const config = resolveConfig({ stateDir: dir, http: { port: 0 }, ...(withSfe && { sfe }) }, patch);
   const device = createFiscalDevice(new MemoryTransport(serveMemory(dev)), { config: FAST_SESSION });
   const daemon = new Daemon(config, device, pino({ level: "silent" }));
   cleanups.push(() => daemon.stop());
@@ -86,7 +96,8 @@ async function sell(url: string, key: string, idempotencyKey: string): Promise<R
     body: JSON.stringify({
       type: "SALE",
       currency: "CDF",
-      items: [{ name: "Pain", kind: "GOODS", quantity: 1, unit_price: 1200, tax_group: "A" }],
+      operator: { name: "Mireille Kabeya" },
+      items: [{ name: "Pain", kind: "BIE", quantity: 1, unit_price: 1200, tax_group: "A" }],
       payments: [{ method: "CASH", amount: 1200 }],
     }),
   });
@@ -95,6 +106,19 @@ async function sell(url: string, key: string, idempotencyKey: string): Promise<R
 const PRODUCTION_MERCHANT = { merchant: { nif: "A1234567B", outletId: "OUTLET-1" } };
 
 describe("the daemon trusts only real, activated devices of this shop", () => {
+  it("seals nothing without its SFE identity outside development mode, and says so in the status", async () => {
+    const dev = await activatedDef();
+    const { url, key } = await daemonFor(dev, PRODUCTION_MERCHANT, false);
+    const status = await settledStatus(url, key);
+    const condition = status.conditions.find((c) => c.code === "SFE_NOT_CONFIGURED");
+    expect(condition?.severity).toBe("error");
+    expect(condition?.message).toContain("STALELA_ISF");
+    const refused = await sell(url, key, "sfe-1");
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: number } }).error.code).toBe(336);
+    expect(refused.headers.get("retry-after")).toBe("30");
+  });
+
   it("refuses an emulated DEF outside development mode: E121, no binding, nothing sealed", async () => {
     const dev = await activatedDef();
     // Even with the development root pinned as if it were the production one, the model gives it away.

@@ -50,71 +50,68 @@ const post = (body: unknown, idem: string, headers: Record<string, string> = {})
 
 describe("POS API end to end over a real PTY", () => {
   it("seals every invoice type, each verifiable offline", async () => {
-    const saleRec = verified(await post(sale(50_000), key()));
+    // 5 bags at 10 000 centimes: credit notes take bags back at the same unit price (SFE EG1.26).
+    const bags = (quantity: number) => ({
+      items: [{ name: "Sac de riz 25 kg", kind: "BIE", quantity, unit_price: 10_000, tax_group: "B" }],
+    });
+    const saleRec = verified(await post(sale(50_000, bags(5)), key()));
     verified(await post(sale(20_000, { type: "ADVANCE" }), key()));
+    const cobalt = (quantity: string, extra: Record<string, unknown>) => ({
+      export: { destination_country: "ZM", customs_ref: "DECL-42" },
+      operator: { name: "Mireille Kabeya" },
+      items: [{ name: "Cobalt concentrate", kind: "BIE", quantity, unit_price: 400_000, tax_group: "E" }],
+      ...extra,
+    });
+    // 1.25 × 400 000 = 500 000; 0.25 × 400 000 = 100 000.
     const exp = verified(
       await post(
-        {
-          type: "EXPORT",
-          currency: "USD",
-          export: { destination_country: "ZM", customs_ref: "DECL-42" },
-          items: [
-            {
-              name: "Cobalt concentrate",
-              kind: "GOODS",
-              quantity: "1.250",
-              unit_price: 400_000,
-              tax_group: "E",
-            },
-          ],
-          payments: [{ method: "BANK_TRANSFER", amount: 500_000 }],
-        },
+        cobalt("1.250", { type: "EXPORT", payments: [{ method: "BANK_TRANSFER", amount: 500_000 }] }),
+        key(),
+      ),
+    );
+    verified(
+      await post(
+        cobalt("1", { type: "EXPORT_ADVANCE", payments: [{ method: "BANK_TRANSFER", amount: 400_000 }] }),
         key(),
       ),
     );
     const refund = verified(
       await post(
         sale(10_000, {
+          ...bags(1),
           type: "CREDIT",
-          reference: { fiscal_number: saleRec.fiscal_number, kind: "REFUND", reason: "damaged bag" },
+          reference: { nature: "RAM", fiscal_number: saleRec.fiscal_number, reason: "damaged bag" },
         }),
         key(),
       ),
     );
     expect(refund.reference).toEqual({
+      nature: "RAM",
       device_id: saleRec.device_id,
       fiscal_number: saleRec.fiscal_number,
-      kind: "REFUND",
     });
     verified(
       await post(
         sale(40_000, {
+          ...bags(4),
           type: "CREDIT",
-          reference: { fiscal_number: saleRec.fiscal_number, kind: "VOID", reason: "cancelled" },
+          reference: { nature: "RAN", fiscal_number: saleRec.fiscal_number, reason: "cancelled" },
         }),
         key(),
       ),
     );
     verified(
       await post(
-        {
+        cobalt("0.25", {
           type: "EXPORT_CREDIT",
-          currency: "USD",
-          export: { destination_country: "ZM" },
-          reference: { fiscal_number: exp.fiscal_number, kind: "REFUND", reason: "short delivery" },
-          items: [
-            {
-              name: "Cobalt concentrate",
-              kind: "GOODS",
-              quantity: "0.25",
-              unit_price: 400_000,
-              tax_group: "E",
-            },
-          ],
+          reference: { nature: "COR", fiscal_number: exp.fiscal_number, reason: "short delivery" },
           payments: [{ method: "BANK_TRANSFER", amount: 100_000 }],
-        },
+        }),
         key(),
       ),
+    );
+    verified(
+      await post(sale(1_000, { type: "CREDIT", reference: { nature: "RRR", reason: "ristourne" } }), key()),
     );
   });
 
@@ -159,14 +156,16 @@ describe("POS API end to end over a real PTY", () => {
   it("checks credit notes against the original", async () => {
     const orig = verified(await post(sale(5_000), key()));
     const unknown = await post(
-      sale(100, { type: "CREDIT", reference: { fiscal_number: 99_999, kind: "REFUND", reason: "x" } }),
+      sale(100, { type: "CREDIT", reference: { nature: "RAM", fiscal_number: 99_999, reason: "x" } }),
       key(),
     );
     expect([unknown.status, unknown.body.error.code]).toEqual([422, 312]);
     const excess = await post(
-      sale(5_001, {
+      // Two bags back from a sale of one: 10 000 > the 5 000 sold.
+      sale(10_000, {
         type: "CREDIT",
-        reference: { fiscal_number: orig.fiscal_number, kind: "REFUND", reason: "x" },
+        items: [{ name: "Sac de riz 25 kg", kind: "BIE", quantity: 2, unit_price: 5_000, tax_group: "B" }],
+        reference: { nature: "RAM", fiscal_number: orig.fiscal_number, reason: "x" },
       }),
       key(),
     );
@@ -177,7 +176,7 @@ describe("POS API end to end over a real PTY", () => {
     const badJson = await sys.api("POST", "/v1/invoices", "{not json", { "idempotency-key": key() });
     expect(badJson.status).toBe(400);
     const wrongTypes = await post(
-      sale(100, { items: [{ name: 5, kind: "GOODS", quantity: "x", unit_price: "1", tax_group: "Z" }] }),
+      sale(100, { items: [{ name: 5, kind: "BIE", quantity: "x", unit_price: "1", tax_group: "Z" }] }),
       key(),
     );
     expect(wrongTypes.status).toBe(422);

@@ -44,10 +44,18 @@ describe("stalela demo", () => {
         body,
       });
       expect(res.status).toBe(201);
-      const sealed = (await res.json()) as { state: string; fiscal: { fiscal_number: number; qr: string } };
+      // biome-ignore lint/suspicious/noExplicitAny: the daemon's JSON reply, read field by field.
+      const sealed = (await res.json()) as any;
       expect(sealed.state).toBe("FISCALIZED");
       expect(sealed.fiscal.fiscal_number).toBe(1);
       expect(sealed.fiscal.qr).toMatch(/^RDCDEF01;/);
+      // A version-2 invoice (SFE): a company client, the operator, and a payment in US dollars.
+      expect(sealed.fiscal).toMatchObject({ v: 2, dgi_type: "FV", year_number: 1 });
+      expect(sealed.invoice.client).toMatchObject({ type: "PM", nif: "A7654321C" });
+      expect(sealed.invoice.operator).toEqual({ id: "DEMO-CASHIER", name: "Mireille Kabeya" });
+      // 1 000 US cents at 2 850 CDF per dollar: 2 850 000 centimes.
+      expect(sealed.invoice.payments[0].foreign).toMatchObject({ currency: "USD", amount: 1000 });
+      expect(sealed.invoice.payments[0].amount).toBe(2_850_000);
       // The sync agent uploads it to the demo's cloud emulator, which acknowledges it.
       let sync = "";
       for (const until = Date.now() + 15_000; sync !== "ACKED" && Date.now() < until; ) {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DEV_CLOUD_ROOT_SEED } from "../../emulator/dev-keys.js";
 import {
+  CODE_DEF_PATTERN,
   ERRORS,
   encodeCanonical,
   generateKeyPair,
@@ -26,6 +27,8 @@ describe("device lifecycle over the wire", () => {
     expect(info.identity).toBeNull();
     expect(info.activation).toBeNull();
     expect(info.public_key).toEqual(emulator.publicKey);
+    // The device computes and seals invoice version 2 with the v2 tax table.
+    expect(info.tax_table).toBe("RDC-2026.2");
     expect(info.limits).toMatchObject({
       nonce_ttl_ms: 120_000,
       max_pending: 10,
@@ -34,7 +37,14 @@ describe("device lifecycle over the wire", () => {
     const status = await host.call("STATUS", {});
     expect(status).toMatchObject({ state: "UNACTIVATED", lock_reason: null, last_fiscal_number: 0 });
     expect(status.warnings).toContain("NOT_ACTIVATED");
-    expect(status.type_counters).toEqual({ SALE: 0, ADVANCE: 0, CREDIT: 0, EXPORT: 0, EXPORT_CREDIT: 0 });
+    expect(status.type_counters).toEqual({
+      SALE: 0,
+      ADVANCE: 0,
+      CREDIT: 0,
+      EXPORT: 0,
+      EXPORT_ADVANCE: 0,
+      EXPORT_CREDIT: 0,
+    });
     const prepare = await host.fail("PREPARE", { invoice: sale("R-1") as never });
     expect(prepare.code).toBe(ERRORS.DEVICE_NOT_ACTIVATED.code);
     const commit = await host.fail("COMMIT", { nonce: new Uint8Array(16), payload_hash: new Uint8Array(32) });
@@ -94,7 +104,9 @@ describe("device lifecycle over the wire", () => {
     expect(status).toMatchObject({ state: "LOCKED", lock_reason: "JOURNAL_FULL", journal_used: 10 });
     const refused = await host.fail("PREPARE", { invoice: sale("FULL-11") as never });
     expect(refused.code).toBe(ERRORS.JOURNAL_FULL.code);
-    expect((await host.call("GET_RECORD", { fiscal_number: 10 })).auth_code).toMatch(/-/);
+    expect((await host.call("GET_RECORD", { fiscal_number: 10 })).auth_code).toMatch(
+      new RegExp(CODE_DEF_PATTERN),
+    );
     expect((await host.call("JOURNAL_READ", { from: 1, limit: 32 })).entries).toHaveLength(10);
     expect((await host.call("SELF_TEST", {})).passed).toBe(true);
     expect((await host.call("TIME_GET", {})).valid).toBe(true);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  CODE_DEF_PATTERN,
   crc8,
   decodeBusy,
   decodeNak,
@@ -47,7 +48,7 @@ describe("link rules", () => {
     host.sendRequest(500, commit);
     const second = await host.nextFrame();
     expect(toHex(encodeFrame(second))).toBe(toHex(encodeFrame(first)));
-    expect(decodeResponse("COMMIT", second.payload).auth_code).toMatch(/-/);
+    expect(decodeResponse("COMMIT", second.payload).auth_code).toMatch(new RegExp(CODE_DEF_PATTERN));
     expect((await host.call("STATUS", {})).last_fiscal_number).toBe(1);
     expect(emulator.counters.replaysServed).toBe(1);
     // The same SEQ with another payload is a new request, and is executed.

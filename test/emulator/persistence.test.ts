@@ -4,9 +4,18 @@ import { afterEach, describe, expect, it } from "vitest";
 import { checkDeviceTrust, trustPolicyFrom } from "../../daemon/fiscal/device-trust.js";
 import { FISCAL_MEMORY_FILE } from "../../emulator/store/fiscal-memory.js";
 import { SCHEMA_VERSION } from "../../emulator/store/migrations.js";
-import { decodeRecord, ERRORS, openSealedRecord, recordHash, toHex } from "../../protocol/index.js";
+import {
+  canonicaliseInvoice,
+  decodeRecord,
+  ERRORS,
+  openSealedRecord,
+  recordHash,
+  toHex,
+} from "../../protocol/index.js";
 import { bundleFor, sale } from "./fixtures.js";
 import { boot, shutdownAll, tempStateDir } from "./harness.js";
+import { ManualClock } from "./manual-clock.js";
+import { appendRecordV1, downgradeStore } from "./old-store.js";
 import type { WireHost } from "./wire-host.js";
 
 afterEach(shutdownAll);
@@ -48,6 +57,23 @@ describe("persistence across restarts", () => {
     expect((await again.host.call("SELF_TEST", {})).passed).toBe(true);
   });
 
+  it("keeps year_number unbroken across a restart", async () => {
+    const stateDir = tempStateDir();
+    // 2027-01-01T09:00:00Z is 10:00 in Kinshasa: fiscal year 2027.
+    const clock = new ManualClock(Date.UTC(2027, 0, 1, 9));
+    const first = await boot({ stateDir, activate: true, device: { systemNow: clock.now } });
+    await fiscalise(first.host, "Y-1");
+    const second = openSealedRecord(await fiscalise(first.host, "Y-2"), first.emulator.publicKey);
+    expect(second).toMatchObject({ fiscal_year: 2027, year_number: 2 });
+    await first.emulator.stop();
+
+    clock.advance(60_000);
+    const again = await boot({ stateDir, device: { systemNow: clock.now } });
+    const third = openSealedRecord(await fiscalise(again.host, "Y-3"), again.emulator.publicKey);
+    expect(third).toMatchObject({ fiscal_number: 3, fiscal_year: 2027, year_number: 3 });
+    expect((await again.host.call("SELF_TEST", {})).passed).toBe(true);
+  });
+
   it("keeps the bundle it was activated with, and INFO shows it after a restart", async () => {
     const stateDir = tempStateDir();
     const first = await boot({ stateDir });
@@ -67,15 +93,22 @@ describe("persistence across restarts", () => {
   it("upgrades a store activated before it kept bundles: still active, bundle null, untrusted outside development mode", async () => {
     const stateDir = tempStateDir();
     const first = await boot({ stateDir, activate: true });
-    await fiscalise(first.host, "OLD-1");
     const before = await first.host.call("INFO", {});
     await first.emulator.stop();
-    // Turn it back into a schema-1 store, as an emulator from before migration 2 left it.
-    const db = new Database(join(stateDir, FISCAL_MEMORY_FILE));
-    db.exec("ALTER TABLE device DROP COLUMN activation_bundle");
-    db.exec("ALTER TABLE device DROP COLUMN activation_bundle_signature");
-    db.pragma("user_version = 1");
-    db.close();
+    // Turn it back into a schema-1 store, as an emulator from before migration 2 left it, with the
+    // record v1 such an emulator sealed.
+    downgradeStore(stateDir, 1);
+    const v1 = canonicaliseInvoice(
+      {
+        type: "SALE",
+        client_ref: "OLD-1",
+        currency: "CDF",
+        items: [{ name: "Sac de riz", kind: "GOODS", quantity: 1, unit_price: 11_600, tax_group: "B" }],
+        payments: [{ method: "CASH", amount: 11_600 }],
+      },
+      { cashierId: "CASHIER-7" },
+    );
+    appendRecordV1(stateDir, v1, Date.now() - 60_000);
 
     const again = await boot({ stateDir });
     const info = await again.host.call("INFO", {});

@@ -168,7 +168,8 @@ describe("the stalela .deb", () => {
       body: JSON.stringify({
         type: "SALE",
         currency: "CDF",
-        items: [{ name: "Savon", kind: "GOODS", quantity: 2, unit_price: 1500, tax_group: "B" }],
+        operator: { name: "Mireille Kabeya" },
+        items: [{ name: "Savon", kind: "BIE", quantity: 2, unit_price: 1500, tax_group: "B" }],
         payments: [{ method: "CASH", amount: 3000 }],
       }),
     });

@@ -112,17 +112,81 @@ describe("deterministic CBOR", () => {
     expect(() => encodeCanonical(new Date() as unknown as CborValue)).toThrow(/E210/);
   });
 
+  /** The code `decodeCanonical` refuses `hex` with. */
+  function codeOf(hex: string): number {
+    try {
+      decodeCanonical(fromHex(hex));
+    } catch (err) {
+      if (err instanceof FiscalError) return err.code;
+      throw err;
+    }
+    throw new Error(`${hex} was accepted`);
+  }
+
+  // Outside the data model (§5): CBOR_INVALID 210, whether or not the bytes are otherwise canonical.
+  it.each([
+    ["a half-precision float", "f93e00"],
+    ["a single-precision float", "fa47c35000"],
+    ["a double-precision float", "fb3ff8000000000000"],
+    ["a float whose value is an integer (1.0)", "f93c00"],
+    ["a duplicate map key", "a2616101616102"],
+    ["a duplicate map key written with two length encodings", "a26161017801616102"],
+    ["an integer map key", "a10102"],
+    ["a negative integer map key", "a12002"],
+    ["a byte-string map key", "a1416101"],
+    ["an array map key", "a1800102"],
+    ["invalid UTF-8 in a text string (a lone continuation byte)", "6180"],
+    ["invalid UTF-8 in a text string (a truncated sequence)", "62c328"],
+    ["an overlong UTF-8 form", "62c0af"],
+    ["a UTF-16 surrogate written in UTF-8", "63eda080"],
+    ["a code point above U+10FFFF", "64f4908080"],
+    ["invalid UTF-8 in a map key", "a161ff01"],
+    ["an indefinite-length text string", "7f61616162ff"],
+    ["an indefinite-length map", "bf616101ff"],
+    ["an indefinite-length byte string", "5f4101ff"],
+    ["an indefinite-length array", "9f0102ff"],
+    ["a tag", "c11a514b67b0"],
+    ["undefined", "f7"],
+    ["a simple value other than false, true and null", "f0"],
+    ["false written with a one-byte simple value head", "f814"],
+    ["the integer 2^53", "1b0020000000000000"],
+    ["the integer −2^53", "3b001fffffffffffff"],
+    ["the map key __proto__", "a1695f5f70726f746f5f5f01"],
+    ["a byte after the item", "0102"],
+  ])("refuses %s with CBOR_INVALID 210", (_what, hex) => {
+    expect(codeOf(hex)).toBe(210);
+  });
+
+  // In the data model but not in deterministic encoding: CBOR_NOT_CANONICAL 211.
   it.each([
     ["a non-shortest integer", "1817"],
-    ["a non-shortest length", "780161"],
-    ["an indefinite-length array", "9f0102ff"],
+    ["a non-shortest negative integer (−1 as 38 00)", "3800"],
+    ["an integer with an 8-byte head that fits 4", "1b0000000000000001"],
+    ["a non-shortest text length", "780161"],
+    ["a non-shortest byte-string length", "580101"],
+    ["a non-shortest array length", "980101"],
+    ["a non-shortest map length", "b8016161 01".replace(" ", "")],
     ["unsorted map keys", "a2616201616102"],
-    ["a duplicate map key", "a2616101616102"],
-    ["a float", "f93e00"],
-    ["a tag", "c11a514b67b0"],
-    ["an integer map key", "a10102"],
-  ])("refuses %s as not canonical or not in the subset", (_what, hex) => {
-    expect(() => decodeCanonical(fromHex(hex))).toThrow(/E21[01]/);
+    ["keys sorted as strings, not by encoded length (RFC 8949 §4.2.1)", "a2626161016162 02".replace(" ", "")],
+  ])("refuses %s with CBOR_NOT_CANONICAL 211", (_what, hex) => {
+    expect(codeOf(hex)).toBe(211);
+  });
+
+  it("accepts integers up to ±(2^53 − 1) exactly, and encodes nothing beyond", () => {
+    // 2^53 − 1 = 0x1fffffffffffff; −(2^53 − 1) is major type 1 with argument 2^53 − 2.
+    expect(decodeCanonical(fromHex("1b001fffffffffffff"))).toBe(9_007_199_254_740_991);
+    expect(decodeCanonical(fromHex("3b001ffffffffffffe"))).toBe(-9_007_199_254_740_991);
+    expect(toHex(encodeCanonical(9_007_199_254_740_991))).toBe("1b001fffffffffffff");
+    expect(toHex(encodeCanonical(-9_007_199_254_740_991))).toBe("3b001ffffffffffffe");
+    expect(() => encodeCanonical(9_007_199_254_740_992)).toThrow(/E210/);
+    expect(() => encodeCanonical(-9_007_199_254_740_992)).toThrow(/E210/);
+  });
+
+  it("accepts well-formed UTF-8 of every length, a byte-order mark included", () => {
+    expect(decodeCanonical(fromHex("6d c3a9 e282ac f0908591 efbbbf 61".replace(/ /g, "")))).toBe(
+      "\u00e9\u20ac\ud800\udd51\ufeffa",
+    );
+    expect(decodeCanonical(fromHex("a163c3a96101"))).toEqual({ "\u00e9a": 1 });
   });
 
   it("refuses trailing bytes, truncation and absurd nesting with CBOR_INVALID", () => {
@@ -180,9 +244,9 @@ describe("what the protocol's CBOR subset never uses is refused before decoding,
   }
 
   const cases: [string, Uint8Array, RegExp][] = [
-    ["a run of 100,000 tags", new Uint8Array(100_000).fill(0xc6), /tags are outside/],
+    ["a run of 100,000 tags", new Uint8Array(100_000).fill(0xc6), /a tag is outside/],
     ["100,000 nested one-item arrays", new Uint8Array(100_000).fill(0x81), /nesting deeper than 16/],
-    ["a half-precision float", Uint8Array.of(0xf9, 0x3c, 0x00), /floats and simple values/],
+    ["a half-precision float", Uint8Array.of(0xf9, 0x3c, 0x00), /a float or a simple value/],
     ["an indefinite-length array", Uint8Array.of(0x9f, 0x01, 0xff), /indefinite length/],
     ["a text string longer than the bytes left", Uint8Array.of(0x78, 0xff, 0x61), /truncated/],
   ];

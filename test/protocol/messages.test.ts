@@ -23,6 +23,7 @@ import {
   FrameType,
   generateKeyPair,
   invoiceHash,
+  MAX_INVOICE_BYTES,
   type ResultOf,
   sealRecord,
   signActivationBundle,
@@ -221,6 +222,28 @@ describe("message catalogue", () => {
         { path: "/items/0/tax_group", code: 305, message: "x" },
       ]);
     }
+  });
+
+  it("carries a sealed record v2 with its Code DEF/DGI and the invoice bytes (COMMIT, JOURNAL_READ)", () => {
+    const invoiceBytes = new Uint8Array(MAX_INVOICE_BYTES).fill(0xa0);
+    const v2 = { ...sealed, auth_code: "0123456789ABCDEFGHJKMNPQ", invoice: invoiceBytes };
+    expect(decodeResponse("COMMIT", encodeResult("COMMIT", v2))).toEqual(v2);
+    const page = { entries: [v2, sealed], next: null, last: 2 };
+    expect(decodeResponse("JOURNAL_READ", encodeResult("JOURNAL_READ", page))).toEqual(page);
+  });
+
+  it.each([
+    ["a Code DEF/DGI of 23 characters", { auth_code: "0123456789ABCDEFGHJKMNP" }, /\/auth_code/],
+    [
+      "a Code DEF/DGI with a letter outside Crockford's alphabet",
+      { auth_code: "0123456789ABCDEFGHJKMNPU" },
+      /\/auth_code/,
+    ],
+    ["a v1 auth code without its dashes", { auth_code: "0123456789ABCDEF" }, /\/auth_code/],
+    ["invoice bytes past MAX_INVOICE_BYTES", { invoice: new Uint8Array(MAX_INVOICE_BYTES + 1) }, /\/invoice/],
+  ])("refuses a sealed record with %s", (_what, change, path) => {
+    const payload = encodeResult("COMMIT", { ...sealed, ...change } as never);
+    expect(() => decodeResponse("COMMIT", payload)).toThrow(new RegExp(`E212 .*${path.source}`));
   });
 
   it("keeps an error code unknown to this host visible instead of guessing", () => {

@@ -5,7 +5,7 @@ import {
   authCodeOf,
   canonicaliseInvoice,
   encodeCanonical,
-  type FiscalRecord,
+  type FiscalRecordV1,
   generateKeyPair,
   genesisHash,
   invoiceHash,
@@ -31,7 +31,7 @@ import {
 const device = generateKeyPair();
 const cloud = generateKeyPair();
 
-function record(overrides: Partial<FiscalRecord> = {}): FiscalRecord {
+function record(overrides: Partial<FiscalRecordV1> = {}): FiscalRecordV1 {
   const invoice = canonicaliseInvoice(
     {
       type: "SALE",

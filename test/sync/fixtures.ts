@@ -3,6 +3,7 @@
  * UNACTIVATED), the fiscal service over it, the SQLite store, the sync agent and the activation
  * service, against a real cloud emulator on loopback.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,7 +27,7 @@ import { type CloudEmulator, startCloudEmulator } from "../../emulator/cloud/ind
 import { resolveDeviceConfig } from "../../emulator/config.js";
 import { FiscalDevice } from "../../emulator/device/fiscal-device.js";
 import { FiscalError, type SignedBlob } from "../../protocol/index.js";
-import { DirectDevice, posSale } from "../daemon/fiscal/harness.js";
+import { DirectDevice, posSale, TEST_SFE } from "../daemon/fiscal/harness.js";
 
 /** The identity the cloud emulator's test codes bind a device to. */
 export const SHOP = {
@@ -102,7 +103,9 @@ export class SyncHarness {
     const bindings = new DeviceBindingStore(this.db, audit);
     const bound = bindings.current();
     if (bound) this.identity.set(bound);
-    this.service = new FiscalService(this.store, new OutboxStore(this.db), this.port, this.identity);
+    this.service = new FiscalService(this.store, new OutboxStore(this.db), this.port, this.identity, {
+      sfe: () => TEST_SFE,
+    });
     this.caller = keys.verify(keys.create("CASHIER-9", "till 9", "test").key);
     this.sync = new CloudSync({
       db: this.db,

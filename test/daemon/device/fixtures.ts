@@ -18,8 +18,8 @@ import type { FaultPatch } from "../../../emulator/faults.js";
 import { createMemoryLinkPair, type MemoryHostEnd } from "../../../emulator/link/memory.js";
 import { openPtyLink, type PtyLink } from "../../../emulator/link/pty.js";
 import {
-  type CanonicalInvoice,
-  canonicaliseInvoice,
+  type CanonicalInvoiceV2,
+  canonicaliseInvoiceV2,
   decodeRecord,
   type FiscalRecord,
   JOURNAL_PAGE_MAX,
@@ -37,17 +37,23 @@ export const FAST_SESSION: Partial<DeviceSessionConfig> = {
 };
 
 /** A sale whose canonical form is unique per `i`. */
-export function saleInvoice(i: number, prefix = "INV"): CanonicalInvoice {
+export function saleInvoice(i: number, prefix = "INV"): CanonicalInvoiceV2 {
   const amount = 1_000 + (i % 9_000);
-  return canonicaliseInvoice(
+  return canonicaliseInvoiceV2(
     {
       type: "SALE",
       client_ref: `${prefix}-${i}`,
       currency: "CDF",
-      items: [{ name: "Sac de riz 25 kg", kind: "GOODS", quantity: 2, unit_price: amount, tax_group: "B" }],
+      operator: { name: "Mireille Kabeya" },
+      items: [{ name: "Sac de riz 25 kg", kind: "BIE", quantity: 2, unit_price: amount, tax_group: "B" }],
       payments: [{ method: "CASH", amount: amount * 2 }],
     },
-    { cashierId: "CASHIER-1" },
+    {
+      cashierId: "CASHIER-1",
+      isf: "ISF-TEST-0001",
+      // The NIF the test bundle activates the device for (activate() below).
+      seller: { nif: "A1234567B", name: "Boutique d'essai", address: "1, avenue de l'Essai, Kinshasa" },
+    },
   );
 }
 

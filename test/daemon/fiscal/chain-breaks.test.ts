@@ -6,8 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StatusBoard, type StatusInputs } from "../../../daemon/status.js";
-import { canonicaliseInvoice, decodeRecord, invoiceHash } from "../../../protocol/index.js";
-import { posSale, ServiceHarness } from "./harness.js";
+import { decodeRecord, invoiceHash } from "../../../protocol/index.js";
+import { canonicalOf, posSale, ServiceHarness } from "./harness.js";
 
 let h: ServiceHarness;
 beforeEach(async () => {
@@ -17,10 +17,7 @@ afterEach(() => h.stop());
 
 /** Seals a sale on the device behind the daemon's back. */
 function sealOnDevice(clientRef: string, amount: number): void {
-  const invoice = canonicaliseInvoice(posSale(amount), {
-    cashierId: "CASHIER-1",
-    defaultClientRef: clientRef,
-  });
+  const invoice = canonicalOf(posSale(amount), clientRef);
   const { nonce } = h.device.execute("PREPARE", { invoice });
   h.device.execute("COMMIT", { nonce, payload_hash: invoiceHash(invoice) });
 }

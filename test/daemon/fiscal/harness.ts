@@ -4,6 +4,7 @@
  * device acted, or hold a call until the test lets it through. The device outcome is always the real
  * emulator's.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import type { DevicePort } from "../../../daemon/fiscal/device-port.js";
 import { DeviceIdentity } from "../../../daemon/fiscal/identity.js";
 import { Reconciler } from "../../../daemon/fiscal/reconcile.js";
 import { FiscalService, type FiscalServiceHooks } from "../../../daemon/fiscal/service.js";
+import type { SfeIdentity } from "../../../daemon/fiscal/sfe.js";
 import type { Caller } from "../../../daemon/fiscal/types.js";
 import { ApiKeyStore } from "../../../daemon/store/api-keys.js";
 import { AuditLog } from "../../../daemon/store/audit.js";
@@ -22,13 +24,15 @@ import { type DeviceConfig, resolveDeviceConfig } from "../../../emulator/config
 import { FiscalDevice } from "../../../emulator/device/fiscal-device.js";
 import {
   type ArgsOf,
+  type CanonicalInvoiceV2,
   type Command,
+  canonicaliseInvoiceV2,
   decodeRecord,
   FiscalError,
   type ResultOf,
   toHex,
 } from "../../../protocol/index.js";
-import { bundleFor } from "../../emulator/fixtures.js";
+import { bundleFor, TEST_IDENTITY } from "../../emulator/fixtures.js";
 
 /** What the simulated link does to the next calls. */
 export interface LinkTrouble {
@@ -236,8 +240,14 @@ export class ServiceHarness {
       hooks: this.hooks,
       requestBoundMs: this.options.requestBoundMs,
       now,
+      sfe: () => TEST_SFE,
     });
     this.reconciler = new Reconciler(this.store, this.port, this.service, this.identity, this.breaks, now);
+  }
+
+  /** A second service on the same store and device, with another SFE identity (or none configured). */
+  serviceWith(sfe: SfeIdentity | undefined): FiscalService {
+    return new FiscalService(this.store, this.outbox, this.port, this.identity, { sfe: () => sfe });
   }
 
   /** Another API key (another till) of this daemon. */
@@ -285,12 +295,37 @@ export class ServiceHarness {
   }
 }
 
+/** The SFE identity the test daemon is configured with (docs/API.md §7). */
+export const TEST_SFE: SfeIdentity = {
+  isf: "ISF-TEST-0001",
+  seller: { name: "Boutique d'essai", address: "1, avenue de l'Essai, Kinshasa" },
+  fx: { reference: { USD: 28_500_000 }, toleranceBp: 100 },
+};
+
+/**
+ * The canonical invoice the harness's service makes of a POS body: its SFE identity, the seller NIF of
+ * the test activation, `cashierId` as the operator's id and `clientRef` as the default client_ref.
+ */
+export function canonicalOf(
+  body: Record<string, unknown>,
+  clientRef: string,
+  cashierId = "CASHIER-1",
+): CanonicalInvoiceV2 {
+  return canonicaliseInvoiceV2(body, {
+    cashierId,
+    defaultClientRef: clientRef,
+    isf: TEST_SFE.isf,
+    seller: { nif: TEST_IDENTITY.merchant_nif, ...TEST_SFE.seller },
+  });
+}
+
 /** A POS sale body of `amount` minor units in group B. */
 export function posSale(amount = 11_600, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     type: "SALE",
     currency: "CDF",
-    items: [{ name: "Sac de riz", kind: "GOODS", quantity: 1, unit_price: amount, tax_group: "B" }],
+    operator: { name: "Mireille Kabeya" },
+    items: [{ name: "Sac de riz", kind: "BIE", quantity: 1, unit_price: amount, tax_group: "B" }],
     payments: [{ method: "CASH", amount }],
     ...overrides,
   };
@@ -310,4 +345,10 @@ export async function refusalOf(p: Promise<unknown>): Promise<FiscalError> {
 /** The code of the FiscalError a promise rejects with. */
 export async function codeOf(p: Promise<unknown>): Promise<number> {
   return (await refusalOf(p)).code;
+}
+
+/** The code and the issue codes of a refusal (`[300, [333]]` for an invoice refused for its rate). */
+export async function issueCodesOf(p: Promise<unknown>): Promise<[number, number[]]> {
+  const error = await refusalOf(p);
+  return [error.code, (error.details?.issues ?? []).map((issue) => issue.code)];
 }

@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultClientRef } from "../../../daemon/fiscal/request-keys.js";
 import type { Caller } from "../../../daemon/fiscal/types.js";
-import { canonicaliseInvoice, invoiceHash } from "../../../protocol/index.js";
-import { codeOf, posSale, ServiceHarness } from "./harness.js";
+import { invoiceHash } from "../../../protocol/index.js";
+import { canonicalOf, codeOf, posSale, ServiceHarness } from "./harness.js";
 
 let h: ServiceHarness;
 let till2: Caller;
@@ -59,7 +59,7 @@ describe("keys scoped per API key", () => {
   it("lists a caller's own invoices and the journal imports; the technician (no caller) sees all", async () => {
     await h.service.fiscalise(posSale(100), "L-1", h.caller);
     await h.service.fiscalise(posSale(200), "L-2", till2);
-    const stray = canonicaliseInvoice(posSale(300), { cashierId: "CASHIER-0", defaultClientRef: "PAPER-1" });
+    const stray = canonicalOf(posSale(300), "PAPER-1", "CASHIER-0");
     const { nonce } = h.device.execute("PREPARE", { invoice: stray });
     h.device.execute("COMMIT", { nonce, payload_hash: invoiceHash(stray) });
     expect((await h.reconciler.run()).imported).toBe(1);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultClientRef } from "../../../daemon/fiscal/request-keys.js";
-import { canonicaliseInvoice, FiscalError, invoiceHash } from "../../../protocol/index.js";
-import { posSale, ServiceHarness } from "./harness.js";
+import { FiscalError, invoiceHash } from "../../../protocol/index.js";
+import { canonicalOf, posSale, ServiceHarness } from "./harness.js";
 
 let h: ServiceHarness;
 beforeEach(async () => {
@@ -10,8 +10,7 @@ beforeEach(async () => {
 afterEach(() => h.stop());
 
 /** The canonical invoice a POS body becomes, with an explicit client_ref. */
-const canonical = (clientRef: string, amount = 11_600) =>
-  canonicaliseInvoice(posSale(amount), { cashierId: "CASHIER-1", defaultClientRef: clientRef });
+const canonical = (clientRef: string, amount = 11_600) => canonicalOf(posSale(amount), clientRef);
 
 describe("reconciliation with the device journal", () => {
   it("seals the invoice of a COMMIT the daemon crashed on, once, and imports nothing beside it", async () => {
@@ -37,8 +36,13 @@ describe("reconciliation with the device journal", () => {
     await h.service.fiscalise(posSale(), "R-2", h.caller);
     const report = await h.reconciler.run();
     expect(report).toMatchObject({ imported: 2, attached: 0, chain_breaks: 0 });
-    const imported = h.service.list({ limit: 10 }).items.filter((i) => i.invoice === null);
+    const imported = h.service.list({ limit: 10 }).items.filter((i) => i.idempotency_key === null);
     expect(imported.map((i) => i.fiscal?.fiscal_number).sort()).toEqual([1, 2]);
+    // A version-2 device keeps each record's invoice: the import has its lines, as sealed.
+    expect(imported.map((i) => i.invoice).sort((a, b) => (a!.client_ref < b!.client_ref ? -1 : 1))).toEqual([
+      canonical("X-1"),
+      canonical("X-2"),
+    ]);
     expect(imported.map((i) => [i.idempotency_key, i.api_key_id])).toEqual([
       [null, null],
       [null, null],
@@ -97,7 +101,7 @@ describe("reconciliation with the device journal", () => {
       clientRef: inv.client_ref,
       type: inv.type,
       apiKeyId: h.caller.apiKeyId,
-      cashierId: inv.cashier_id,
+      cashierId: inv.operator.id,
       currency: inv.currency,
       totals: inv.totals,
       payload: null,

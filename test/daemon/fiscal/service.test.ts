@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fromBase64Url, openSealedRecord, verifyQrPayload } from "../../../protocol/index.js";
-import { codeOf, posSale, ServiceHarness } from "./harness.js";
+import {
+  type CanonicalInvoiceV2,
+  fromBase64Url,
+  openSealedRecord,
+  verifyQrPayload,
+} from "../../../protocol/index.js";
+import { TEST_IDENTITY } from "../../emulator/fixtures.js";
+import { codeOf, issueCodesOf, posSale, ServiceHarness, TEST_SFE } from "./harness.js";
 
 let h: ServiceHarness;
 beforeEach(async () => {
@@ -131,19 +137,100 @@ describe("fiscal service: two-step, delivery and credit notes", () => {
     expect(again.invoice.transitions.filter((t) => t.state === "DELIVERED")).toHaveLength(1);
   });
 
-  it("checks credit notes against the original in the store", async () => {
-    const original = await h.service.fiscalise(posSale(10_000), "S-1", h.caller);
+  it("checks credit notes against the original's lines in the store (SFE EG1.26)", async () => {
+    // The original: 10 bags at 1 000 centimes = 10 000.
+    const line = (quantity: number, unitPrice = 1000, name = "Sac de riz") => ({
+      name,
+      kind: "BIE",
+      quantity,
+      unit_price: unitPrice,
+      tax_group: "B",
+    });
+    const original = await h.service.fiscalise(posSale(10_000, { items: [line(10)] }), "S-1", h.caller);
     const fn = original.invoice.fiscal!.fiscal_number;
-    const credit = (amount: number, kind = "REFUND", ref = fn) =>
-      posSale(amount, { type: "CREDIT", reference: { fiscal_number: ref, kind, reason: "retour" } });
-    expect(await codeOf(h.service.fiscalise(credit(100, "REFUND", 999), "C-0", h.caller))).toBe(312);
-    expect(await codeOf(h.service.fiscalise(credit(10_001), "C-1", h.caller))).toBe(313);
-    expect((await h.service.fiscalise(credit(4_000), "C-2", h.caller)).invoice.state).toBe("FISCALIZED");
-    expect(await codeOf(h.service.fiscalise(credit(5_000, "VOID"), "C-3", h.caller))).toBe(317);
-    expect((await h.service.fiscalise(credit(6_000, "VOID"), "C-4", h.caller)).invoice.state).toBe(
-      "FISCALIZED",
-    );
-    expect(await codeOf(h.service.fiscalise(credit(1), "C-5", h.caller))).toBe(313);
+    const credit = (quantity: number, nature = "RAM", ref = fn, item = line(quantity)) =>
+      posSale(item.quantity * item.unit_price, {
+        type: "CREDIT",
+        items: [item],
+        reference: { nature, fiscal_number: ref, reason: "retour" },
+      });
+    expect(await codeOf(h.service.fiscalise(credit(1, "RAM", 999), "C-0", h.caller))).toBe(312);
+    expect(await codeOf(h.service.fiscalise(credit(11), "C-1", h.caller))).toBe(313);
+    expect((await h.service.fiscalise(credit(4), "C-2", h.caller)).invoice.state).toBe("FISCALIZED");
+    // 6 bags remain: another name, another price, or 7 bags are refused.
+    const other = line(1, 1000, "Huile 1 l");
+    expect(await codeOf(h.service.fiscalise(credit(1, "RAM", fn, other), "C-3", h.caller))).toBe(330);
+    const cheaper = line(1, 900);
+    expect(await codeOf(h.service.fiscalise(credit(1, "RAM", fn, cheaper), "C-4", h.caller))).toBe(332);
+    // An annulation (RAN) takes back everything that remains: 5 of the 6 bags is not enough.
+    expect(await codeOf(h.service.fiscalise(credit(5, "RAN"), "C-5", h.caller))).toBe(317);
+    expect((await h.service.fiscalise(credit(6, "RAN"), "C-6", h.caller)).invoice.state).toBe("FISCALIZED");
+    expect(await codeOf(h.service.fiscalise(credit(1), "C-7", h.caller))).toBe(313);
+  });
+
+  it("seals an RRR credit note, which references no original", async () => {
+    const rrr = posSale(500, { type: "CREDIT", reference: { nature: "RRR", reason: "ristourne annuelle" } });
+    const sealed = await h.service.fiscalise(rrr, "R-1", h.caller);
+    expect(sealed.invoice.state).toBe("FISCALIZED");
+    expect(sealed.invoice.fiscal).toMatchObject({ v: 2, dgi_type: "FA" });
+  });
+
+  it("seals a version-2 invoice with the SFE identity, the seller of the activation and the key's label", async () => {
+    // No operator in the body: the API key's label ("till of CASHIER-1") names the operator.
+    const { operator: _, ...body } = posSale(11_600);
+    const sealed = await h.service.fiscalise(body, "V2-1", h.caller);
+    const invoice = sealed.invoice.invoice as CanonicalInvoiceV2;
+    expect(invoice).toMatchObject({
+      v: 2,
+      dgi_type: "FV",
+      isf: TEST_SFE.isf,
+      seller: { nif: TEST_IDENTITY.merchant_nif, ...TEST_SFE.seller },
+      operator: { id: "CASHIER-1", name: "till of CASHIER-1" },
+      price_mode: "TTC",
+      rn: invoice.client_ref,
+    });
+    expect(sealed.invoice.fiscal).toMatchObject({
+      v: 2,
+      dgi_type: "FV",
+      year_number: 1,
+      isf: TEST_SFE.isf,
+      rn: invoice.client_ref,
+    });
+    // The fiscal year of a seal now, at UTC+01:00.
+    const now = new Date(Date.now() + 3_600_000);
+    expect([now.getUTCFullYear(), now.getUTCFullYear() - 1]).toContain(sealed.invoice.fiscal!.fiscal_year);
+  });
+
+  it("checks a USD payment's rate against the configured reference (SFE EG1.30)", async () => {
+    // The reference is 2 850 CDF per USD, 1 % either way: 2 821.50 to 2 878.50.
+    const usd = (rate: string, cents: number, cdf: number) =>
+      posSale(cdf, {
+        payments: [
+          {
+            method: "CASH",
+            amount: cdf,
+            foreign: { currency: "USD", amount: cents, rate, rate_date: "2026-12-01" },
+          },
+        ],
+      });
+    // 10.00 USD at 2 878.50 = 28 785,00 CDF = 2 878 500 centimes: at the edge, sealed.
+    const edge = await h.service.fiscalise(usd("2878.5", 1_000, 2_878_500), "FX-1", h.caller);
+    expect(edge.invoice.state).toBe("FISCALIZED");
+    // 10.00 USD at 2 880 = 2 880 000 centimes: 1.05 % off, refused.
+    expect(await issueCodesOf(h.service.fiscalise(usd("2880", 1_000, 2_880_000), "FX-2", h.caller))).toEqual([
+      300,
+      [333],
+    ]);
+    // A daemon with no reference rate refuses any USD payment: it cannot check it.
+    const unreferenced = h.serviceWith({ ...TEST_SFE, fx: { reference: {}, toleranceBp: 100 } });
+    expect(
+      await issueCodesOf(unreferenced.fiscalise(usd("2850", 1_000, 2_850_000), "FX-3", h.caller)),
+    ).toEqual([300, [334]]);
+  });
+
+  it("refuses to seal while the SFE identity is not configured", async () => {
+    const bare = h.serviceWith(undefined);
+    expect(await codeOf(bare.fiscalise(posSale(100), "U-1", h.caller))).toBe(336);
   });
 
   it("lists invoices newest first with filters and a cursor", async () => {

@@ -18,8 +18,9 @@ import type {
 } from "../../../daemon/fiscal/types.js";
 import {
   buildQrPayload,
-  type CanonicalInvoice,
-  canonicaliseInvoice,
+  type CanonicalInvoiceV2,
+  canonicaliseInvoiceV2,
+  DGI_TYPES,
   FiscalError,
   invoiceHash,
   toHex,
@@ -30,12 +31,19 @@ export const FAKE_DEVICE_SEED = new Uint8Array(32).fill(7);
 /** Nonce lifetime the fake reports in `commit_before`, in milliseconds. */
 const FAKE_NONCE_TTL_MS = 120_000;
 
+/** The fake daemon's SFE identity and seller. */
+const FAKE_SFE = {
+  isf: "ISF-FAKE-0001",
+  seller: { nif: "A1234567B", name: "Boutique factice", address: "1, avenue Factice, Kinshasa" },
+} as const;
+
 /** A valid sale: 2.5 × 35.00 CDF in group B, paid in cash. */
 export function saleBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     type: "SALE",
     currency: "CDF",
-    items: [{ name: "Sucre 1 kg", kind: "GOODS", quantity: "2.5", unit_price: 3500, tax_group: "B" }],
+    operator: { name: "Mireille Kabeya" },
+    items: [{ name: "Sucre 1 kg", kind: "BIE", quantity: "2.5", unit_price: 3500, tax_group: "B" }],
     payments: [{ method: "CASH", amount: 8750 }],
     ...overrides,
   };
@@ -101,7 +109,12 @@ export class FakeInvoiceService implements InvoiceOperations {
 
   private create(body: unknown, key: string, caller: Caller, sealed: boolean): CreateResult {
     this.takeFailure();
-    const invoice = canonicaliseInvoice(body, { cashierId: caller.cashierId, defaultClientRef: key });
+    const invoice = canonicaliseInvoiceV2(body, {
+      cashierId: caller.cashierId,
+      operatorName: caller.label,
+      defaultClientRef: key,
+      ...FAKE_SFE,
+    });
     const hash = toHex(invoiceHash(invoice));
     const earlier = this.byKey.get(key);
     if (earlier) {
@@ -118,7 +131,7 @@ export class FakeInvoiceService implements InvoiceOperations {
   }
 
   private viewOf(
-    invoice: CanonicalInvoice,
+    invoice: CanonicalInvoiceV2,
     key: string,
     caller: Caller,
     hash: string,
@@ -149,15 +162,15 @@ export class FakeInvoiceService implements InvoiceOperations {
     this.fiscalNumber += 1;
     const issuedAt = Date.now();
     const record = {
+      v: 2,
       device_id: "DEF-0001",
       fiscal_number: this.fiscalNumber,
-      invoice_type: view.type,
+      dgi_type: DGI_TYPES[view.type].code,
       issued_at: issuedAt,
       totals: view.totals,
-      currency: view.currency,
-      merchant_nif: "A1234567B",
-    };
-    const authCode = "7KQ2-M9XD-3FHA-T0PZ";
+      merchant_nif: FAKE_SFE.seller.nif,
+    } as const;
+    const authCode = "QERBKV3MA5TM53MT7KQ2M9XD";
     return {
       ...view,
       state: "FISCALIZED",
@@ -169,7 +182,13 @@ export class FakeInvoiceService implements InvoiceOperations {
         auth_code: authCode,
         timestamp: new Date(issuedAt).toISOString(),
         qr: buildQrPayload(record, authCode, FAKE_DEVICE_SEED),
+        v: 2,
         invoice_type: view.type,
+        dgi_type: record.dgi_type,
+        fiscal_year: new Date(issuedAt).getUTCFullYear(),
+        year_number: this.fiscalNumber,
+        isf: FAKE_SFE.isf,
+        rn: view.client_ref,
         totals: view.totals,
         merchant_nif: record.merchant_nif,
         outlet_id: "OUTLET-1",

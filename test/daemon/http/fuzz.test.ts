@@ -62,7 +62,8 @@ const mutatedInvoice = fc
       "payments",
       "client",
       "reference",
-      "note",
+      "comments",
+      "operator",
       "client_ref",
       "items.0",
     ),
@@ -148,7 +149,9 @@ const createRequest: fc.Arbitrary<FuzzRequest> = fc
     // Two valid bodies, so that a key reused with the other one is an idempotency conflict (409).
     payload: fc.oneof(
       {
-        arbitrary: fc.constantFrom("first", "second").map((note) => JSON.stringify(saleBody({ note }))),
+        arbitrary: fc
+          .constantFrom("first", "second")
+          .map((note) => JSON.stringify(saleBody({ comments: { B: note } }))),
         weight: 2,
       },
       mutatedInvoice,

@@ -41,7 +41,8 @@ describe("POST /v1/invoices", () => {
     expect(view.client_ref).toBe("POS1-0001");
     expect(view.totals.total).toBe(8750);
     expect(view.fiscal?.fiscal_number).toBeGreaterThan(0);
-    expect(view.fiscal?.auth_code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    // The Code DEF/DGI: 24 characters of Crockford base32 (docs/PROTOCOL.md §8.3).
+    expect(view.fiscal?.auth_code).toMatch(/^[0-9A-HJKMNP-TV-Z]{24}$/);
     expect(view.fiscal?.qr.startsWith("RDCDEF01;")).toBe(true);
     expect(view.invoice?.items[0]?.quantity_milli).toBe(2500);
   });
@@ -65,7 +66,7 @@ describe("POST /v1/invoices", () => {
 
   it("answers 409 IDEMPOTENCY_CONFLICT for the same key with another body", async () => {
     await create(saleBody(), "POS1-0004");
-    const other = saleBody({ note: "changed" });
+    const other = saleBody({ comments: { B: "changed" } });
     const res = await create(other, "POS1-0004");
     expect(res.statusCode).toBe(409);
     expect(res.json()).toEqual({
@@ -102,7 +103,7 @@ describe("POST /v1/invoices", () => {
 
   it("answers 422 INVOICE_INVALID with JSON-pointer issues for wrong types", async () => {
     const body = saleBody({
-      items: [{ name: "Sucre", kind: "GOODS", quantity: 1, unit_price: "35.00", tax_group: "Z" }],
+      items: [{ name: "Sucre", kind: "BIE", quantity: 1, unit_price: "35.00", tax_group: "Z" }],
       currency: "XXX",
       extra: true,
     });

@@ -1,6 +1,6 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PosInvoiceSchema } from "../../../protocol/index.js";
+import { PosInvoiceV2Schema } from "../../../protocol/index.js";
 import { makeApp } from "./harness.js";
 
 interface Operation {
@@ -192,11 +192,13 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("describes the invoice body with exactly the protocol's PosInvoiceSchema", () => {
+  it("describes the invoice body with exactly the protocol's PosInvoiceV2Schema", () => {
     for (const path of ["/v1/invoices", "/v1/invoices/prepare"]) {
       const body = doc.paths[path]!.post!.requestBody!;
       expect(body.required).toBe(true);
-      expect(body.content["application/json"]!.schema).toEqual(JSON.parse(JSON.stringify(PosInvoiceSchema)));
+      expect(body.content["application/json"]!.schema).toEqual(
+        JSON.parse(JSON.stringify(PosInvoiceV2Schema)),
+      );
     }
   });
 

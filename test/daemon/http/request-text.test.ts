@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvoiceView } from "../../../daemon/fiscal/types.js";
 import { ErrorResponseSchema } from "../../../daemon/http/schemas.js";
-import { canonicaliseInvoice, ERRORS, isFiscalError } from "../../../protocol/index.js";
+import { canonicaliseInvoiceV2, ERRORS, isFiscalError } from "../../../protocol/index.js";
 import { saleBody } from "./fakes.js";
 import { authHeaders, expectConforms, makeApp } from "./harness.js";
 
@@ -87,14 +87,14 @@ describe("lone surrogates in the parsed JSON", () => {
     ["a lone low surrogate in an item name", withName("\\udc00 Sucre"), "/items/0/name"],
     ["a reversed pair in an item name", withName("\\udfff\\ud800"), "/items/0/name"],
     [
-      "a lone surrogate in the note",
-      JSON.stringify(saleBody({ note: "NOTE" })).replace("NOTE", "merci \\ud83d"),
-      "/note",
+      "a lone surrogate in a comment line",
+      JSON.stringify(saleBody({ comments: { B: "NOTE" } })).replace("NOTE", "merci \\ud83d"),
+      "/comments/B",
     ],
     [
       "a lone surrogate in a reference reason",
       JSON.stringify(
-        saleBody({ type: "CREDIT", reference: { fiscal_number: 1, kind: "REFUND", reason: "R" } }),
+        saleBody({ type: "CREDIT", reference: { nature: "RAM", fiscal_number: 1, reason: "R" } }),
       ).replace('"R"', '"\\udbff"'),
       "/reference/reason",
     ],
@@ -138,10 +138,15 @@ describe("lone surrogates in the parsed JSON", () => {
 
 describe("the protocol's canonicalisation (what the service seals)", () => {
   it("refuses a lone surrogate anywhere in the invoice, so no caller can seal one", () => {
-    const body = saleBody({ client: { type: "INDIVIDUAL", name: "Ngoy \ud800" } });
+    const body = saleBody({ client: { type: "PP", name: "Ngoy \ud800" } });
     let thrown: unknown;
     try {
-      canonicaliseInvoice(body, { cashierId: "CASHIER-1", defaultClientRef: "REF-1" });
+      canonicaliseInvoiceV2(body, {
+        cashierId: "CASHIER-1",
+        defaultClientRef: "REF-1",
+        isf: "ISF-TEST-0001",
+        seller: { nif: "A1234567B", name: "Boutique", address: "Kinshasa" },
+      });
     } catch (err) {
       thrown = err;
     }

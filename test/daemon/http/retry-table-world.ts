@@ -4,6 +4,7 @@
  * on the emulator's device core in-process; a link in front of that core that can misbehave the ways a
  * link does (troubled-link.ts); and a POS that follows the table's "do" column literally.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +22,7 @@ import { resolveDeviceConfig } from "../../../emulator/config.js";
 import { FiscalDevice } from "../../../emulator/device/fiscal-device.js";
 import type { SealedRecord } from "../../../protocol/index.js";
 import { bundleFor } from "../../emulator/fixtures.js";
+import { TEST_SFE } from "../fiscal/harness.js";
 import type { Action, RetryRow, RetryTable } from "./retry-table-doc.js";
 import { TroubledLink } from "./troubled-link.js";
 
@@ -72,6 +74,8 @@ export class RetryWorld {
   app!: ApiInstance;
   /** The plain API key of till 1. */
   apiKey!: string;
+  /** Whether the daemon's SFE identity (ISF, seller) is configured; a test unsets it. */
+  sfeConfigured = true;
   private readonly apps: ApiInstance[] = [];
 
   constructor(private readonly options: WorldOptions = {}) {
@@ -112,6 +116,7 @@ export class RetryWorld {
     const hooks: FiscalServiceHooks = { afterDeviceCommit: () => this.afterDeviceCommit?.() };
     this.service = new FiscalService(this.store, new OutboxStore(this.db), this.link, this.identity, {
       hooks,
+      sfe: () => (this.sfeConfigured ? TEST_SFE : undefined),
       ...(this.options.requestBoundMs !== undefined && { requestBoundMs: this.options.requestBoundMs }),
     });
     this.app = buildApp({
@@ -160,7 +165,8 @@ export function basket(total: number, extra: Record<string, unknown> = {}): Reco
   return {
     type: "SALE",
     currency: "CDF",
-    items: [{ name: "Sac de riz", kind: "GOODS", quantity: 1, unit_price: total, tax_group: "B" }],
+    operator: { name: "Mireille Kabeya" },
+    items: [{ name: "Sac de riz", kind: "BIE", quantity: 1, unit_price: total, tax_group: "B" }],
     payments: [{ method: "CASH", amount: total }],
     ...extra,
   };

@@ -323,6 +323,13 @@ describe("device conditions: retry the same key once the condition clears", () =
       },
     },
     {
+      row: "503 336",
+      how: "the daemon's SFE identity (ISF, seller name and address) is not configured",
+      toggle: (w, on) => {
+        w.sfeConfigured = !on;
+      },
+    },
+    {
       row: "503 121",
       how: "a device that fails the trust check is plugged in (the daemon's session refuses every command)",
       toggle: (w, on) => {
@@ -776,16 +783,19 @@ describe("the request never reached the service: fix it", () => {
       action: "new key",
     },
     {
-      row: "422 300–315, 317, 318",
+      row: "422 300–315, 317, 318, 327–335",
       how: "a price as a string",
       first: (t) => ({ ...one(t), body: { ...basket(t), items: [{ ...items(t), unit_price: String(t) }] } }),
       action: "new key",
     },
     {
-      row: "422 300–315, 317, 318",
+      row: "422 300–315, 317, 318, 327–335",
       how: "a credit note for an original nobody sealed",
       first: (t) =>
-        one(t, "TILL1-0001", { type: "CREDIT", reference: { fiscal_number: 99, kind: "REFUND" } }),
+        one(t, "TILL1-0001", {
+          type: "CREDIT",
+          reference: { nature: "RAM", fiscal_number: 99, reason: "retour" },
+        }),
       action: "new key",
     },
     {

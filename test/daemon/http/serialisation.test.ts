@@ -86,8 +86,8 @@ function create(key: string, body: Record<string, unknown> = saleBody(), path = 
 describe("response serialisation filters by the response schema", () => {
   it("a sealed invoice: no undocumented field anywhere, every documented one present", async () => {
     const body = saleBody({
-      client: { type: "COMPANY", name: "Kin Import", nif: "A7654321C" },
-      note: "merci",
+      client: { type: "PM", name: "Kin Import", nif: "A7654321C" },
+      comments: { B: "merci" },
     });
     const res = await create("SER-1", body);
     expect(res.statusCode).toBe(201);
@@ -97,7 +97,7 @@ describe("response serialisation filters by the response schema", () => {
     expectConforms(InvoiceViewSchema, res.json());
     // The nullable object branches carried their values (not null, not dropped).
     expect(res.json().fiscal.record_hash).toBe(expected?.fiscal?.record_hash);
-    expect(res.json().invoice.client).toEqual({ type: "COMPANY", name: "Kin Import", nif: "A7654321C" });
+    expect(res.json().invoice.client).toEqual({ type: "PM", name: "Kin Import", nif: "A7654321C" });
   });
 
   it("a prepared invoice: null fiscal and error stay null, commit_before stays a string", async () => {
