@@ -21,7 +21,6 @@
  */
 import {
   type CanonicalInvoiceV2,
-  canonicaliseInvoiceV2,
   encodeInvoice,
   errorNameOf,
   FiscalError,
@@ -45,7 +44,7 @@ import { listInvoices } from "./list.js";
 import { findInvoice } from "./lookup.js";
 import { defaultClientRef, fingerprint, lockOfKey, lockOfRow } from "./request-keys.js";
 import { Semaphore } from "./semaphore.js";
-import { type SfeIdentity, sfeNotConfigured } from "./sfe.js";
+import { canonicalSaleOf, type SfeIdentity } from "./sfe.js";
 import type {
   ActionResult,
   Caller,
@@ -284,7 +283,13 @@ export class FiscalService implements InvoiceOperations {
     caller: Caller,
     twoStep: boolean,
   ): Promise<InvoiceRow> {
-    const invoice = this.canonicalise(body, key, caller);
+    const invoice = canonicalSaleOf(body, {
+      sfe: this.sfe(),
+      sfeMissing: this.sfeMissing,
+      caller,
+      defaultClientRef: defaultClientRef(caller.apiKeyId, key),
+      sellerNif: this.identity.current?.merchantNif,
+    });
     const payloadHash = invoiceHash(invoice);
     // The same payload sealed already (a power cut lost this key's rows, reconciliation imported the
     // record): that is this request's invoice, if the caller may see it.
@@ -393,27 +398,6 @@ export class FiscalService implements InvoiceOperations {
     }
   }
 
-  /**
-   * The canonical v2 invoice of a POS body: the SFE identity from the configuration, the seller's NIF
-   * from the bound device's activation (never from the request), the operator from the request or the
-   * API key's label. Validation runs before the device is known, so a bad body is 422 either way; with
-   * no device bound yet the NIF is a placeholder that no device accepts (SELLER_MISMATCH), and the
-   * device port refuses such an attempt first with its own reason (not connected, not checked …).
-   */
-  private canonicalise(body: unknown, key: string, caller: Caller): CanonicalInvoiceV2 {
-    const sfe = this.sfe();
-    if (sfe === undefined) throw sfeNotConfigured(this.sfeMissing);
-    const invoice = canonicaliseInvoiceV2(body, {
-      cashierId: caller.cashierId,
-      operatorName: caller.label,
-      defaultClientRef: defaultClientRef(caller.apiKeyId, key),
-      isf: sfe.isf,
-      seller: { nif: this.identity.current?.merchantNif ?? UNKNOWN_NIF, ...sfe.seller },
-      fx: sfe.fx,
-    });
-    return invoice;
-  }
-
   private checkReference(invoice: CanonicalInvoiceV2): StoredReference | undefined {
     return checkReferenceInStore(this.store, invoice, () => this.identity.require().deviceId);
   }
@@ -428,9 +412,6 @@ export class FiscalService implements InvoiceOperations {
     return invoiceView(this.store, (id) => this.outbox.statusOf(id), row);
   }
 }
-
-/** Stands in for the seller's NIF while no device was ever bound: no activation names it. */
-const UNKNOWN_NIF = "0";
 
 /** A two-step invoice told PREPARED to its POS: it holds its key, a retry replays it. */
 function isBoundPrepared(row: InvoiceRow): boolean {

@@ -7,6 +7,8 @@
  */
 import Type, { type Static } from "typebox";
 import {
+  type CanonicalInvoiceV2,
+  canonicaliseInvoiceV2,
   DATE_PATTERN,
   FiscalError,
   ID_PATTERN,
@@ -15,6 +17,7 @@ import {
   rateE4Of,
   type Seller,
 } from "../../protocol/index.js";
+import type { Caller } from "./types.js";
 
 /** Default tolerance around the reference rate, in basis points: 1 % (SFE EG1.30). */
 export const FX_TOLERANCE_BP = 100;
@@ -102,6 +105,42 @@ export function missingSfeSettings(config: SfeConfig): string[] {
   if (config.seller.name === undefined) missing.push("sfe.seller.name (STALELA_SELLER_NAME)");
   if (config.seller.address === undefined) missing.push("sfe.seller.address (STALELA_SELLER_ADDRESS)");
   return missing;
+}
+
+/** Stands in for the seller's NIF while no device was ever bound: no activation names it. */
+const UNKNOWN_NIF = "0";
+
+/** What a sale's canonical invoice is made with, besides the POS's body. */
+export interface SaleContext {
+  readonly sfe: SfeIdentity | undefined;
+  /** The settings that leave `sfe` undefined, named in the refusal. */
+  readonly sfeMissing: readonly string[];
+  readonly caller: Caller;
+  /** `client_ref` when the POS sends none: `<api-key-id>:<Idempotency-Key>`. */
+  readonly defaultClientRef: string;
+  /** The bound device's merchant NIF; undefined while no device was ever bound. */
+  readonly sellerNif: string | undefined;
+}
+
+/**
+ * The canonical v2 invoice of a POS body: the SFE identity from the configuration, the seller's NIF
+ * from the bound device's activation (never from the request), the operator from the request or the
+ * API key's label. Validation runs before the device is known, so a bad body is 422 either way; with
+ * no device bound yet the NIF is a placeholder that no device accepts (SELLER_MISMATCH), and the
+ * device port refuses such an attempt first with its own reason (not connected, not checked …).
+ * Throws SFE_NOT_CONFIGURED while the identity is incomplete.
+ */
+export function canonicalSaleOf(body: unknown, context: SaleContext): CanonicalInvoiceV2 {
+  const { sfe, caller } = context;
+  if (sfe === undefined) throw sfeNotConfigured(context.sfeMissing);
+  return canonicaliseInvoiceV2(body, {
+    cashierId: caller.cashierId,
+    operatorName: caller.label,
+    defaultClientRef: context.defaultClientRef,
+    isf: sfe.isf,
+    seller: { nif: context.sellerNif ?? UNKNOWN_NIF, ...sfe.seller },
+    fx: sfe.fx,
+  });
 }
 
 /** The refusal of a sale while the SFE identity is incomplete. */

@@ -13,6 +13,7 @@ import {
   fiscalYearOf,
   generateKeyPair,
   genesisHash,
+  recordFieldsOfInvoice,
   recordHash,
   type SealedRecord,
   type SignedBlob,
@@ -91,41 +92,19 @@ export class SyntheticDevice {
    */
   sealV2(invoice: CanonicalInvoiceV2, at = Date.now()): { record: FiscalRecordV2; sealed: SealedRecord } {
     const bytes = encodeInvoice(invoice);
-    const ref = invoice.reference;
     const record: FiscalRecordV2 = {
       kind: "INVOICE",
       v: 2,
       device_id: this.deviceId,
       fiscal_number: this.next,
       type_number: this.next,
-      invoice_type: invoice.type,
-      dgi_type: invoice.dgi_type,
       fiscal_year: fiscalYearOf(at),
       year_number: this.next,
       issued_at: at,
       payload_hash: sha256(bytes),
       prev_hash: this.prevHash,
       ...this.identity,
-      isf: invoice.isf,
-      rn: invoice.rn,
-      cashier_id: invoice.operator.id,
-      client_ref: invoice.client_ref,
-      currency: invoice.currency,
-      price_mode: invoice.price_mode,
-      totals: invoice.totals,
-      tax_table: invoice.tax_table,
-      ...(ref === undefined
-        ? {}
-        : {
-            reference:
-              ref.nature === "RRR"
-                ? { nature: "RRR" as const }
-                : {
-                    nature: ref.nature,
-                    device_id: ref.device_id ?? this.deviceId,
-                    fiscal_number: ref.fiscal_number ?? 0,
-                  },
-          }),
+      ...recordFieldsOfInvoice(invoice, this.deviceId),
     };
     this.next++;
     const sealed = sealRecord(record, this.keys.seed, bytes);

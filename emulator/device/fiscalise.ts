@@ -15,6 +15,7 @@ import {
   fiscalYearOf,
   genesisHash,
   type ResultOf,
+  recordFieldsOfInvoice,
   recordHash,
   sealRecord,
   sha256,
@@ -104,15 +105,12 @@ function recordFor(
   const head = device.memory.head;
   const invoice = pending.invoice;
   const fiscalYear = fiscalYearOf(issuedAt);
-  const reference = invoice.reference;
   return {
     kind: "INVOICE",
     v: 2,
     device_id: device.deviceId,
     fiscal_number: head.lastFiscalNumber + 1,
     type_number: head.typeCounters[invoice.type] + 1,
-    invoice_type: invoice.type,
-    dgi_type: invoice.dgi_type,
     fiscal_year: fiscalYear,
     year_number: device.memory.lastYearNumber(fiscalYear) + 1,
     issued_at: issuedAt,
@@ -121,26 +119,7 @@ function recordFor(
     merchant_nif: activation.merchant_nif,
     outlet_id: activation.outlet_id,
     fiscal_authority_id: activation.fiscal_authority_id,
-    isf: invoice.isf,
-    rn: invoice.rn,
-    cashier_id: invoice.operator.id,
-    client_ref: invoice.client_ref,
-    currency: invoice.currency,
-    price_mode: invoice.price_mode,
-    totals: invoice.totals,
-    tax_table: invoice.tax_table,
-    ...(reference === undefined
-      ? {}
-      : {
-          reference:
-            reference.nature === "RRR" || reference.fiscal_number === undefined
-              ? { nature: "RRR" as const }
-              : {
-                  nature: reference.nature,
-                  device_id: reference.device_id ?? device.deviceId,
-                  fiscal_number: reference.fiscal_number,
-                },
-        }),
+    ...recordFieldsOfInvoice(invoice, device.deviceId),
   };
 }
 

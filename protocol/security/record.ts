@@ -13,7 +13,7 @@ import { bytesEqual, decodeCanonical, encodeCanonical } from "../cbor.js";
 import { ERRORS, type FieldIssue, FiscalError } from "../errors.js";
 import { sha256 } from "../invoice/canonical.js";
 import { ID_PATTERN, MAX_INVOICE_BYTES, REF_PATTERN, TotalsSchema } from "../invoice/schema.js";
-import { TotalsV2Schema } from "../invoice/schema-v2.js";
+import { type CanonicalInvoiceV2, TotalsV2Schema } from "../invoice/schema-v2.js";
 import { CREDIT_TYPES, CURRENCIES, INVOICE_TYPES, type InvoiceType, TAX_TABLE } from "../invoice/tables.js";
 import {
   CREDITABLE_TYPES_V2,
@@ -122,6 +122,52 @@ export const FiscalRecordV2Schema = Type.Object(
 );
 /** A decoded record v2. */
 export type FiscalRecordV2 = Static<typeof FiscalRecordV2Schema>;
+
+/** The fields of a record v2 that are the sealed invoice's own (§8.2: "from the invoice"). */
+export type RecordFieldsOfInvoice = Pick<
+  FiscalRecordV2,
+  | "invoice_type"
+  | "dgi_type"
+  | "isf"
+  | "rn"
+  | "cashier_id"
+  | "client_ref"
+  | "currency"
+  | "price_mode"
+  | "totals"
+  | "tax_table"
+  | "reference"
+>;
+
+/**
+ * The record fields a DEF copies from the invoice it seals, written once for every sealer (the
+ * emulator's device, the cloud emulator's synthetic device): an original sealed by this device is
+ * named with `ownDeviceId`, and an RRR credit note references nothing.
+ */
+export function recordFieldsOfInvoice(
+  invoice: CanonicalInvoiceV2,
+  ownDeviceId: string,
+): RecordFieldsOfInvoice {
+  const ref = invoice.reference;
+  return {
+    invoice_type: invoice.type,
+    dgi_type: invoice.dgi_type,
+    isf: invoice.isf,
+    rn: invoice.rn,
+    cashier_id: invoice.operator.id,
+    client_ref: invoice.client_ref,
+    currency: invoice.currency,
+    price_mode: invoice.price_mode,
+    totals: invoice.totals,
+    tax_table: invoice.tax_table,
+    ...(ref !== undefined && {
+      reference:
+        ref.nature === "RRR" || ref.fiscal_number === undefined
+          ? { nature: "RRR" as const }
+          : { nature: ref.nature, device_id: ref.device_id ?? ownDeviceId, fiscal_number: ref.fiscal_number },
+    }),
+  };
+}
 
 /** A decoded fiscal record of either version; `v` tells them apart. */
 export type FiscalRecord = FiscalRecordV1 | FiscalRecordV2;
