@@ -37,6 +37,9 @@ function withSiteValues(block: string, values: Readonly<Record<string, string>>)
   return block.replace(/^([A-Z_]+)=.*$/gm, (_line, name: string) => `${name}='${values[name]}'`);
 }
 
+/** This site's SFE identity (ISF, shop name and address), distinct from the guide's examples. */
+const SITE_SFE = { isf: "ISF-TEST-0042", name: "Boutique du test", address: "42, avenue du Test, Gombe" };
+
 const machine = useTestMachine();
 
 describe("docs/INSTALL.md", () => {
@@ -65,6 +68,9 @@ describe("docs/INSTALL.md", () => {
             NIF: SITE_IDENTITY.nif,
             OUTLET: SITE_IDENTITY.outlet,
             CODE: site.code,
+            ISF: SITE_SFE.isf,
+            SHOP_NAME: SITE_SFE.name,
+            SHOP_ADDRESS: SITE_SFE.address,
           })
         : block;
       const steps = [`echo '---- INSTALL.md block ${i + 1}' >&2`, body];
@@ -93,6 +99,11 @@ describe("docs/INSTALL.md", () => {
     expect(result.stdout).toContain(`STALELA_CLOUD_URL=${site.cloudUrl}`);
     expect(result.stdout).toContain(`STALELA_MERCHANT_NIF=${SITE_IDENTITY.nif}`);
     expect(result.stdout).toContain(`STALELA_OUTLET_ID=${SITE_IDENTITY.outlet}`);
+    expect(result.stdout).toContain(`STALELA_ISF=${SITE_SFE.isf}`);
+    expect(result.stdout).toContain(`STALELA_SELLER_NAME=${SITE_SFE.name}`);
+    // The test sale carries the shop's SFE identity from daemon.env (the curl prints the invoice).
+    expect(result.stdout).toContain(`"isf":"${SITE_SFE.isf}"`);
+    expect(result.stdout).toContain(`"address":"${SITE_SFE.address}"`);
     expect(result.stdout).toContain("UNACTIVATED");
     expect(result.stdout).toMatch(/public key\s+[0-9a-f]{64}/);
     expect(result.stdout).toMatch(/"state":\s*"FISCALIZED"/);
