@@ -49,6 +49,7 @@ export const ENV_VARIABLES: Readonly<Record<string, { readonly path: string; rea
   STALELA_FX_USD_RATE: { path: "sfe.fx.usdRate", kind: "string" },
   STALELA_FX_USD_DATE: { path: "sfe.fx.usdRateDate", kind: "string" },
   STALELA_FX_TOLERANCE_BP: { path: "sfe.fx.toleranceBp", kind: "integer" },
+  STALELA_TIME_ZONE: { path: "locale.timeZone", kind: "string" },
   ...Object.fromEntries(
     Object.entries(SYNC_ENV_VARIABLES).map(([name, key]) => [
       name,

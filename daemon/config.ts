@@ -7,7 +7,9 @@
  * Every value remembers its source ("default", "file:PATH", "env:NAME", "flag:--name") for
  * `stalela config check`.
  */
+
 import Type from "typebox";
+import { DEFAULT_TIME_ZONE, isTimeZone } from "../protocol/i18n/time.js";
 import { type FieldIssue, FiscalError, ID_PATTERN, isFiscalError } from "../protocol/index.js";
 import { compileChecker } from "../protocol/schema-issues.js";
 import { type ConfigLayer, isConfigSection } from "./config-sources.js";
@@ -116,6 +118,16 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     sfe: SfeConfigSchema,
+    locale: Type.Object(
+      {
+        timeZone: Type.String({
+          minLength: 1,
+          maxLength: 64,
+          description: "the shop's IANA time zone: Africa/Kinshasa (UTC+1) or Africa/Lubumbashi (UTC+2)",
+        }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -159,6 +171,8 @@ export interface DaemonConfig {
   merchant: MerchantSettings;
   /** The SFE identity version-2 invoices carry (daemon/fiscal/sfe.ts). */
   sfe: SfeConfig;
+  /** How times read for people: receipts, reports, the console (protocol/i18n/time.ts). */
+  locale: { timeZone: string };
 }
 
 /** A partial configuration, as a file, the environment or flags give it: any section in part. */
@@ -191,6 +205,7 @@ export function defaultConfig(): DaemonConfig {
     trust: { allowEmulator: false },
     merchant: {},
     sfe: defaultSfeConfig(),
+    locale: { timeZone: DEFAULT_TIME_ZONE },
   };
 }
 
@@ -287,6 +302,10 @@ function checkRules(config: DaemonConfig, sources: ReadonlyMap<string, string>):
     parseDeviceAddress(config.device.uri);
   } catch (err) {
     throw settingError("FIELD_TYPE", "device.uri", isFiscalError(err) ? err.text : String(err), sources);
+  }
+  if (!isTimeZone(config.locale.timeZone)) {
+    const why = `${JSON.stringify(config.locale.timeZone)} is not an IANA time zone (e.g. Africa/Kinshasa)`;
+    throw settingError("FIELD_TYPE", "locale.timeZone", why, sources);
   }
   const deviceConflict = sessionConfigConflict(config.device);
   if (deviceConflict !== null) {

@@ -4,6 +4,7 @@
  * in that order and `stop()` undoes it in reverse, each part in its own try/catch so one failure does
  * not strand the others. A start that fails part-way stops what it had started before it rethrows.
  */
+
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
@@ -17,6 +18,7 @@ import { FiscalService, type FiscalServiceHooks } from "./fiscal/service.js";
 import { missingSfeSettings, sfeIdentityOf, sfeNotConfigured } from "./fiscal/sfe.js";
 import type { StatusCondition } from "./fiscal/types.js";
 import { type ApiInstance, buildApp, listen } from "./http/app.js";
+import { Receipts } from "./receipt/receipts.js";
 import { StatusBoard } from "./status.js";
 import { ApiKeyStore } from "./store/api-keys.js";
 import { AuditLog } from "./store/audit.js";
@@ -25,6 +27,7 @@ import { type Db, openDatabase } from "./store/database.js";
 import { DeviceBindingStore } from "./store/device-binding.js";
 import { InvoiceStore } from "./store/invoice-store.js";
 import { OutboxStore } from "./store/outbox.js";
+import { ReceiptPrints } from "./store/receipt-prints.js";
 import { acquireStateLock } from "./store/state-lock.js";
 import { CloudSync } from "./sync/cloud-sync.js";
 import { resolveSyncConfig } from "./sync/config.js";
@@ -255,8 +258,14 @@ export class Daemon {
       chainBreaks: () => breaks.unacknowledged(),
       extraConditions: () => this.conditionSources.flatMap((source) => source()),
     });
+    const receipts = new Receipts({
+      prints: new ReceiptPrints(db),
+      originalCodeOf: (deviceId, fiscalNumber) => store.recordByNumber(deviceId, fiscalNumber)?.auth_code,
+      timeZone: this.config.locale.timeZone,
+    });
     const app: ApiInstance = buildApp({
       invoices: service,
+      receipts,
       keys,
       status: board,
       logger: this.logger,

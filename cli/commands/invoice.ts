@@ -11,6 +11,7 @@ import { OutboxStore } from "../../daemon/store/outbox.js";
 import { FiscalError, formatAmount } from "../../protocol/index.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, openStore, STATE_DIR_HELP, STORE_FILE } from "../state.js";
+import { registerReceiptCommand } from "./receipt.js";
 
 interface InvoiceFlags extends OutputOptions {
   readonly state?: string;
@@ -63,6 +64,7 @@ export function invoiceLines(view: InvoiceView): string[] {
     ...(view.error === null
       ? []
       : [`  error        E${view.error.code} ${view.error.name}: ${view.error.message}`]),
+    `  receipts     ${view.receipts.printed} printed, ${view.receipts.duplicates} DUPLICATA`,
     `  sync         ${view.sync.status}, ${view.sync.attempts} attempt(s)` +
       `${view.sync.dgi_status ? `, DGI ${view.sync.dgi_status}` : ""}` +
       `${view.sync.last_error ? `, last error: ${view.sync.last_error}` : ""}`,
@@ -71,7 +73,7 @@ export function invoiceLines(view: InvoiceView): string[] {
   ];
 }
 
-/** Registers `invoice get`. */
+/** Registers `invoice get` and `invoice receipt`. */
 export function registerInvoiceCommand(program: Command): void {
   const invoice = program.command("invoice").description("look invoices up in the daemon's store");
   invoice
@@ -86,4 +88,5 @@ export function registerInvoiceCommand(program: Command): void {
         printResult(flags, view, () => invoiceLines(view));
       }),
     );
+  registerReceiptCommand(invoice);
 }

@@ -3,6 +3,7 @@
  * what an invoice looks like from outside, and the operations on it. The HTTP layer depends on these
  * interfaces only, so it is tested with `inject()` against any implementation.
  */
+
 import type {
   CanonicalInvoice,
   CanonicalInvoiceV2,
@@ -10,6 +11,7 @@ import type {
   InvoiceTotalsV2,
   InvoiceTypeV2,
 } from "../../protocol/index.js";
+import type { ReceiptSummary } from "../store/receipt-prints.js";
 
 /** An invoice type: the version-2 list, which contains every version-1 type. */
 export type InvoiceType = InvoiceTypeV2;
@@ -113,6 +115,8 @@ export interface InvoiceView {
     readonly attempts: number;
     readonly last_error: string | null;
   };
+  /** Printed receipts: the original, then every DUPLICATA (docs/RECEIPTS.md §3). */
+  readonly receipts: ReceiptSummary;
   /** The canonical invoice; null for a record imported from the device journal without its payload. */
   readonly invoice: CanonicalInvoice | CanonicalInvoiceV2 | null;
 }

@@ -91,6 +91,7 @@ export function invoiceView(
       attempts: outbox?.attempts ?? 0,
       last_error: outbox?.last_error ?? null,
     },
+    receipts: store.receiptSummaryOf(row.id),
     invoice:
       row.payload === null
         ? null

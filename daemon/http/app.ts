@@ -3,6 +3,7 @@
  * routes and the OpenAPI document, and does no I/O; `listen()` binds it. Tests drive the built app
  * with `inject()`; the daemon's composition root calls both.
  */
+
 import { randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
@@ -21,12 +22,14 @@ import type { Logger, LoggerOptions } from "pino";
 import { Registry } from "prom-client";
 import { FiscalError } from "../../protocol/index.js";
 import type { ApiKeyVerifier, InvoiceOperations, StatusSource } from "../fiscal/types.js";
+import type { Receipts } from "../receipt/receipts.js";
 import { authenticate, DEFAULT_ALLOWED_HOSTS, HostAllowList } from "./auth.js";
 import { API_PREFIX, type ApiInstance, type RouteContext } from "./context.js";
 import { type ApiFailure, bodyNotUtf8Error, errorBody, retryAfterSeconds, toApiFailure } from "./errors.js";
 import { HttpMetrics } from "./metrics.js";
 import { openApiOptions } from "./openapi.js";
 import { invoiceRoutes, REPLAYED_HEADER } from "./routes/invoices.js";
+import { receiptRoutes } from "./routes/receipts.js";
 import { METRICS_ROUTE, PUBLIC_ROUTES, statusRoutes } from "./routes/status.js";
 import { validatorCompiler } from "./validation.js";
 
@@ -60,6 +63,7 @@ export interface HttpConfig {
 /** What the API needs. */
 export interface HttpDeps {
   readonly invoices: InvoiceOperations;
+  readonly receipts: Receipts;
   readonly keys: ApiKeyVerifier;
   readonly status: StatusSource;
   /** Registry the API's metrics go to (the daemon adds its own); default a new one. */
@@ -296,6 +300,7 @@ export function buildApp(deps: HttpDeps): ApiInstance {
 
   const ctx: RouteContext = {
     invoices: deps.invoices,
+    receipts: deps.receipts,
     status: deps.status,
     metrics,
     version: config.version,
@@ -305,6 +310,7 @@ export function buildApp(deps: HttpDeps): ApiInstance {
   app.register(fastifySwagger, openApiOptions(config.version));
   app.register(async (scope: ApiInstance) => {
     invoiceRoutes(scope, ctx);
+    receiptRoutes(scope, ctx);
     statusRoutes(scope, ctx);
   });
   return app;

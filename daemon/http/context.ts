@@ -1,6 +1,7 @@
 /**
  * What the route modules share: the typed fastify instance and the dependencies a route reaches.
  */
+
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type {
   FastifyBaseLogger,
@@ -10,6 +11,7 @@ import type {
   RawServerDefault,
 } from "fastify";
 import type { InvoiceOperations, StatusSource } from "../fiscal/types.js";
+import type { Receipts } from "../receipt/receipts.js";
 import type { HttpMetrics } from "./metrics.js";
 
 /** The API's fastify instance: routes are typed from their typebox schemas. */
@@ -24,6 +26,8 @@ export type ApiInstance = FastifyInstance<
 /** The dependencies routes use. */
 export interface RouteContext {
   readonly invoices: InvoiceOperations;
+  /** Receipt renderings and their count (daemon/receipt/receipts.ts). */
+  readonly receipts: Receipts;
   readonly status: StatusSource;
   readonly metrics: HttpMetrics;
   readonly version: string;

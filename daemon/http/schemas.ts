@@ -3,7 +3,9 @@
  * @fastify/swagger turns the very same objects into /openapi.json, so the document cannot drift from
  * what the server does. The invoice body is the protocol's own `PosInvoiceV2Schema`, never a copy.
  */
+
 import Type, { type Static } from "typebox";
+import { LANGS } from "../../protocol/i18n/index.js";
 import {
   CanonicalInvoiceSchema,
   CanonicalInvoiceV2Schema,
@@ -15,6 +17,9 @@ import {
 } from "../../protocol/index.js";
 import type { InvoicePage, InvoiceView, StatusReport } from "../fiscal/types.js";
 import { INVOICE_STATES, SYNC_STATUSES } from "../fiscal/types.js";
+import { RECEIPT_WIDTHS } from "../receipt/lines.js";
+import { QR_SVG_SIZE } from "../receipt/qr.js";
+import { RECEIPT_FORMATS } from "../receipt/receipts.js";
 
 /** Default page size of `GET /v1/invoices`. */
 export const DEFAULT_LIST_LIMIT = 50;
@@ -228,6 +233,14 @@ export const InvoiceViewSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    receipts: Type.Object(
+      {
+        printed: Type.Integer({ minimum: 0, description: "copies printed, the original included" }),
+        duplicates: Type.Integer({ minimum: 0, description: "copies after the first, each a DUPLICATA" }),
+        last_printed_at: Nullable(Timestamp),
+      },
+      { additionalProperties: false, description: "printed receipts (docs/RECEIPTS.md §3)" },
+    ),
     invoice: ByVersion(
       { type: "object", properties: { v: { const: 2 } }, required: ["v"] },
       CanonicalInvoiceV2Schema,
@@ -314,3 +327,40 @@ export const invoiceBody = (view: InvoiceView): InvoiceViewBody => view as Invoi
 export const pageBody = (page: InvoicePage): InvoicePageBody => page as InvoicePageBody;
 /** A StatusReport as its response body type. */
 export const statusBody = (report: StatusReport): StatusReportBody => report as StatusReportBody;
+
+/** `GET /v1/invoices/{id}/qr.svg`'s query. */
+export const QrQuerySchema = Type.Object(
+  {
+    size: Type.Optional(
+      Type.Integer({
+        minimum: QR_SVG_SIZE.min,
+        maximum: QR_SVG_SIZE.max,
+        default: QR_SVG_SIZE.default,
+        description: "width and height of the image, in CSS pixels",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** `GET /v1/invoices/{id}/receipt`'s query (docs/RECEIPTS.md). */
+export const ReceiptQuerySchema = Type.Object(
+  {
+    format: Type.Optional(Type.Enum([...RECEIPT_FORMATS], { default: "text" })),
+    width: Type.Optional(
+      Type.Integer({
+        enum: [...RECEIPT_WIDTHS],
+        default: 48,
+        description: "characters per line (text, escpos): 32 for 58 mm, 42 or 48 for 80 mm",
+      }),
+    ),
+    lang: Type.Optional(Type.Enum([...LANGS], { description: "default: Accept-Language, else fr" })),
+    preview: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: "true: a screen preview marked as not a receipt, not counted; never print it",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);

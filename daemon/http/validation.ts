@@ -117,19 +117,21 @@ const INTEGER_TEXT = /^-?[0-9]+$/;
 
 /**
  * Query strings are text: the value of an integer parameter becomes a number when, and only when, it
- * is written as a decimal integer; anything else stays text and fails the check as FIELD_TYPE.
+ * is written as a decimal integer, and a boolean parameter's `true` or `false` becomes a boolean;
+ * anything else stays text and fails the check as FIELD_TYPE.
  */
 function convertQuery(schema: TSchema, query: unknown): unknown {
   const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties;
   if (query === null || typeof query !== "object" || properties === undefined) return query;
-  const isInteger = (name: string) => Object.hasOwn(properties, name) && properties[name]!.type === "integer";
+  const typeOf = (name: string) => (Object.hasOwn(properties, name) ? properties[name]!.type : undefined);
+  const convert = (name: string, value: unknown): unknown => {
+    if (typeof value !== "string") return value;
+    if (typeOf(name) === "integer" && INTEGER_TEXT.test(value)) return Number(value);
+    if (typeOf(name) === "boolean" && (value === "true" || value === "false")) return value === "true";
+    return value;
+  };
   // fromEntries defines own properties: a `__proto__` parameter stays a key (refused as unknown).
-  return Object.fromEntries(
-    Object.entries(query).map(([name, value]) => [
-      name,
-      isInteger(name) && typeof value === "string" && INTEGER_TEXT.test(value) ? Number(value) : value,
-    ]),
-  );
+  return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, convert(name, value)]));
 }
 
 function partValidator(schema: TSchema, part: string): (value: unknown) => ValidationResult {

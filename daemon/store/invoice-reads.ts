@@ -2,9 +2,11 @@
  * The reads of the invoice store: by id, by key, by payload, the sealed records, the journal's extent
  * and gaps, the open invoices. Nothing here writes; InvoiceStore (invoice-store.ts) adds the writes.
  */
+
 import type { InvoiceTotals } from "../../protocol/index.js";
 import type { InvoiceState } from "../fiscal/types.js";
 import { type Db, statement } from "./database.js";
+import { type ReceiptSummary, receiptSummaryOf } from "./receipt-prints.js";
 
 /** An invoice row as stored. */
 export interface InvoiceRow {
@@ -158,6 +160,11 @@ export class InvoiceReads {
   }
 
   /** The sealed record with this fiscal number on this device. */
+  /** How many receipts of the invoice were printed (receipt-prints.ts). */
+  receiptSummaryOf(invoiceId: string): ReceiptSummary {
+    return receiptSummaryOf(this.db, invoiceId);
+  }
+
   recordByNumber(deviceId: string, fiscalNumber: number): RecordRow | undefined {
     return statement(this.db, "SELECT * FROM fiscal_records WHERE device_id = ? AND fiscal_number = ?").get(
       deviceId,

@@ -293,4 +293,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX fiscal_records_year_number ON fiscal_records(device_id, fiscal_year, year_number)
     WHERE fiscal_year IS NOT NULL;
   `,
+  // 7: receipt renderings (docs/RECEIPTS.md §Duplicates, SFE EG1.8, EG1.15, §1.2 f). Copy 1 is the
+  // original; every later one is a DUPLICATA. The primary key makes two originals of one invoice
+  // impossible, and the triggers keep the log append-only, as an auditor reads it.
+  `
+  CREATE TABLE receipt_prints (
+    invoice_id TEXT NOT NULL REFERENCES invoices(id),
+    copy_number INTEGER NOT NULL CHECK (copy_number >= 1),
+    format TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (invoice_id, copy_number)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER receipt_prints_no_update BEFORE UPDATE ON receipt_prints
+    BEGIN SELECT RAISE(ABORT, 'the receipt log is append-only'); END;
+  CREATE TRIGGER receipt_prints_no_delete BEFORE DELETE ON receipt_prints
+    BEGIN SELECT RAISE(ABORT, 'the receipt log is append-only'); END;
+  `,
 ];

@@ -10,12 +10,16 @@ const WHOLE = new Intl.NumberFormat("fr-CD", { maximumFractionDigits: 0, useGrou
 
 /** Formats `minor` minor units of `currency` (exact for every amount up to 10^15). */
 export function formatAmount(minor: number, currency = "CDF"): string {
-  const exponent = CURRENCIES[currency] ?? 2;
+  return `${formatMinor(minor, CURRENCIES[currency] ?? 2)} ${currency}`;
+}
+
+/** The number part of formatAmount: `minor` units with `exponent` decimals (`1160000` → `11 600,00`). */
+export function formatMinor(minor: number, exponent = 2): string {
   const value = BigInt(minor);
   const sign = value < 0n ? "-" : "";
   const abs = value < 0n ? -value : value;
   const scale = 10n ** BigInt(exponent);
   const whole = WHOLE.format(abs / scale);
   const frac = exponent === 0 ? "" : `,${String(abs % scale).padStart(exponent, "0")}`;
-  return `${sign}${whole}${frac} ${currency}`;
+  return `${sign}${whole}${frac}`;
 }

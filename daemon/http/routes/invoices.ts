@@ -1,6 +1,6 @@
 /**
  * The invoice routes: create (one-shot), two-step prepare / commit / abort, delivered, lookup by id
- * or Idempotency-Key, the list, and the receipt QR. Handlers only translate HTTP to the fiscal
+ * or Idempotency-Key, and the list (the receipt and its QR: receipts.ts). Handlers only translate HTTP to the fiscal
  * service's operations; every rule lives in the service.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -23,7 +23,6 @@ import {
   SERVICE_CALL,
   STATE,
 } from "../error-responses.js";
-import { renderQrSvg } from "../qr.js";
 import {
   CreateHeadersSchema,
   DEFAULT_LIST_LIMIT,
@@ -34,7 +33,6 @@ import {
   invoiceBody,
   ListQuerySchema,
   pageBody,
-  QrSvgSchema,
   REPLAYED_HEADERS,
   withHeaders,
 } from "../schemas.js";
@@ -223,38 +221,6 @@ export function invoiceRoutes(app: ApiInstance, ctx: RouteContext): void {
     async (request) => {
       const { limit, ...filters } = request.query;
       return pageBody(invoices.list({ ...filters, limit: limit ?? DEFAULT_LIST_LIMIT }, callerOf(request)));
-    },
-  );
-
-  app.get(
-    `${API_PREFIX}/invoices/:id/qr.svg`,
-    {
-      schema: {
-        operationId: "getInvoiceQr",
-        summary: "The receipt's QR code as SVG (sealed invoices only)",
-        tags: TAG,
-        params: IdParamsSchema,
-        response: {
-          200: { description: "QR code image", content: { "image/svg+xml": { schema: QrSvgSchema } } },
-          ...LOOKUP_ERRORS,
-        },
-      },
-    },
-    async (request, reply) => {
-      const view = invoices.get(request.params.id, callerOf(request));
-      if (view === undefined) throw notFound(request.params.id);
-      if (view.fiscal === null) {
-        throw new FiscalError(
-          "RECORD_NOT_FOUND",
-          `invoice ${view.id} is ${view.state}, not sealed: it has no QR`,
-        );
-      }
-      const svg = await renderQrSvg(view.fiscal.qr);
-      // An SVG can carry script; ours does not, and the policy makes sure a browser never runs any.
-      return reply
-        .type("image/svg+xml")
-        .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
-        .send(svg);
     },
   );
 }

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { InvoiceView, StatusReport } from "../../../daemon/fiscal/types.js";
 import { type ApiInstance, buildApp } from "../../../daemon/http/app.js";
 import { FiscalError } from "../../../protocol/index.js";
+import { receiptsFor } from "../http/fakes.js";
 import { posSale, ServiceHarness } from "./harness.js";
 
 let h: ServiceHarness;
@@ -34,6 +35,7 @@ beforeEach(async () => {
   h = await new ServiceHarness().start();
   app = buildApp({
     invoices: h.service,
+    receipts: receiptsFor(h.db),
     keys: h.keys,
     status: { status: () => STATUS },
     config: { version: "test" },

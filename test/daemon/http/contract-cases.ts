@@ -143,6 +143,15 @@ export const ROUTES_UNDER_TEST: readonly RouteUnderTest[] = [
   },
   {
     method: "GET",
+    path: "/v1/invoices/{id}/receipt",
+    url: (id) => `/v1/invoices/${id}/receipt?format=html`,
+    authenticated: true,
+    calls: "invoices",
+    faults: [],
+    success: { status: 200, arrange: sealed },
+  },
+  {
+    method: "GET",
     path: "/v1/invoices/{id}/qr.svg",
     url: (id) => `/v1/invoices/${id}/qr.svg`,
     authenticated: true,

@@ -16,6 +16,9 @@ import type {
   StatusReport,
   StatusSource,
 } from "../../../daemon/fiscal/types.js";
+import { Receipts } from "../../../daemon/receipt/receipts.js";
+import type { Db } from "../../../daemon/store/database.js";
+import { ReceiptPrints } from "../../../daemon/store/receipt-prints.js";
 import {
   buildQrPayload,
   type CanonicalInvoiceV2,
@@ -143,6 +146,7 @@ export class FakeInvoiceService implements InvoiceOperations {
       client_ref: invoice.client_ref,
       type: invoice.type,
       state: "PREPARING",
+      receipts: { printed: 0, duplicates: 0, last_printed_at: null },
       api_key_id: caller.apiKeyId,
       cashier_id: caller.cashierId,
       currency: invoice.currency,
@@ -339,4 +343,24 @@ export class FakeStatus implements StatusSource {
     if (this.failure) throw this.failure;
     return this.report;
   }
+}
+
+/**
+ * The receipt renderer. Over a store `db` (the real service's invoices), it logs copies there; without
+ * one (the fake service's invoices are in no store), it numbers copies in memory.
+ */
+export function receiptsFor(db?: Db): Receipts {
+  const copies = new Map<string, number>();
+  const memory = {
+    claim: (invoiceId: string) => {
+      const n = (copies.get(invoiceId) ?? 0) + 1;
+      copies.set(invoiceId, n);
+      return n;
+    },
+  };
+  return new Receipts({
+    prints: db === undefined ? memory : new ReceiptPrints(db),
+    originalCodeOf: () => undefined,
+    timeZone: "Africa/Kinshasa",
+  });
 }

@@ -9,7 +9,7 @@ import type { TSchema } from "typebox";
 import { expect } from "vitest";
 import { buildApp, type HttpConfig } from "../../../daemon/http/app.js";
 import { compileChecker, type IssueChecker } from "../../../protocol/schema-issues.js";
-import { FakeInvoiceService, FakeKeys, FakeStatus } from "./fakes.js";
+import { FakeInvoiceService, FakeKeys, FakeStatus, receiptsFor } from "./fakes.js";
 
 /** The known keys of `makeApp`. */
 export const KEYS = { cashier1: "sk_test_cashier_1_0123456789", revoked: "sk_test_revoked_abcdef" } as const;
@@ -36,6 +36,7 @@ export function makeApp(config: Partial<HttpConfig> = {}, logger?: Logger) {
   const registry = new Registry();
   const app = buildApp({
     invoices: service,
+    receipts: receiptsFor(),
     keys,
     status,
     metrics: registry,

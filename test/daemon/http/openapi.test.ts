@@ -74,6 +74,9 @@ const ROUTES: Record<string, Record<string, string[]>> = {
   "/v1/invoices/{id}/delivered": {
     post: ["200", "400", "401", "404", "409", "413", "414", "415", "421", "422", "500", "503"],
   },
+  "/v1/invoices/{id}/receipt": {
+    get: ["200", "400", "401", "404", "414", "421", "422", "500", "503"],
+  },
   "/v1/invoices/{id}/qr.svg": { get: ["200", "400", "401", "404", "414", "421", "422", "500", "503"] },
   "/v1/status": { get: ["200", "400", "401", "421", "500", "503"] },
   "/v1/health": { get: ["200", "400", "421", "503"] },
@@ -91,6 +94,7 @@ const RETRY_AFTER: Record<string, Record<string, string[]>> = {
   "/v1/invoices/{id}/commit": { post: ["409", "503"] },
   "/v1/invoices/{id}/abort": { post: ["409", "503"] },
   "/v1/invoices/{id}/delivered": { post: ["409", "503"] },
+  "/v1/invoices/{id}/receipt": { get: ["503"] },
   "/v1/invoices/{id}/qr.svg": { get: ["503"] },
   "/v1/status": { get: ["503"] },
   "/v1/health": { get: ["503"] },

@@ -23,6 +23,7 @@ import { FiscalDevice } from "../../../emulator/device/fiscal-device.js";
 import type { SealedRecord } from "../../../protocol/index.js";
 import { bundleFor } from "../../emulator/fixtures.js";
 import { TEST_SFE } from "../fiscal/harness.js";
+import { receiptsFor } from "./fakes.js";
 import type { Action, RetryRow, RetryTable } from "./retry-table-doc.js";
 import { TroubledLink } from "./troubled-link.js";
 
@@ -121,6 +122,7 @@ export class RetryWorld {
     });
     this.app = buildApp({
       invoices: this.service,
+      receipts: receiptsFor(this.db),
       keys: this.keys,
       status: staticStatus,
       config: { version: "0" },

@@ -8,7 +8,7 @@ import type { StatusReport } from "../../../daemon/fiscal/types.js";
 import { buildApp } from "../../../daemon/http/app.js";
 import { InvoicePageSchema, InvoiceViewSchema, StatusReportSchema } from "../../../daemon/http/schemas.js";
 import { FiscalError } from "../../../protocol/index.js";
-import { FakeInvoiceService, FakeKeys, FakeStatus, saleBody } from "./fakes.js";
+import { FakeInvoiceService, FakeKeys, FakeStatus, receiptsFor, saleBody } from "./fakes.js";
 import { authHeaders, expectConforms, KEYS } from "./harness.js";
 
 /** A secret the service must never hand out; planted in every object of every answer. */
@@ -66,7 +66,13 @@ const service = new LeakyService();
 const keys = new FakeKeys();
 keys.add(KEYS.cashier1, "CASHIER-1");
 const status = new LeakyStatus();
-const app = buildApp({ invoices: service, keys, status, config: { version: "0.1.0-test" } });
+const app = buildApp({
+  invoices: service,
+  receipts: receiptsFor(),
+  keys,
+  status,
+  config: { version: "0.1.0-test" },
+});
 beforeAll(async () => {
   await app.ready();
 });
