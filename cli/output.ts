@@ -4,7 +4,9 @@
  * failure prints in one format, `stalela: E<code> NAME: message` on stderr, or with --json
  * `{ "error": { "code", "name", "message" } }` on stdout, with a code from the shared table.
  */
-import { errorGroupOf, FiscalError, isFiscalError } from "../protocol/index.js";
+import { t } from "../protocol/i18n/index.js";
+import { ERRORS, errorGroupOf, FiscalError, isFiscalError } from "../protocol/index.js";
+import { readerLang } from "./lang.js";
 
 /** Documented exit codes. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DEVICE: 3, CLOUD: 4, VERIFICATION: 5 } as const;
@@ -55,9 +57,18 @@ export function reportError(
   json: boolean | undefined,
   exitCode: number = exitCodeOf(err),
 ): void {
-  const { code, errorName: name, text: message } = codedError(err);
-  if (json) process.stdout.write(`${JSON.stringify({ error: { code, name, message } }, null, 2)}\n`);
-  else process.stderr.write(`stalela: E${code} ${name}: ${message}\n`);
+  const error = codedError(err);
+  const { code, errorName: name } = error;
+  const message = t(readerLang(), `error.${name}`);
+  // What this occurrence adds (the file, the value, the device's words), in English, when there is more.
+  const detail = error.text === ERRORS[name].text ? undefined : error.text;
+  if (json) {
+    const body = { error: { code, name, message, ...(detail === undefined ? {} : { detail }) } };
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  } else
+    process.stderr.write(
+      `stalela: E${code} ${name}: ${message}${detail === undefined ? "" : ` — ${detail}`}\n`,
+    );
   process.exitCode = exitCode;
 }
 

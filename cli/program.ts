@@ -3,8 +3,9 @@
  * turns a command line commander refuses (an unknown option, a missing argument, a bad value) into
  * the CLI's error format with exit code 2 and E323 USAGE, instead of commander's own message and 1.
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { DAEMON_VERSION } from "../daemon/daemon.js";
+import { isLang, LANGS } from "../protocol/i18n/index.js";
 import { FiscalError } from "../protocol/index.js";
 import { registerBackupCommand } from "./commands/backup.js";
 import { registerCloudEmulatorCommand } from "./commands/cloud-emulator.js";
@@ -20,6 +21,7 @@ import { registerKeysCommand } from "./commands/keys.js";
 import { registerQueueCommand } from "./commands/queue.js";
 import { registerVerifyCommand } from "./commands/verify.js";
 import { registerVerifyQrCommand } from "./commands/verify-qr.js";
+import { setReaderLang } from "./lang.js";
 import { EXIT, reportError, wantsJson } from "./output.js";
 
 /**
@@ -32,7 +34,16 @@ export function buildProgram(): Command {
     .version(DAEMON_VERSION, "--version", "print the version")
     .exitOverride()
     // runProgram prints the one coded line; commander's own "error: …" would be a second format.
-    .configureOutput({ outputError: () => {} });
+    .configureOutput({ outputError: () => {} })
+    .addOption(
+      new Option("--lang <lang>", "language of the human output (default: LANG, else fr)").choices([
+        ...LANGS,
+      ]),
+    )
+    .hook("preAction", () => {
+      const lang = program.opts().lang as unknown;
+      setReaderLang(isLang(lang) ? lang : undefined);
+    });
   registerDaemonCommand(program);
   registerConfigCommand(program);
   registerDemoCommand(program);

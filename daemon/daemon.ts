@@ -7,7 +7,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { FiscalError, isFiscalError, type ResultOf } from "../protocol/index.js";
 import { configWarnings, type DaemonConfig } from "./config.js";
 import type { DeviceLink } from "./device-link.js";
@@ -15,9 +15,10 @@ import { checkDeviceTrust, type DeviceTrustPolicy, trustPolicyFrom } from "./fis
 import { DeviceIdentity } from "./fiscal/identity.js";
 import { Reconciler } from "./fiscal/reconcile.js";
 import { FiscalService, type FiscalServiceHooks } from "./fiscal/service.js";
-import { missingSfeSettings, sfeIdentityOf, sfeNotConfigured } from "./fiscal/sfe.js";
-import type { StatusCondition } from "./fiscal/types.js";
+import { missingSfeSettings, sfeIdentityOf } from "./fiscal/sfe.js";
+import type { RaisedCondition } from "./fiscal/types.js";
 import { type ApiInstance, buildApp, listen } from "./http/app.js";
+import { createDaemonLogger } from "./logging.js";
 import { Receipts } from "./receipt/receipts.js";
 import { StatusBoard } from "./status.js";
 import { ApiKeyStore } from "./store/api-keys.js";
@@ -31,7 +32,6 @@ import { ReceiptPrints } from "./store/receipt-prints.js";
 import { acquireStateLock } from "./store/state-lock.js";
 import { CloudSync } from "./sync/cloud-sync.js";
 import { resolveSyncConfig } from "./sync/config.js";
-import { LOG_REDACT_PATHS } from "./sync/log-redact.js";
 
 /**
  * The daemon's version, shown in status, health, OpenAPI and `stalela --version`: package.json's, its one
@@ -53,7 +53,7 @@ export const DAEMON_VERSION: string = (
 export const STORE_FILE = "daemon.sqlite";
 
 /** Extra sources of status conditions (the sync agent registers one). */
-export type ConditionSource = () => readonly StatusCondition[];
+export type ConditionSource = () => readonly RaisedCondition[];
 
 /**
  * How often two-step invoices abandoned past their commit_before are ended (docs/API.md §3): an
@@ -110,7 +110,7 @@ export class Daemon {
   private reconciler: Reconciler | undefined;
   private readonly identity = new DeviceIdentity();
   private deviceStatus: { at: number; status: ResultOf<"STATUS"> } | undefined;
-  private mismatch: string | null = null;
+  private mismatch: { kind: "id" | "key"; connected: string; bound: string } | null = null;
   /** Why the connected device failed the trust check (docs/SECURITY.md §2), or null. */
   private untrusted: string | null = null;
   /** True once the device connected last has passed the identity and trust checks. */
@@ -127,14 +127,7 @@ export class Daemon {
     logger?: Logger,
     private readonly hooks: FiscalServiceHooks = {},
   ) {
-    this.logger =
-      logger ??
-      pino({
-        level: config.logLevel,
-        base: { service: "stalela-daemon" },
-        // A second line behind the rule that no code logs a secret: these fields never reach a line.
-        redact: { paths: [...LOG_REDACT_PATHS], censor: "[Redacted]" },
-      });
+    this.logger = logger ?? createDaemonLogger(config.logLevel);
   }
 
   /**
@@ -214,8 +207,8 @@ export class Daemon {
     const sfeMissing = missingSfeSettings(this.config.sfe);
     if (sfe === undefined) {
       const since = new Date().toISOString();
-      const message = `${sfeNotConfigured(sfeMissing).message}: aucune facture n'est scellée / no invoice is sealed`;
-      this.addConditionSource(() => [{ code: "SFE_NOT_CONFIGURED", severity: "error", message, since }]);
+      const params = { settings: sfeMissing.join(", ") };
+      this.addConditionSource(() => [{ code: "SFE_NOT_CONFIGURED", severity: "error", params, since }]);
     }
     const service = new FiscalService(store, outbox, this.device, this.identity, {
       hooks: this.hooks,
@@ -303,6 +296,15 @@ export class Daemon {
     const sweep = new ExpirySweep(service, this.logger);
     this.parts.push({ name: "expiry sweep", stop: () => sweep.stop() });
     sweep.start(EXPIRY_SWEEP_MS);
+    this.logger.info(
+      {
+        url: this.url,
+        device: this.config.device.uri,
+        connected: this.device.connected,
+        version: DAEMON_VERSION,
+      },
+      "daemon ready",
+    );
   }
 
   /** Queue depths for status and metrics: the device session's, and the upload outbox's (cached). */
@@ -327,12 +329,14 @@ export class Daemon {
         bound &&
         (bound.deviceId !== info.device_id || Buffer.compare(bound.publicKey, info.public_key) !== 0)
       ) {
-        this.mismatch =
-          bound.deviceId !== info.device_id
+        const kind = bound.deviceId !== info.device_id ? "id" : "key";
+        this.mismatch = { kind, connected: info.device_id, bound: bound.deviceId };
+        this.logger.error({ connected: info.device_id, bound: bound.deviceId }, "device identity mismatch");
+        const why =
+          kind === "id"
             ? `connected device ${info.device_id} is not the bound device ${bound.deviceId}`
             : `connected device ${info.device_id} has another key than the bound device`;
-        this.logger.error({ connected: info.device_id, bound: bound.deviceId }, "device identity mismatch");
-        this.device.refuse(new FiscalError("DEVICE_IDENTITY_MISMATCH", this.mismatch));
+        this.device.refuse(new FiscalError("DEVICE_IDENTITY_MISMATCH", why));
         this.checked = true;
         return;
       }

@@ -3,9 +3,11 @@
  * (the device status polled every few seconds, counters, the last reconciliation), so answering costs
  * the same with a million invoices as with none.
  */
+import { DEFAULT_LANG, type Lang } from "../protocol/i18n/index.js";
 import type { ResultOf } from "../protocol/index.js";
+import { describeCondition } from "./conditions.js";
 import type { ReconcileReport } from "./fiscal/reconcile.js";
-import type { Severity, StatusCondition, StatusReport, StatusSource } from "./fiscal/types.js";
+import type { RaisedCondition, Severity, StatusReport, StatusSource } from "./fiscal/types.js";
 
 /** Everything the status report reads; each getter must be O(1). */
 export interface StatusInputs {
@@ -14,7 +16,12 @@ export interface StatusInputs {
   connected(): boolean;
   deviceStatus(): { readonly at: number; readonly status: ResultOf<"STATUS"> } | undefined;
   deviceId(): string | null;
-  identityMismatch(): string | null;
+  /** The connected and the bound device when they differ (`kind`: another id, or the same id with another key). */
+  identityMismatch(): {
+    readonly kind: "id" | "key";
+    readonly connected: string;
+    readonly bound: string;
+  } | null;
   /** Why the connected device is refused by the trust check (daemon/fiscal/device-trust.ts), or null. */
   untrusted(): string | null;
   counters(): Readonly<Record<string, number>>;
@@ -23,7 +30,7 @@ export interface StatusInputs {
   /** Chain breaks no technician has acknowledged (an indexed count over a table of a few rows). */
   chainBreaks(): number;
   /** Extra conditions other parts raise (the sync agent: uploads pending too long, cloud unreachable). */
-  extraConditions(): readonly StatusCondition[];
+  extraConditions(): readonly RaisedCondition[];
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -38,7 +45,7 @@ export class StatusBoard implements StatusSource {
     private readonly now: () => number = Date.now,
   ) {}
 
-  status(): StatusReport {
+  status(lang: Lang = DEFAULT_LANG): StatusReport {
     const conditions = this.conditions();
     const worst = conditions.reduce<Severity | "ok">(
       (acc, c) => (acc === "ok" || RANK[c.severity] > RANK[acc] ? c.severity : acc),
@@ -57,77 +64,47 @@ export class StatusBoard implements StatusSource {
         journal_used: snapshot?.journal_used ?? null,
         journal_capacity: snapshot?.journal_capacity ?? null,
       },
-      conditions,
+      conditions: conditions.map((c) => describeCondition(c, lang)),
       counters: this.inputs.counters(),
       link: this.inputs.link(),
       last_reconcile: (this.inputs.lastReconcile() as Readonly<Record<string, unknown>> | undefined) ?? null,
     };
   }
 
-  private conditions(): StatusCondition[] {
-    const raised: [string, Severity, string][] = [];
-    const add = (code: string, severity: Severity, message: string): void => {
-      raised.push([code, severity, message]);
+  private conditions(): RaisedCondition[] {
+    const raised: [string, Severity, Readonly<Record<string, string | number>>][] = [];
+    const add = (
+      code: string,
+      severity: Severity,
+      params: Readonly<Record<string, string | number>> = {},
+    ): void => {
+      raised.push([code, severity, params]);
     };
     const seen = this.inputs.deviceStatus();
     const mismatch = this.inputs.identityMismatch();
     if (mismatch !== null) add("DEVICE_IDENTITY_MISMATCH", "error", mismatch);
     const untrusted = this.inputs.untrusted();
-    if (untrusted !== null)
-      add(
-        "DEVICE_UNTRUSTED",
-        "error",
-        `appareil fiscal refusé / device refused: ${untrusted}. Aucune facture n'est scellée / no invoice is sealed`,
-      );
-    if (!this.inputs.connected())
-      add("DEVICE_MISSING", "error", "the fiscal device is not connected: invoices cannot be sealed");
+    if (untrusted !== null) add("DEVICE_UNTRUSTED", "error", { reason: untrusted });
+    if (!this.inputs.connected()) add("DEVICE_MISSING", "error");
     if (seen !== undefined) {
       const s = seen.status;
-      if (s.state === "UNACTIVATED")
-        add(
-          "DEVICE_NOT_ACTIVATED",
-          "error",
-          "the fiscal device is not activated: run `stalela device activate`",
-        );
-      if (s.state === "LOCKED")
-        add("DEVICE_LOCKED", "error", `the fiscal device is locked (${s.lock_reason ?? "no reason given"})`);
-      if (!s.clock.valid)
-        add(
-          "CLOCK_INVALID",
-          "error",
-          "the device clock is earlier than its last record: fiscalisation is refused",
-        );
+      if (s.state === "UNACTIVATED") add("DEVICE_NOT_ACTIVATED", "error");
+      if (s.state === "LOCKED") add("DEVICE_LOCKED", "error", { reason: s.lock_reason ?? "none" });
+      if (!s.clock.valid) add("CLOCK_INVALID", "error");
       const skew = s.clock.now - seen.at;
-      if (Math.abs(skew) > this.inputs.clockSkewWarnMs) {
-        add(
-          "CLOCK_SKEW",
-          "warning",
-          `the device clock differs from this computer's by ${Math.round(skew / 1000)} s`,
-        );
-      }
-      if (s.journal_capacity > 0 && s.journal_used / s.journal_capacity >= 0.9) {
-        add(
-          "JOURNAL_NEARLY_FULL",
-          "warning",
-          `the device journal is ${s.journal_used} of ${s.journal_capacity} records full`,
-        );
-      }
+      if (Math.abs(skew) > this.inputs.clockSkewWarnMs)
+        add("CLOCK_SKEW", "warning", { seconds: Math.round(skew / 1000) });
+      if (s.journal_capacity > 0 && s.journal_used / s.journal_capacity >= 0.9)
+        add("JOURNAL_NEARLY_FULL", "warning", { used: s.journal_used, capacity: s.journal_capacity });
     }
     const rec = this.inputs.lastReconcile();
     const breaks = this.inputs.chainBreaks();
-    if (breaks > 0) {
-      add(
-        "JOURNAL_CHAIN_BROKEN",
-        "error",
-        `${breaks} journal records do not chain to their predecessor: check the device, then acknowledge with \`stalela journal ack --by NAME\``,
-      );
-    }
-    if (rec && rec.imported > 0)
-      add("RECORDS_IMPORTED", "info", `${rec.imported} records were imported from the device journal`);
-    const out: StatusCondition[] = raised.map(([code, severity, message]) => ({
+    if (breaks > 0) add("JOURNAL_CHAIN_BROKEN", "error", { count: breaks });
+    if (rec && rec.imported > 0) add("RECORDS_IMPORTED", "info", { count: rec.imported });
+    const out: RaisedCondition[] = raised.map(([code, severity, params]) => ({
       code,
       severity,
-      message,
+      params,
       since: this.sinceOf(code),
     }));
     out.push(...this.inputs.extraConditions());

@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { type Command, InvalidArgumentError } from "commander";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import {
   type ConfigLayer,
   configFromEnv,
@@ -17,6 +17,7 @@ import {
 import { Daemon } from "../../daemon/daemon.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
 import type { FiscalServiceHooks } from "../../daemon/fiscal/service.js";
+import { createDaemonLogger } from "../../daemon/logging.js";
 import { runAction } from "../output.js";
 import { actAsStateOwner } from "../state-owner.js";
 
@@ -120,7 +121,7 @@ export function registerDaemonCommand(program: Command): void {
         // the store's -wal/-shm and admin.sock stay the service's (systemd starts it as stalela anyway).
         actAsStateOwner(config.stateDir);
         // One logger for the daemon and its device session (link_down, reply_lost, write_failed…).
-        const logger = pino({ level: config.logLevel, base: { service: "stalela-daemon" } });
+        const logger = createDaemonLogger(config.logLevel);
         const device = createFiscalDevice(config.device, { logger });
         const hooks = await loadCrashHooks(process.env.STALELA_CRASH_POINT, logger);
         const running = new Daemon(config, device, logger, hooks);

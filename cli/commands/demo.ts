@@ -12,11 +12,11 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import pino from "pino";
 import { AdminClient } from "../../daemon/admin/client.js";
 import { DEFAULT_HTTP_PORT, resolveConfig } from "../../daemon/config.js";
 import { Daemon, STORE_FILE } from "../../daemon/daemon.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
+import { createDaemonLogger } from "../../daemon/logging.js";
 import { ApiKeyStore } from "../../daemon/store/api-keys.js";
 import { AuditLog } from "../../daemon/store/audit.js";
 import { openDatabase } from "../../daemon/store/database.js";
@@ -140,7 +140,7 @@ async function startDaemon(linkPath: string, stateDir: string, port: number, clo
       fx: { usdRate: DEMO_USD_RATE.rate, usdRateDate: DEMO_USD_RATE.date, toleranceBp: 100 },
     },
   });
-  const logger = pino({ level: "warn" });
+  const logger = createDaemonLogger("warn");
   const daemon = new Daemon(config, createFiscalDevice(config.device, { logger }), logger);
   await daemon.start();
   return daemon;
@@ -188,11 +188,17 @@ async function startDemo(opts: DemoOptions, stateDir: string, parts: DemoParts):
       "",
       "Seal your first invoice:",
       "",
+      "IDEM=demo-$(date +%s%N)",
       `curl -s -X POST ${url}/v1/invoices \\`,
       `  -H 'Authorization: Bearer ${key}' \\`,
-      `  -H "Idempotency-Key: demo-$(date +%s%N)" \\`,
+      '  -H "Idempotency-Key: $IDEM" \\',
       "  -H 'Content-Type: application/json' \\",
       `  -d '${body}'`,
+      "",
+      "Then print its receipt, in French (the first rendering is the original, every later one a DUPLICATA;",
+      "format=escpos|html|pdf, width=32|42|48, lang=en):",
+      "",
+      `curl -s "${url}/v1/invoices/$IDEM/receipt?format=text&width=48" -H 'Authorization: Bearer ${key}'`,
       "",
       "Press Ctrl+C to stop.",
       "",

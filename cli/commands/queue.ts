@@ -3,11 +3,14 @@
  * and nudged through the running daemon's admin channel (docs/ADMIN.md). The daemon owns the sync
  * agent, so without it there is nothing to ask: that is a clear error, not a guess from the store.
  */
+
 import type { Command } from "commander";
 import type { AdminClient } from "../../daemon/admin/client.js";
+import { describeCondition } from "../../daemon/conditions.js";
 import type { QueueEntry } from "../../daemon/store/sync-queue.js";
 import { FiscalError } from "../../protocol/index.js";
 import { START_DAEMON_FIX } from "../doctor/report.js";
+import { readerLang } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, STATE_DIR_HELP } from "../state.js";
 import { adminSocketPath, liveAdminClient } from "./admin-socket.js";
@@ -57,7 +60,12 @@ export function registerQueueCommand(program: Command): void {
         `acked    ${s.acked}`,
         ...(s.conditions.length === 0
           ? ["conditions  none"]
-          : s.conditions.map((c) => `${c.severity.padEnd(8)} ${c.code}: ${c.message} (since ${c.since})`)),
+          : s.conditions
+              .map((c) => describeCondition(c, readerLang()))
+              .flatMap((c) => [
+                `${c.severity.padEnd(8)} ${c.code}: ${c.message} (since ${c.since})`,
+                `         → ${c.hint}`,
+              ])),
       ]);
     }),
   );

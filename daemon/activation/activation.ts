@@ -51,7 +51,7 @@ export interface ActivationDeps {
    */
   readonly trust: DeviceTrustPolicy;
   /** Called once the upload credential is stored (the daemon wakes the sync agent). */
-  readonly onActivated?: () => void;
+  readonly onActivated?: (device: BoundDevice) => void;
 }
 
 /** The outcome of an activation. */
@@ -263,7 +263,7 @@ export class ActivationService {
         outlet_id: record.outlet_id,
       });
     }
-    this.deps.onActivated?.();
+    this.deps.onActivated?.(identity);
   }
 }
 

@@ -6,7 +6,7 @@
 import { request } from "node:http";
 import { errorNameOf, FiscalError } from "../../protocol/index.js";
 import type { ActivationResult } from "../activation/activation.js";
-import type { StatusCondition, SyncStatus } from "../fiscal/types.js";
+import type { RaisedCondition, SyncStatus } from "../fiscal/types.js";
 import type { SyncAttemptRow } from "../store/sync-log.js";
 import type { QueueEntry, QueueSummary } from "../store/sync-queue.js";
 import type { SyncCounters } from "../sync/agent.js";
@@ -18,7 +18,8 @@ export const ADMIN_REQUEST_TIMEOUT_MS = 120_000;
 /** `GET /admin/v1/queue`. */
 export interface QueueStatus extends QueueSummary {
   readonly counters: SyncCounters;
-  readonly conditions: readonly StatusCondition[];
+  /** As raised: the CLI words them in its reader's language (daemon/conditions.ts). */
+  readonly conditions: readonly RaisedCondition[];
 }
 
 /** Talks to a running daemon's admin socket. */

@@ -4,6 +4,7 @@
  * interfaces only, so it is tested with `inject()` against any implementation.
  */
 
+import type { Lang } from "../../protocol/i18n/index.js";
 import type {
   CanonicalInvoice,
   CanonicalInvoiceV2,
@@ -182,11 +183,26 @@ export interface ApiKeyVerifier {
 /** Severity of a status condition. */
 export type Severity = "info" | "warning" | "error";
 
+/**
+ * A condition as its source raises it: the code and the values its texts take. The words come from
+ * the catalogues (`condition.<CODE>.message` and `.hint`, protocol/i18n/), in the reader's language,
+ * only when a person is shown it (daemon/conditions.ts).
+ */
+export interface RaisedCondition {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly params?: Readonly<Record<string, string | number>>;
+  readonly since: string;
+}
+
 /** One condition in /v1/status, e.g. `{ code: "DEVICE_MISSING", severity: "error", … }`. */
 export interface StatusCondition {
   readonly code: string;
   readonly severity: Severity;
+  /** What is wrong, in the reader's language. */
   readonly message: string;
+  /** What to do about it, in the reader's language. */
+  readonly hint: string;
   readonly since: string;
 }
 
@@ -211,5 +227,6 @@ export interface StatusReport {
 
 /** Supplies the status report in O(1). */
 export interface StatusSource {
-  status(): StatusReport;
+  /** The report, its conditions worded in `lang` (French by default). */
+  status(lang?: Lang): StatusReport;
 }

@@ -20,6 +20,7 @@ import Fastify, {
 } from "fastify";
 import type { Logger, LoggerOptions } from "pino";
 import { Registry } from "prom-client";
+import { langOfAcceptLanguage } from "../../protocol/i18n/index.js";
 import { FiscalError } from "../../protocol/index.js";
 import type { ApiKeyVerifier, InvoiceOperations, StatusSource } from "../fiscal/types.js";
 import type { Receipts } from "../receipt/receipts.js";
@@ -242,7 +243,9 @@ export function buildApp(deps: HttpDeps): ApiInstance {
     if (failure.status === 401) reply.header("www-authenticate", 'Bearer realm="stalela"');
     // A final refusal answered again to a retry of its key is a replay, like a replayed success.
     if (failure.error.details?.replayed === true) reply.header(REPLAYED_HEADER, "true");
-    return reply.status(failure.status).send(errorBody(failure.error));
+    const lang = langOfAcceptLanguage(request.headers["accept-language"]);
+    reply.header("content-language", lang);
+    return reply.status(failure.status).send(errorBody(failure.error, lang));
   }
 
   app.setErrorHandler((error, _request, reply) => sendFailure(reply, toApiFailure(error)));

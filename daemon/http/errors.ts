@@ -5,7 +5,15 @@
  * closest code and the HTTP status the transport fault calls for; docs/API.md lists them.
  */
 import type { FastifyError } from "fastify";
-import { ERRORS, type ErrorName, type FieldIssue, FiscalError, isFiscalError } from "../../protocol/index.js";
+import { DEFAULT_LANG, type Lang, t } from "../../protocol/i18n/index.js";
+import {
+  ERRORS,
+  type ErrorName,
+  errorNameOf,
+  type FieldIssue,
+  FiscalError,
+  isFiscalError,
+} from "../../protocol/index.js";
 import type { ErrorResponse } from "./schemas.js";
 
 /** Retry-After, in seconds, per retryable error; a POS waits this long before the same request again. */
@@ -130,19 +138,37 @@ function bodyFault(message: string, cause: unknown): ApiFailure {
   );
 }
 
+/** The reader's text of an error code: the catalogue's, in `lang` (the code's name for an unknown code). */
+function messageOf(lang: Lang, code: number): string {
+  const name = errorNameOf(code);
+  return name === undefined ? `E${code}` : t(lang, `error.${name}`);
+}
+
 /**
- * The JSON body of a failure. Issues appear only when the error carries some, at most
- * MAX_REPORTED_ISSUES of them, each with exactly its documented fields.
+ * The JSON body of a failure (docs/API.md §8). `message` is the code's text from the catalogue, in
+ * the reader's language (Accept-Language, French by default), the same for every occurrence of the
+ * code; `detail` is what this occurrence adds (the field, the value, the device's words), in English
+ * for the developer and the log, present when there is more to say than the code's table text.
+ * Issues appear only when the error carries some, at most MAX_REPORTED_ISSUES of them, each with
+ * exactly its documented fields.
  */
-export function errorBody(error: FiscalError): ErrorResponse {
+export function errorBody(error: FiscalError, lang: Lang = DEFAULT_LANG): ErrorResponse {
   const issues = error.details?.issues?.slice(0, MAX_REPORTED_ISSUES);
   return {
     error: {
       code: error.code,
       name: error.errorName,
-      message: error.text,
+      message: messageOf(lang, error.code),
+      ...(error.text === ERRORS[error.errorName].text ? {} : { detail: error.text }),
       ...(issues && issues.length > 0
-        ? { issues: issues.map(({ path, code, message }) => ({ path, code, message })) }
+        ? {
+            issues: issues.map(({ path, code, message }) => ({
+              path,
+              code,
+              message: messageOf(lang, code),
+              detail: message,
+            })),
+          }
         : {}),
     },
   };

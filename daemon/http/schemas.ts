@@ -114,7 +114,8 @@ const FieldIssueSchema = Type.Object(
   {
     path: Type.String({ description: "JSON pointer (RFC 6901) to the field" }),
     code: Type.Integer(),
-    message: Type.String(),
+    message: Type.String({ description: "the issue code's text, in the Accept-Language language" }),
+    detail: Type.String({ description: "what is wrong with this field, in English" }),
   },
   { additionalProperties: false },
 );
@@ -154,7 +155,12 @@ export function errorResponseSchema(description: string) {
         {
           code: Type.Integer({ description: "stable code from the shared table (protocol/errors.ts)" }),
           name: Type.String({ description: "stable name, e.g. DEVICE_BUSY" }),
-          message: Type.String(),
+          message: Type.String({
+            description: "the code's text, in the language Accept-Language asks for (fr by default, or en)",
+          }),
+          detail: Type.Optional(
+            Type.String({ description: "what this occurrence adds (field, value, cause), in English" }),
+          ),
           issues: Type.Optional(Type.Array(FieldIssueSchema)),
         },
         { additionalProperties: false },
@@ -277,7 +283,15 @@ export const StatusReportSchema = Type.Object(
     ),
     conditions: Type.Array(
       Type.Object(
-        { code: Type.String(), severity: SeveritySchema, message: Type.String(), since: Timestamp },
+        {
+          code: Type.String({ description: "stable, e.g. DEVICE_MISSING (docs/API.md §9)" }),
+          severity: SeveritySchema,
+          message: Type.String({
+            description: "what is wrong, in the Accept-Language language (fr by default)",
+          }),
+          hint: Type.String({ description: "what to do about it, in the same language" }),
+          since: Timestamp,
+        },
         { additionalProperties: false },
       ),
     ),

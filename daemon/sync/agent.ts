@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { FiscalError, isFiscalError } from "../../protocol/index.js";
-import type { StatusCondition } from "../fiscal/types.js";
+import type { RaisedCondition } from "../fiscal/types.js";
 import type { CloudCredential } from "../store/cloud-credential.js";
 import type { AttemptOutcome } from "../store/sync-log.js";
 import type { QueuedRecord } from "../store/sync-queue.js";
@@ -100,7 +100,7 @@ export class SyncAgent {
   }
 
   /** Status conditions (the daemon's `addConditionSource`). */
-  conditions(): StatusCondition[] {
+  conditions(): RaisedCondition[] {
     return syncConditions(this.health(), this.deps.config, this.now());
   }
 

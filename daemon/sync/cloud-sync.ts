@@ -14,7 +14,7 @@ import { type ActivationDevice, ActivationService } from "../activation/activati
 import { AdminServer } from "../admin/server.js";
 import type { DeviceTrustPolicy } from "../fiscal/device-trust.js";
 import type { DeviceIdentity } from "../fiscal/identity.js";
-import type { StatusCondition } from "../fiscal/types.js";
+import type { RaisedCondition } from "../fiscal/types.js";
 import { ActivationProgressStore } from "../store/activation-progress.js";
 import type { AuditLog } from "../store/audit.js";
 import { CloudCredentialStore } from "../store/cloud-credential.js";
@@ -114,7 +114,10 @@ export class CloudSync {
       identity: o.identity,
       audit: o.audit,
       trust: o.trust,
-      onActivated: () => agent.wake(),
+      onActivated: (device) => {
+        o.logger.info({ device: device.deviceId, outlet: device.outletId }, "device activated");
+        agent.wake();
+      },
     });
     const admin =
       o.adminSocket === false
@@ -126,7 +129,7 @@ export class CloudSync {
   }
 
   /** Status conditions (empty before start). */
-  conditions(): StatusCondition[] {
+  conditions(): RaisedCondition[] {
     return this.started?.agent.conditions() ?? [];
   }
 

@@ -20,8 +20,10 @@ let dir: string;
 let device: string[];
 
 /** The coded error a --json run printed. */
-function errorOf(run: CliRun): { code: number; name: string; message: string } {
-  return (JSON.parse(run.stdout) as { error: { code: number; name: string; message: string } }).error;
+function errorOf(run: CliRun): { code: number; name: string; message: string; detail?: string } {
+  return (
+    JSON.parse(run.stdout) as { error: { code: number; name: string; message: string; detail?: string } }
+  ).error;
 }
 
 function bundleFile(name: string, deviceId: string, overrides: Parameters<typeof bundleFor>[2] = {}): string {
@@ -143,7 +145,7 @@ describe("stalela device (direct)", () => {
     expect(neither.code).toBe(2);
     const code = await runCli(["device", "activate", "--code", "ACT-1234", ...activating(), "--json"]);
     expect(code.code).toBe(4);
-    expect(errorOf(code).message).toContain("no daemon answers");
+    expect(errorOf(code).detail).toContain("no daemon answers");
   });
 
   it("activate --bundle refuses a state directory without a store (exit 2) and creates none", async () => {
@@ -161,8 +163,8 @@ describe("stalela device (direct)", () => {
     ]);
     expect(run.code).toBe(2);
     expect(errorOf(run)).toMatchObject({ code: 115, name: "RECORD_NOT_FOUND" });
-    expect(errorOf(run).message).toContain(join(empty, STORE_FILE));
-    expect(errorOf(run).message).toContain("start the daemon once");
+    expect(errorOf(run).detail).toContain(join(empty, STORE_FILE));
+    expect(errorOf(run).detail).toContain("start the daemon once");
     expect(existsSync(empty)).toBe(false);
     const info = await runCli(["device", "info", ...link(), "--json"]);
     expect(JSON.parse(info.stdout)).toMatchObject({ state: "UNACTIVATED", via: "device" });
@@ -268,7 +270,7 @@ describe("stalela device (direct)", () => {
     ]);
     expect(run.code).toBe(3);
     expect(errorOf(run)).toMatchObject({ name: "DEVICE_UNAVAILABLE" });
-    expect(errorOf(run).message).toContain("no device answered on tcp:127.0.0.1:1 within 300 ms");
-    expect(errorOf(run).message).toContain("holding the port");
+    expect(errorOf(run).detail).toContain("no device answered on tcp:127.0.0.1:1 within 300 ms");
+    expect(errorOf(run).detail).toContain("holding the port");
   });
 });

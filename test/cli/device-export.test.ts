@@ -103,9 +103,9 @@ describe("stalela device export", () => {
       "--json",
     ]);
     expect(run.code).toBe(3);
-    const { error } = JSON.parse(run.stdout) as { error: { name: string; message: string } };
+    const { error } = JSON.parse(run.stdout) as { error: { name: string; detail: string } };
     expect(error.name).toBe("DEVICE_UNAVAILABLE");
-    expect(error.message).toContain("no device answered on tcp:127.0.0.1:1 within 300 ms");
-    expect(error.message).toContain("holding the port");
+    expect(error.detail).toContain("no device answered on tcp:127.0.0.1:1 within 300 ms");
+    expect(error.detail).toContain("holding the port");
   });
 });

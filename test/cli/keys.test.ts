@@ -116,10 +116,12 @@ describe("stalela keys", () => {
     for (const args of [["create", "--cashier", "CASHIER-1"], ["list"], ["revoke", "AAAAAAAAAAAA"]]) {
       const run = await runCli(["keys", ...args, "--state", nowhere, "--json"]);
       expect(run.code).toBe(2);
-      const { error } = JSON.parse(run.stdout) as { error: { code: number; name: string; message: string } };
+      const { error } = JSON.parse(run.stdout) as {
+        error: { code: number; name: string; message: string; detail?: string };
+      };
       expect(error).toMatchObject({ code: 115, name: "RECORD_NOT_FOUND" });
-      expect(error.message).toContain(join(nowhere, STORE_FILE));
-      expect(error.message).toContain("start the daemon once, it creates the store");
+      expect(error.detail).toContain(join(nowhere, STORE_FILE));
+      expect(error.detail).toContain("start the daemon once, it creates the store");
       expect(existsSync(nowhere)).toBe(false);
     }
   });
@@ -141,9 +143,9 @@ describe("stalela keys", () => {
       STALELA_ENV_FILE: envFile,
       STALELA_STATE_DIR: other,
     });
-    expect(JSON.parse(env.stdout).error.message).toContain(join(other, STORE_FILE));
+    expect(JSON.parse(env.stdout).error.detail).toContain(join(other, STORE_FILE));
     const flag = await runCli(["keys", "list", "--state", other, "--json"], { STALELA_STATE_DIR: state });
-    expect(JSON.parse(flag.stdout).error.message).toContain(join(other, STORE_FILE));
+    expect(JSON.parse(flag.stdout).error.detail).toContain(join(other, STORE_FILE));
     const revoked = await runCli(["keys", "revoke", id], { STALELA_ENV_FILE: envFile });
     expect(revoked.code).toBe(0);
     const db = openDatabase(join(state, STORE_FILE));

@@ -36,12 +36,14 @@ let dir: string;
 async function asNobody(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<CliRun & { error: { code: number; name: string; message: string } }> {
+): Promise<CliRun & { error: { code: number; name: string; message: string; detail?: string } }> {
   expect(process.getuid?.(), "running the CLI as uid 65534 needs root (CI runs as root)").toBe(0);
   const run = await runCli([...args, "--json"], env, { ...NOBODY, cwd: dir });
   return {
     ...run,
-    error: (JSON.parse(run.stdout) as { error: { code: number; name: string; message: string } }).error,
+    error: (
+      JSON.parse(run.stdout) as { error: { code: number; name: string; message: string; detail?: string } }
+    ).error,
   };
 }
 
@@ -82,11 +84,11 @@ describe("a device this user may not open", () => {
     ]);
     expect(run.code).toBe(3);
     expect(run.error).toMatchObject({ code: 100, name: "DEVICE_UNAVAILABLE" });
-    expect(run.error.message).toContain(`permission denied (EACCES) opening ${link()}`);
-    expect(run.error.message).toContain("group stalela");
-    expect(run.error.message).toContain("99-stalela-def.rules");
-    expect(run.error.message).toContain("udevadm trigger");
-    expect(run.error.message).not.toContain("no device answered");
+    expect(run.error.detail).toContain(`permission denied (EACCES) opening ${link()}`);
+    expect(run.error.detail).toContain("group stalela");
+    expect(run.error.detail).toContain("99-stalela-def.rules");
+    expect(run.error.detail).toContain("udevadm trigger");
+    expect(run.error.detail).not.toContain("no device answered");
   });
 
   it("a refusal the transport reports on open (LIBUSB_ERROR_ACCESS) ends the wait at once", async () => {
@@ -145,10 +147,10 @@ describe("state this user may not open", () => {
     const run = await asNobody(["keys", "list", "--state", state]);
     expect(run.code).toBe(1);
     expect(run.error).toMatchObject({ code: 400, name: "STORAGE_FAILURE" });
-    expect(run.error.message).toContain(
+    expect(run.error.detail).toContain(
       `permission denied (EACCES) opening the daemon's store ${join(state, STORE_FILE)}`,
     );
-    expect(run.error.message).toContain("run stalela as root");
+    expect(run.error.detail).toContain("run stalela as root");
   });
 
   it('the admin socket: permission denied, not "no daemon answers"', async () => {
@@ -159,10 +161,10 @@ describe("state this user may not open", () => {
     chmodSync(path, 0o600);
     const run = await asNobody(["queue", "status", "--state", state]);
     expect(run.code).toBe(1);
-    expect(run.error.message).toContain(
+    expect(run.error.detail).toContain(
       `permission denied (EACCES) opening the daemon's admin socket ${path}`,
     );
-    expect(run.error.message).not.toContain("no daemon answers");
+    expect(run.error.detail).not.toContain("no daemon answers");
   });
 
   it("the env file: a coded error naming it", async () => {
@@ -171,8 +173,8 @@ describe("state this user may not open", () => {
     const run = await asNobody(["keys", "list"], { STALELA_ENV_FILE: file });
     expect(run.code).toBe(1);
     expect(run.error).toMatchObject({ code: 400, name: "STORAGE_FAILURE" });
-    expect(run.error.message).toContain(`cannot read ${file}`);
-    expect(run.error.message).toContain("EACCES");
+    expect(run.error.detail).toContain(`cannot read ${file}`);
+    expect(run.error.detail).toContain("EACCES");
   });
 });
 

@@ -126,7 +126,11 @@ describe("README.md: the parts run separately", () => {
     for (const c of rest) expect(c).not.toMatch(longRunning);
     await startInBackground(cloud, /"url":"http:\/\/127\.0\.0\.1:\d+"/);
     await startInBackground(emulator, /"emulator\.ready"/);
-    await startInBackground(daemon, /"daemon listening"/);
+    // The line a technician waits for, with an ISO 8601 UTC time (docs/INSTALL.md §6).
+    await startInBackground(
+      daemon,
+      /"time":"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z".*"msg":"daemon ready"/,
+    );
     await deviceReachable(join(work, ".state", "daemon", "admin.sock"));
 
     const shell = spawn("bash", ["-c", `set -euo pipefail\n${rest.join("\n")}`], { cwd: work, env });

@@ -50,7 +50,9 @@ describe("usage errors", () => {
       error: {
         code: ERRORS.USAGE.code,
         name: "USAGE",
-        message: expect.stringContaining("unknown option '--bogus'"),
+        message:
+          "la ligne de commande n'est pas valide : une option inconnue, un argument manquant ou une valeur incorrecte",
+        detail: expect.stringContaining("unknown option '--bogus'"),
       },
     });
   });
@@ -65,7 +67,9 @@ describe("usage errors", () => {
     const run = await runCli(["keys"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("Usage: stalela keys");
-    expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(/^stalela: E323 USAGE: a subcommand is required/);
+    expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(
+      /^stalela: E323 USAGE: [^\n]* — a subcommand is required/,
+    );
   });
 
   it("--help exits 0", async () => {
@@ -89,7 +93,8 @@ describe("errors that are not usage errors", () => {
     const run = await runCli(["verify", tempFile("missing-dir/none.json")]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(FORMAT);
-    expect(run.stderr).toContain("E301 FIELD_REQUIRED: cannot read");
+    expect(run.stderr).toContain("E301 FIELD_REQUIRED: ");
+    expect(run.stderr).toContain(" — cannot read");
   });
 
   it("an uncoded error gets the table's internal code, E400 STORAGE_FAILURE, and exit 1", () => {
@@ -119,10 +124,17 @@ describe("errors that are not usage errors", () => {
     };
     await runProgram(exploding(), ["explode"]);
     expect(process.exitCode).toBe(1);
-    expect(stderr.join("")).toBe("stalela: E400 STORAGE_FAILURE: no coded error here\n");
+    expect(stderr.join("")).toBe(
+      "stalela: E400 STORAGE_FAILURE: le stockage fiscal a échoué — no coded error here\n",
+    );
     await runProgram(exploding(), ["explode", "--json"]);
     expect(JSON.parse(stdout.join(""))).toEqual({
-      error: { code: 400, name: "STORAGE_FAILURE", message: "no coded error here" },
+      error: {
+        code: 400,
+        name: "STORAGE_FAILURE",
+        message: "le stockage fiscal a échoué",
+        detail: "no coded error here",
+      },
     });
   });
 });

@@ -124,7 +124,7 @@ describe("stalela demo", () => {
     const { code } = await run.exited;
     expect(code).toBe(1);
     expect(run.err()).toMatch(
-      new RegExp(`^stalela: E411 ADDRESS_IN_USE: cannot listen on 127\\.0\\.0\\.1:${port}\\b`, "m"),
+      new RegExp(`^stalela: E411 ADDRESS_IN_USE: [^\\n]* — cannot listen on 127\\.0\\.0\\.1:${port}\\b`, "m"),
     );
     expect(run.out()).not.toContain("Press Ctrl+C");
     expect(readdirSync(run.tmp)).toEqual([]);

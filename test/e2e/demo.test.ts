@@ -56,6 +56,26 @@ describe("stalela demo", () => {
       // 1 000 US cents at 2 850 CDF per dollar: 2 850 000 centimes.
       expect(sealed.invoice.payments[0].foreign).toMatchObject({ currency: "USD", amount: 1000 });
       expect(sealed.invoice.payments[0].amount).toBe(2_850_000);
+      // The banner's receipt command, for this key: the original in French, then a DUPLICATA.
+      const receiptUrl = /curl -s "(\S+)\/v1\/invoices\/\$IDEM\/receipt\?(\S+)"/.exec(out)!;
+      const receipt = async () =>
+        fetch(`${receiptUrl[1]}/v1/invoices/demo-test-1/receipt?${receiptUrl[2]}`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+      const original = await receipt();
+      expect(original.headers.get("receipt-copy")).toBe("original");
+      const text = await original.text();
+      for (const mention of [
+        "FACTURE",
+        "[PM] Personne morale",
+        "Kin Import SARL",
+        "CODE DEF/DGI",
+        "TOTAL TTC",
+      ])
+        expect(text).toContain(mention);
+      expect(text).toMatch(/cinquante-huit mille deux cents francs\s+congolais/);
+      expect(text).not.toContain("DUPLICATA");
+      expect(await (await receipt()).text()).toContain("DUPLICATA");
       // The sync agent uploads it to the demo's cloud emulator, which acknowledges it.
       let sync = "";
       for (const until = Date.now() + 15_000; sync !== "ACKED" && Date.now() < until; ) {

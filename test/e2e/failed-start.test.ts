@@ -74,7 +74,7 @@ describe("stalela daemon that cannot start", () => {
     const run = await daemon(state, ["--port", String(port)]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      new RegExp(`^stalela: E411 ADDRESS_IN_USE: cannot listen on 127\\.0\\.0\\.1:${port}\\b`, "m"),
+      new RegExp(`^stalela: E411 ADDRESS_IN_USE: [^\\n]* — cannot listen on 127\\.0\\.0\\.1:${port}\\b`, "m"),
     );
     // The daemon had connected to the DEF before it tried the port, and let go of it.
     await emulatorLogs(offset, "link.host_gone");
@@ -91,7 +91,9 @@ describe("stalela daemon that cannot start", () => {
       STALELA_HTTP_ALLOW_NON_LOOPBACK: "1",
     });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^stalela: E303 FIELD_RANGE: cannot listen on 192\.0\.2\.1:0: http\.host/m);
+    expect(run.stderr).toMatch(
+      /^stalela: E303 FIELD_RANGE: [^\n]* — cannot listen on 192\.0\.2\.1:0: http\.host/m,
+    );
     await emulatorLogs(offset, "link.host_gone");
     expect(emulatorLog.slice(offset)).toContain('"event":"link.host_attached"');
     expect(existsSync(join(state, "admin.sock"))).toBe(false);
@@ -103,7 +105,7 @@ describe("stalela daemon that cannot start", () => {
     const run = await daemon(state, ["--port", "0"], { STALELA_SYNC_BATCH_SIZE: "0" });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^stalela: E303 FIELD_RANGE: configuration cloud\.batchSize \(from env:STALELA_SYNC_BATCH_SIZE\)/m,
+      /^stalela: E303 FIELD_RANGE: [^\n]* — configuration cloud\.batchSize \(from env:STALELA_SYNC_BATCH_SIZE\)/m,
     );
     expect(existsSync(state)).toBe(false);
     expect(emulatorLog.slice(offset)).not.toContain('"event":"link.host_attached"');
@@ -115,9 +117,7 @@ describe("stalela daemon that cannot start", () => {
     writeFileSync(join(state, "daemon.sqlite"), "not a database ".repeat(500));
     const run = await daemon(state, ["--port", "0"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(
-      `stalela: E400 STORAGE_FAILURE: cannot open the store at ${state}/daemon.sqlite`,
-    );
+    expect(run.stderr).toContain(`— cannot open the store at ${state}/daemon.sqlite`);
     expect(existsSync(join(state, STATE_PID_FILE))).toBe(false);
   }, 60_000);
 
@@ -129,6 +129,8 @@ describe("stalela daemon that cannot start", () => {
     db.close();
     const run = await daemon(state, ["--port", "0"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^stalela: E400 STORAGE_FAILURE: the store has schema version 9999, newer/m);
+    expect(run.stderr).toMatch(
+      /^stalela: E400 STORAGE_FAILURE: [^\n]* — the store has schema version 9999, newer/m,
+    );
   }, 60_000);
 });

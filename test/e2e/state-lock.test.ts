@@ -41,7 +41,7 @@ describe("two daemons on one state directory", () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(
       new RegExp(
-        `^stalela: E410 STATE_LOCKED: the state directory ${literal(sys.daemonState)} is in use by another daemon \\(pid ${sys.daemon.child.pid}\\)`,
+        `^stalela: E410 STATE_LOCKED: [^\\n]* — the state directory ${literal(sys.daemonState)} is in use by another daemon \\(pid ${sys.daemon.child.pid}\\)`,
         "m",
       ),
     );

@@ -38,8 +38,9 @@ describe("an emulator listener on a taken port", () => {
       const args = template.map((a) => a.replace("PORT", String(port)).replace("STATE", state));
       const run = await runCli(args);
       expect(run.code).toBe(1);
+      expect(run.stderr).toContain("stalela: E411 ADDRESS_IN_USE: ");
       expect(run.stderr).toContain(
-        `stalela: E411 ADDRESS_IN_USE: ${what}: cannot listen on 127.0.0.1:${port}: another process already listens there`,
+        ` — ${what}: cannot listen on 127.0.0.1:${port}: another process already listens there`,
       );
     },
     60_000,

@@ -73,7 +73,7 @@ describe("an emulator's link path", () => {
     const second = await runCli(["emulator", "--state", p.stateB, "--link", p.link, "--log-level", "warn"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(
-      `stalela: E412 LINK_PATH_IN_USE: ${p.link} is served by another running emulator`,
+      `stalela: E412 LINK_PATH_IN_USE: le chemin de liaison de l'appareil est déjà servi par un autre émulateur — ${p.link} is served by another running emulator`,
     );
     expect(readlinkSync(p.link)).toBe(target);
     expect(await deviceIdBehind(p.link)).toBe(first.ready.device_id);

@@ -3,11 +3,13 @@
  * error-severity condition CLOUD_NOT_CONFIGURED (French first), and refuses activation by code with
  * CLOUD_NOT_CONFIGURED. A plain-http URL outside development mode is refused at start.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describeCondition } from "../../daemon/conditions.js";
 import { trustPolicyFrom } from "../../daemon/fiscal/device-trust.js";
 import { DeviceIdentity } from "../../daemon/fiscal/identity.js";
 import { AuditLog } from "../../daemon/store/audit.js";
@@ -75,11 +77,14 @@ describe("no cloud URL configured", () => {
     expect(fetchSpy).not.toHaveBeenCalled();
     expect(sync.parts.queue.summary()).toMatchObject({ pending: 3, acked: 0 });
     expect(sync.parts.attempts.latest()).toEqual([]);
-    const condition = sync.conditions().find((c) => c.code === "CLOUD_NOT_CONFIGURED");
-    expect(condition).toMatchObject({ severity: "error" });
-    expect(condition!.message).toMatch(/^Aucune URL du Cloud Stalela n'est configurée/);
-    expect(condition!.message).toContain("No Stalela Cloud URL is configured");
-    expect(condition!.message).toContain("STALELA_CLOUD_URL in /etc/stalela/daemon.env");
+    const raised = sync.conditions().find((c) => c.code === "CLOUD_NOT_CONFIGURED");
+    expect(raised).toMatchObject({ severity: "error" });
+    const fr = describeCondition(raised!, "fr");
+    expect(fr.message).toMatch(/^aucune URL du Stalela Cloud n'est configurée/i);
+    expect(fr.hint).toContain("STALELA_CLOUD_URL");
+    const en = describeCondition(raised!, "en");
+    expect(en.message).toBe("no Stalela Cloud URL is configured: nothing is uploaded");
+    expect(en.hint).toContain("STALELA_CLOUD_URL to the https:// URL");
     const rotate = await sync.parts.agent.rotateCredential("test").catch((e: unknown) => e);
     expect(isFiscalError(rotate, "CLOUD_NOT_CONFIGURED")).toBe(true);
     expect(fetchSpy).not.toHaveBeenCalled();

@@ -1,7 +1,9 @@
 /**
  * Service routes: liveness, the status report, Prometheus metrics and the OpenAPI document.
  */
+
 import Type from "typebox";
+import { langOfAcceptLanguage } from "../../../protocol/i18n/index.js";
 import { API_PREFIX, type ApiInstance, type RouteContext } from "../context.js";
 import { API_KEY, EVERY_ROUTE, errorResponses, SERVICE_CALL } from "../error-responses.js";
 import { HealthSchema, StatusReportSchema, statusBody } from "../schemas.js";
@@ -43,7 +45,11 @@ export function statusRoutes(app: ApiInstance, ctx: RouteContext): void {
         response: { 200: StatusReportSchema, ...errorResponses(EVERY_ROUTE, API_KEY, SERVICE_CALL) },
       },
     },
-    async () => statusBody(ctx.status.status()),
+    async (request, reply) => {
+      const lang = langOfAcceptLanguage(request.headers["accept-language"]);
+      reply.header("content-language", lang);
+      return statusBody(ctx.status.status(lang));
+    },
   );
 
   app.get(

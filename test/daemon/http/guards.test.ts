@@ -289,7 +289,12 @@ describe("service errors", () => {
     const res = await post(saleBody());
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({
-      error: { code: 400, name: "STORAGE_FAILURE", message: expect.stringContaining("request") },
+      error: {
+        code: 400,
+        name: "STORAGE_FAILURE",
+        message: "le stockage fiscal a échoué",
+        detail: expect.stringContaining("request"),
+      },
     });
     expect(res.body).not.toContain("secret internal detail");
     expect(res.body).not.toMatch(/at .*\.ts:\d+/);

@@ -243,7 +243,12 @@ describe("delivered, lookup and list", () => {
     const res = await h.app.inject({ method: "GET", url: "/v1/invoices/unknown-1", headers: authHeaders() });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({
-      error: { code: 115, name: "RECORD_NOT_FOUND", message: expect.stringContaining("unknown-1") },
+      error: {
+        code: 115,
+        name: "RECORD_NOT_FOUND",
+        message: "aucun enregistrement fiscal ne correspond",
+        detail: expect.stringContaining("unknown-1"),
+      },
     });
   });
 

@@ -68,8 +68,8 @@ describe("a body that is not valid UTF-8", () => {
         name: "FIELD_TYPE",
         issues: [{ path: "/", code: ERRORS.FIELD_TYPE.code }],
       });
-      expect(error.message).toMatch(/not valid UTF-8/);
-      expect(error.issues[0].message).toMatch(/not valid UTF-8/);
+      expect(error.detail).toMatch(/not valid UTF-8/);
+      expect(error.issues[0].detail).toMatch(/not valid UTF-8/);
       expect(fiscaliseCalls()).toBe(before);
     });
   }
@@ -111,7 +111,7 @@ describe("lone surrogates in the parsed JSON", () => {
         expect.objectContaining({
           path,
           code: ERRORS.FIELD_TYPE.code,
-          message: expect.stringMatching(/UTF/),
+          detail: expect.stringMatching(/UTF/),
         }),
       );
       expect(fiscaliseCalls()).toBe(before);

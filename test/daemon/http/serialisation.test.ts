@@ -158,7 +158,7 @@ describe("response serialisation filters by the response schema", () => {
     expect(res.headers["x-request-id"]).toBeTruthy();
   });
 
-  it("an error: only code, name, message and each issue's path, code and message", async () => {
+  it("an error: only code, name, message, detail and each issue's path, code, message and detail", async () => {
     const issue = { path: "/payments", code: 308, message: "do not add up", internal_hint: LEAK };
     service.failNext(
       new FiscalError("PAYMENTS_MISMATCH", "payments differ", { issues: [issue], secret: LEAK }),
@@ -170,8 +170,16 @@ describe("response serialisation filters by the response schema", () => {
       error: {
         code: 308,
         name: "PAYMENTS_MISMATCH",
-        message: "payments differ",
-        issues: [{ path: "/payments", code: 308, message: "do not add up" }],
+        message: "la somme des paiements ne correspond pas au total",
+        detail: "payments differ",
+        issues: [
+          {
+            path: "/payments",
+            code: 308,
+            message: "la somme des paiements ne correspond pas au total",
+            detail: "do not add up",
+          },
+        ],
       },
     });
   });
