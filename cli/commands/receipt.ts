@@ -12,9 +12,9 @@ import { RECEIPT_FORMATS, type ReceiptFormat, Receipts } from "../../daemon/rece
 import { InvoiceStore } from "../../daemon/store/invoice-store.js";
 import { OutboxStore } from "../../daemon/store/outbox.js";
 import { ReceiptPrints } from "../../daemon/store/receipt-prints.js";
-import { DEFAULT_TIME_ZONE, isTimeZone } from "../../protocol/i18n/time.js";
+import { isTimeZone } from "../../protocol/i18n/time.js";
 import { FiscalError } from "../../protocol/index.js";
-import { readerLang } from "../lang.js";
+import { readerLang, readerTimeZone } from "../lang.js";
 import { runAction } from "../output.js";
 import { enterStateDir, openStore, STATE_DIR_HELP } from "../state.js";
 
@@ -49,7 +49,7 @@ export function registerReceiptCommand(invoice: Command): void {
       new Option("--format <format>", "receipt format").choices([...RECEIPT_FORMATS]).default("text"),
     )
     .option("--width <chars>", "characters per line: 32 (58 mm), 42 or 48 (80 mm)", widthOf, 48)
-    .option("--tz <zone>", "the shop's time zone", zoneOf, process.env.STALELA_TIME_ZONE ?? DEFAULT_TIME_ZONE)
+    .option("--tz <zone>", "the shop's time zone", zoneOf, readerTimeZone())
     .option("--preview", "a screen preview, not counted and marked as not a receipt")
     .option("--out <file>", "write to this file (required for escpos and pdf on a terminal)")
     .action((id: string, flags: ReceiptFlags) =>
