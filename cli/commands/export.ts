@@ -5,7 +5,9 @@
  * the port: daemon/admin/device-routes.ts); otherwise the device is opened directly. The file is
  * written under a temporary name and renamed at the end, so an interrupted export never looks complete.
  */
+import { existsSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Command } from "commander";
 import type { AdminClient } from "../../daemon/admin/client.js";
 import { infoFromReport, journalFromPage } from "../../daemon/admin/device-routes.js";
@@ -14,8 +16,12 @@ import {
   journalExportJson,
   openJournalExport,
 } from "../../daemon/export/journal-export.js";
+import { InvoiceStore } from "../../daemon/store/invoice-store.js";
+import { ReceiptPrints } from "../../daemon/store/receipt-prints.js";
+import type { ExportedPrint } from "../../protocol/index.js";
 import { FiscalError } from "../../protocol/index.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
+import { openStore, STORE_FILE, stateDirOf } from "../state.js";
 import { type DeviceFlags, positiveInt, viaDaemonOrDevice, withDeviceOptions } from "./device-connect.js";
 
 interface ExportOptions extends DeviceFlags, OutputOptions {
@@ -81,10 +87,12 @@ async function writeExport(reader: JournalReader, opts: ExportOptions) {
   const progress = opts.json !== true && process.stderr.isTTY === true;
   const partial = `${opts.out}.partial`;
   let file: Awaited<ReturnType<typeof open>> | null = null;
+  const prints = receiptLogOf(opts);
   try {
     const stream = await openJournalExport(reader, {
       from: opts.from,
       to: opts.to,
+      ...(prints === undefined ? {} : { printsOf: prints.printsOf }),
       onProgress: progress
         ? ({ done, total }) =>
             process.stderr.write(`\rexporting ${done}/${total}${done === total ? "\n" : ""}`)
@@ -104,7 +112,32 @@ async function writeExport(reader: JournalReader, opts: ExportOptions) {
     if (file !== null) await file.close();
     await rm(partial, { force: true });
     throw err;
+  } finally {
+    prints?.close();
   }
+}
+
+/**
+ * The daemon's receipt log, for each entry's `prints` (docs/EXPORT.md §1, format /3): read from the
+ * store of the state directory, whether the export goes through the daemon or to the device
+ * directly. Undefined when there is no store there (an export on a technician's laptop, straight from
+ * a device): the entries then carry no `prints`, and the file says nothing about printed copies.
+ */
+function receiptLogOf(
+  opts: ExportOptions,
+): { printsOf: (deviceId: string, fiscalNumber: number) => ExportedPrint[]; close: () => void } | undefined {
+  const path = join(stateDirOf(opts), STORE_FILE);
+  if (!existsSync(path)) return undefined;
+  const db = openStore(stateDirOf(opts));
+  const store = new InvoiceStore(db);
+  const log = new ReceiptPrints(db);
+  return {
+    printsOf: (deviceId, fiscalNumber) => {
+      const row = store.recordByNumber(deviceId, fiscalNumber);
+      return row === undefined ? [] : (log.printsOf(row.invoice_id) as ExportedPrint[]);
+    },
+    close: () => db.close(),
+  };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -131,7 +131,9 @@ export const REASON_MEANINGS: Readonly<Record<RecordFailureReason | DocumentIssu
   invoice_invalid: "the invoice fails the device's own validation (code in the message)",
   invoice_mismatch: "the record says something else than its invoice",
   credit_lines: "a credited line is not on the original, changes its price, or exceeds what was sold",
-  format: "not a /1 or /2 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601",
+  prints_invalid: "the receipt log (/3 prints) is malformed, misnumbered or out of time order",
+  format:
+    "not a /1, /2 or /3 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601",
   public_key: "the file's key is malformed, or is not the pinned key",
   activation: "the activation record is malformed, unsigned, or names another key or device",
   range: "the declared range is inconsistent",
@@ -158,6 +160,8 @@ export function humanReport(file: string, r: ExportVerification): string[] {
       : `  chain checked from fiscal number ${r.range?.from ?? "?"} on; the genesis was not checked`,
   );
   if (r.chain.last_hash !== null) lines.push(`  last hash ${r.chain.last_hash}`);
+  if (r.counts.printed > 0)
+    lines.push(`  receipts printed ${r.counts.printed}, of which DUPLICATA ${r.counts.duplicates}`);
   for (const issue of r.document_issues) lines.push(`  FILE    ${issue.reason}: ${issue.message}`);
   const cause = wrongKeyCause(r);
   if (cause !== undefined) lines.push(`  KEY     ${cause}`);

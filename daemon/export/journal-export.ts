@@ -9,6 +9,7 @@ import {
   type Command,
   decodeRecord,
   EXPORT_FORMAT,
+  type ExportedPrint,
   type ExportedRecord,
   exportedDeviceOf,
   exportedRecordOf,
@@ -44,6 +45,11 @@ export interface ExportJournalOptions {
   readonly onProgress?: (progress: ExportProgress) => void;
   /** The export time (default: now). */
   readonly now?: () => Date;
+  /**
+   * The receipts printed of a record (the daemon's receipt log, daemon/store/receipt-prints.ts), for
+   * each entry's `prints` (format /3); without it, entries carry none.
+   */
+  readonly printsOf?: (deviceId: string, fiscalNumber: number) => readonly ExportedPrint[];
 }
 
 /** An export under way: its header is known, its records come page by page. */
@@ -100,7 +106,11 @@ export async function openJournalExport(
     device: exportedDeviceOf({ ...info, activation: info.activation }),
     range: { from, to, last_on_device: last },
   };
-  return { header, pages: readPages(reader, first, from, to, pageSize, options.onProgress) };
+  const withPrints = (record: ExportedRecord): ExportedRecord => {
+    const prints = options.printsOf?.(info.device_id, record.fiscal_number) ?? [];
+    return prints.length === 0 ? record : { ...record, prints };
+  };
+  return { header, pages: readPages(reader, first, from, to, pageSize, options.onProgress, withPrints) };
 }
 
 async function* readPages(
@@ -110,6 +120,7 @@ async function* readPages(
   to: number,
   pageSize: number,
   onProgress: ExportJournalOptions["onProgress"],
+  withPrints: (record: ExportedRecord) => ExportedRecord,
 ): AsyncGenerator<readonly ExportedRecord[], void, void> {
   const total = Math.max(0, to - from + 1);
   let page = first;
@@ -117,7 +128,7 @@ async function* readPages(
   let done = 0;
   while (next <= to) {
     const records = page.entries
-      .map((sealed, i) => exportedRecordOf(fiscalNumberOf(sealed.record, next + i), sealed))
+      .map((sealed, i) => withPrints(exportedRecordOf(fiscalNumberOf(sealed.record, next + i), sealed)))
       .filter((r) => r.fiscal_number <= to);
     if (records.length === 0) {
       throw new FiscalError("JOURNAL_CORRUPT", `JOURNAL_READ from ${next} returned no record before ${to}`);

@@ -5,7 +5,7 @@
  */
 
 import type { Lang } from "../../protocol/i18n/index.js";
-import { type CanonicalInvoiceV2, FiscalError } from "../../protocol/index.js";
+import { type CanonicalInvoiceV2, FiscalError, RECEIPT_FORMATS } from "../../protocol/index.js";
 import type { InvoiceView } from "../fiscal/types.js";
 import type { ReceiptPrints } from "../store/receipt-prints.js";
 import { renderEscposReceipt } from "./escpos.js";
@@ -16,8 +16,8 @@ import { renderQrSvg } from "./qr.js";
 import { renderTextReceipt } from "./text.js";
 import { type ReceiptCopy, receiptViewOf } from "./view.js";
 
-/** The receipt formats. */
-export const RECEIPT_FORMATS = ["text", "escpos", "html", "pdf"] as const;
+/** The receipt formats: one list, the receipt log's and the export's (protocol/audit/export-format.ts). */
+export { RECEIPT_FORMATS };
 export type ReceiptFormat = (typeof RECEIPT_FORMATS)[number];
 
 /** The media type of each format. */

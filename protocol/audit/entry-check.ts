@@ -15,7 +15,16 @@ import { type FiscalRecord, recordCodeOf, recordHash, type SealedRecord } from "
 import { decodeAuditedRecord } from "./audited-record.js";
 import { chainFieldsOf, type VerifiedEntry } from "./chain.js";
 import type { LedgerEntry } from "./credit-ledger.js";
-import { EXPORT_FORMAT_V1, type ExportedRecord, type ExportFormat, sealedRecordOf } from "./export-format.js";
+import {
+  EXPORT_FORMAT,
+  EXPORT_FORMAT_V1,
+  type ExportedPrint,
+  type ExportedRecord,
+  type ExportFormat,
+  isIsoUtc,
+  RECEIPT_FORMATS,
+  sealedRecordOf,
+} from "./export-format.js";
 import { checkInvoice } from "./invoice-checks.js";
 import { checkRecordRules } from "./record-rules.js";
 import type { RecordFailureReason } from "./report.js";
@@ -28,15 +37,35 @@ const ENTRY_FIELDS = {
   auth_code: Type.String(),
   qr: Type.String(),
 };
+/** One printed receipt (format /3). */
+const PrintSchema = Type.Object(
+  {
+    copy_number: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    format: Type.Enum([...RECEIPT_FORMATS]),
+    lang: Type.String({ minLength: 1, maxLength: 8 }),
+    requested_by: Type.String({ minLength: 1, maxLength: 128 }),
+    at: Type.String(),
+  },
+  { additionalProperties: false },
+);
+const Prints = Type.Array(PrintSchema);
 /** What every entry must have; unknown fields are looked at separately (a non-fatal `malformed`). */
 const entryChecker = compileChecker(Type.Object({ ...ENTRY_FIELDS, invoice: Type.Optional(Type.String()) }));
-/** Entries are closed: /1 has the five fields, /2 adds `invoice`. */
+/** Entries are closed: /1 has the five fields, /2 adds `invoice`, /3 `prints`. */
 const closedChecker: Readonly<Record<ExportFormat, ReturnType<typeof compileChecker>>> = {
   "stalela-journal-export/1": compileChecker(Type.Object(ENTRY_FIELDS, { additionalProperties: false })),
   "stalela-journal-export/2": compileChecker(
     Type.Object({ ...ENTRY_FIELDS, invoice: Type.Optional(Type.String()) }, { additionalProperties: false }),
   ),
+  "stalela-journal-export/3": compileChecker(
+    Type.Object(
+      // The log itself is checked by checkPrints (prints_invalid), not here: one failure, its own name.
+      { ...ENTRY_FIELDS, invoice: Type.Optional(Type.String()), prints: Type.Optional(Type.Unknown()) },
+      { additionalProperties: false },
+    ),
+  ),
 };
+const printsChecker = compileChecker(Prints);
 
 /** What an entry is checked against. */
 export interface EntryContext {
@@ -51,6 +80,8 @@ export interface CheckedEntry {
   readonly chain: VerifiedEntry;
   readonly ledger: LedgerEntry;
   readonly invoiceType: string;
+  /** Receipts printed of the record (format /3): the original and the duplicates. */
+  readonly printed: number;
 }
 
 /** Reports one failure of the entry; `fn` is the fiscal number it concerns (null when unknown). */
@@ -111,11 +142,35 @@ export function checkEntry(
   } else if (ctx.format !== EXPORT_FORMAT_V1 && record.v === 2) {
     bad("invoice_missing", "a version-2 record's entry carries its invoice (the device keeps every one)");
   }
+  const printed = ctx.format === EXPORT_FORMAT ? checkPrints(given.prints, bad) : 0;
   return {
     chain: { index, record: chainFieldsOf(record), hash: toHex(recordHash(sealed.record)) },
     ledger,
     invoiceType: record.invoice_type,
+    printed,
   };
+}
+
+/**
+ * A /3 entry's receipt log: well formed, copies numbered 1, 2, 3… in order (one original, then the
+ * duplicates), each at an ISO 8601 UTC time no earlier than the copy before. Returns how many.
+ */
+function checkPrints(prints: unknown, bad: (reason: RecordFailureReason, message: string) => void): number {
+  if (prints === undefined) return 0;
+  if (!printsChecker.check(prints)) {
+    const first = printsChecker.issues(prints)[0];
+    bad("prints_invalid", `prints${first?.path ?? ""} ${first?.message ?? "is not a receipt log"}`);
+    return 0;
+  }
+  const log = prints as readonly ExportedPrint[];
+  let last = Number.NEGATIVE_INFINITY;
+  log.forEach((p, i) => {
+    if (p.copy_number !== i + 1) bad("prints_invalid", `prints/${i} is copy ${p.copy_number}, not ${i + 1}`);
+    if (!isIsoUtc(p.at)) bad("prints_invalid", `prints/${i}/at ${JSON.stringify(p.at)} is not ISO 8601 UTC`);
+    else if (Date.parse(p.at) < last) bad("prints_invalid", `prints/${i} is earlier than the copy before it`);
+    else last = Date.parse(p.at);
+  });
+  return log.length;
 }
 
 /** The entry's index, signature, printed code, QR and device identity. */

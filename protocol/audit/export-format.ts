@@ -11,15 +11,44 @@ import type { SealedRecord } from "../security/record.js";
 /**
  * The `format` field the exporter writes: name and major version. /2 added each entry's `invoice`
  * (the canonical invoice bytes), so an auditor checks payload hashes, line arithmetic and credit-note
- * lines from the file alone.
+ * lines from the file alone; /3 adds each entry's `prints`, the receipts printed of it (the original,
+ * then every DUPLICATA), from the daemon's receipt log.
  */
-export const EXPORT_FORMAT = "stalela-journal-export/2";
+export const EXPORT_FORMAT = "stalela-journal-export/3";
+/** Entries with `invoice`, without `prints`. Still read. */
+export const EXPORT_FORMAT_V2 = "stalela-journal-export/2";
 /** The first format: entries without `invoice`. Still read, so exports made before stay verifiable. */
 export const EXPORT_FORMAT_V1 = "stalela-journal-export/1";
 /** Every format a reader accepts; it refuses any other value. */
-export const EXPORT_FORMATS = [EXPORT_FORMAT_V1, EXPORT_FORMAT] as const;
+export const EXPORT_FORMATS = [EXPORT_FORMAT_V1, EXPORT_FORMAT_V2, EXPORT_FORMAT] as const;
+
+/** The formats a receipt is rendered in (docs/RECEIPTS.md), as the receipt log and exports name them. */
+export const RECEIPT_FORMATS = ["text", "escpos", "html", "pdf"] as const;
+
+/**
+ * One printed receipt of a record (format /3): copy 1 is the original, every later copy a DUPLICATA.
+ * Not signed by the device: the daemon's append-only log of who printed what, and when.
+ */
+export interface ExportedPrint {
+  readonly copy_number: number;
+  readonly format: (typeof RECEIPT_FORMATS)[number];
+  readonly lang: string;
+  /** `api-key:ID` or `cli`. */
+  readonly requested_by: string;
+  /** ISO 8601 UTC. */
+  readonly at: string;
+}
 /** One of EXPORT_FORMATS. */
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** An ISO 8601 UTC time as `Date.prototype.toISOString` writes it (any fraction length, always `Z`). */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+/** True for an ISO 8601 UTC time of a real calendar date (2026-02-30 and 24:00 are not). */
+export function isIsoUtc(text: string): boolean {
+  if (!ISO_UTC.test(text)) return false;
+  const ms = Date.parse(text);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19);
+}
 
 /** One sealed record in an export, as the device returned it (JOURNAL_READ entry). */
 export interface ExportedRecord {
@@ -38,6 +67,8 @@ export interface ExportedRecord {
    * (SHA-256 of them is the record's payload_hash). Absent for a record whose device kept none (v1).
    */
   readonly invoice?: string;
+  /** Format /3: the receipts printed of this record, in copy order; absent when none was printed. */
+  readonly prints?: readonly ExportedPrint[];
 }
 
 /** The device an export comes from. */

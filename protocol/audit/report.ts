@@ -39,13 +39,14 @@ export const RECORD_FAILURE_REASONS = [
   "invoice_invalid", // the invoice does not pass the device's own validation (the message has the code)
   "invoice_mismatch", // a record field differs from the invoice's
   "credit_lines", // a credit note's lines are not on the original, exceed what was sold, or change a price
+  "prints_invalid", // format /3: the receipt log is malformed, misnumbered or out of time order
 ] as const;
 /** A record failure reason. */
 export type RecordFailureReason = (typeof RECORD_FAILURE_REASONS)[number];
 
 /** Problems with the file as a whole. */
 export const DOCUMENT_ISSUE_REASONS = [
-  "format", // not a /1 or /2 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601
+  "format", // not a /1, /2 or /3 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601
   "public_key", // the file's key is malformed, or differs from the pinned key
   "activation", // the activation record is malformed, unsigned, or names another key or device
   "range", // the declared range is inconsistent
@@ -94,6 +95,10 @@ export interface ExportVerification {
     readonly missing: number;
     /** Records per invoice type, among entries that decode. */
     readonly by_type: Readonly<Record<string, number>>;
+    /** Format /3: receipts printed, all records together (originals and duplicates). */
+    readonly printed: number;
+    /** Format /3: of those, duplicates (every copy after a record's first). */
+    readonly duplicates: number;
   };
   readonly chain: {
     /** Hex prev_hash of the lowest fiscal number (the genesis hash for a full export). */

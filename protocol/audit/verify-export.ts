@@ -18,7 +18,13 @@ import { type ActivationRecord, genesisHash, openActivationRecord } from "../sec
 import { checkJournalOrder, type VerifiedEntry } from "./chain.js";
 import { CreditLedger } from "./credit-ledger.js";
 import { checkEntry, messageOf } from "./entry-check.js";
-import { activationBlobOf, EXPORT_FORMATS, type JournalExport, publicKeyFromHex } from "./export-format.js";
+import {
+  activationBlobOf,
+  EXPORT_FORMATS,
+  isIsoUtc,
+  type JournalExport,
+  publicKeyFromHex,
+} from "./export-format.js";
 import { checkCreditLines } from "./invoice-checks.js";
 import type {
   DocumentIssue,
@@ -66,14 +72,6 @@ function headerSchema(closed: boolean) {
 }
 const headerChecker = compileChecker(headerSchema(false));
 const closedHeaderChecker = compileChecker(headerSchema(true));
-/** `exported_at` as `Date.prototype.toISOString` writes it (any fraction length, always `Z`). */
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-/** True for an ISO 8601 UTC time of a real calendar date (2026-02-30 and 24:00 are not). */
-function isIsoUtc(text: string): boolean {
-  if (!ISO_UTC.test(text)) return false;
-  const ms = Date.parse(text);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19);
-}
 /** The file's key: 64 hex digits, either case, nothing else (no spaces, no `0x`). */
 const KEY_HEX = /^[0-9a-fA-F]{64}$/;
 
@@ -87,6 +85,8 @@ export class ExportVerifier {
   private readonly entries: VerifiedEntry[] = [];
   private readonly unreadable = new Set<number>();
   private readonly byType: Record<string, number> = {};
+  private printed = 0;
+  private duplicates = 0;
   private readonly header: ExportHeader | null;
   /** The `format` field as given, for a report on a document that is not an export. */
   private readonly givenFormat: string | null;
@@ -168,6 +168,8 @@ export class ExportVerifier {
     this.entries.push(checked.chain);
     this.ledger?.add(checked.ledger);
     this.byType[checked.invoiceType] = (this.byType[checked.invoiceType] ?? 0) + 1;
+    this.printed += checked.printed;
+    this.duplicates += Math.max(0, checked.printed - 1);
   }
 
   /** Adds a problem of the document found by the caller (the reader of the file). */
@@ -209,6 +211,8 @@ export class ExportVerifier {
         failed,
         missing: order.missing,
         by_type: this.byType,
+        printed: this.printed,
+        duplicates: this.duplicates,
       },
       chain: order.chain,
       document_issues: this.issues,
@@ -264,7 +268,15 @@ export class ExportVerifier {
       key_source: pinned === undefined ? "file" : "pinned",
       range: null,
       genesis_checked: false,
-      counts: { records: this.count, verified: 0, failed: 0, missing: 0, by_type: {} },
+      counts: {
+        records: this.count,
+        verified: 0,
+        failed: 0,
+        missing: 0,
+        by_type: {},
+        printed: 0,
+        duplicates: 0,
+      },
       chain: { first_prev_hash: null, last_hash: null },
       document_issues: this.issues,
       unchecked_credits: [],

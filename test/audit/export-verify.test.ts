@@ -34,8 +34,8 @@ describe("exportJournal", () => {
     expect(doc.device).toMatchObject({ device_id: j.device.deviceId, public_key: toHex(j.publicKey) });
     expect(doc.range).toEqual({ from: 1, to: 6, last_on_device: 6 });
     expect(doc.records.map((r) => r.fiscal_number)).toEqual([1, 2, 3, 4, 5, 6]);
-    // Format /2: every entry carries the invoice the record's payload_hash binds.
-    expect(doc.format).toBe("stalela-journal-export/2");
+    // Format /3 (as /2): every entry carries the invoice the record's payload_hash binds.
+    expect(doc.format).toBe("stalela-journal-export/3");
     for (const r of doc.records) {
       const payloadHash = decodeRecord(fromBase64Url(r.record)).payload_hash;
       expect(toHex(sha256(fromBase64Url(r.invoice!)))).toBe(toHex(payloadHash));
@@ -52,10 +52,40 @@ describe("exportJournal", () => {
       failed: 0,
       missing: 0,
       by_type: { SALE: 3, EXPORT: 1, ADVANCE: 1, CREDIT: 1 },
+      printed: 0,
+      duplicates: 0,
     });
     const status = j.device.execute("STATUS", {});
     expect(report.chain.last_hash).toBe(toHex(status.last_hash!));
     expect(report.chain.last_hash).toBe(toHex(recordHash(j.sealed[5]!.record)));
+  });
+
+  it("puts each record's printed receipts in its entry (format /3), and the verifier counts them", async () => {
+    const j = journal();
+    const asked: string[] = [];
+    const doc = await exportJournal(j.reader, {
+      now: FIXED_NOW,
+      printsOf: (deviceId, fiscalNumber) => {
+        asked.push(`${deviceId}#${fiscalNumber}`);
+        if (fiscalNumber !== 2) return [];
+        return [
+          {
+            copy_number: 1,
+            format: "escpos",
+            lang: "fr",
+            requested_by: "api-key:K1",
+            at: "2026-06-01T10:00:00.000Z",
+          },
+          { copy_number: 2, format: "pdf", lang: "en", requested_by: "cli", at: "2026-06-01T11:00:00.000Z" },
+        ];
+      },
+    });
+    expect(asked).toEqual([1, 2, 3, 4, 5, 6].map((n) => `${j.device.deviceId}#${n}`));
+    expect(doc.records.map((r) => r.prints?.length ?? 0)).toEqual([0, 2, 0, 0, 0, 0]);
+    expect(doc.records[1]!.prints![1]).toMatchObject({ copy_number: 2, format: "pdf", requested_by: "cli" });
+    const report = verifyExport(doc, { publicKey: j.publicKey });
+    expect(report.ok).toBe(true);
+    expect(report.counts).toMatchObject({ printed: 2, duplicates: 1 });
   });
 
   it("reads page by page (JOURNAL_READ pages of the page size) with progress, and honours --from/--to", async () => {

@@ -42,8 +42,9 @@ describe("stalela device export", () => {
     });
     const doc = JSON.parse(readFileSync(out, "utf8")) as JournalExport;
     expect(doc.records.map((r) => r.fiscal_number)).toEqual([1, 2, 3]);
-    // Format /2, each entry with its invoice bytes, one entry per line.
-    expect(doc.format).toBe("stalela-journal-export/2");
+    // Format /3, each entry with its invoice bytes, one entry per line; no store here, so no prints.
+    expect(doc.format).toBe("stalela-journal-export/3");
+    expect(doc.records.some((r) => r.prints !== undefined)).toBe(false);
     expect(doc.records.every((r) => typeof r.invoice === "string" && r.invoice.length > 0)).toBe(true);
     expect(
       readFileSync(out, "utf8")
