@@ -79,10 +79,11 @@ export function receiptRoutes(app: ApiInstance, ctx: RouteContext): void {
       const view = invoices.get(request.params.id, caller);
       if (view === undefined) throw notFound(request.params.id);
       const q = request.query;
+      const lang = q.lang ?? langOfAcceptLanguage(request.headers["accept-language"]);
       const rendered = await receipts.render(view, {
         format: q.format ?? "text",
         width: (q.width ?? 48) as ReceiptWidth,
-        lang: q.lang ?? langOfAcceptLanguage(request.headers["accept-language"]),
+        lang,
         preview: q.preview ?? false,
         requestedBy: `api-key:${caller.apiKeyId}`,
       });
@@ -90,6 +91,7 @@ export function receiptRoutes(app: ApiInstance, ctx: RouteContext): void {
         .type(rendered.mediaType)
         .header("cache-control", "no-store")
         .header("content-security-policy", DOCUMENT_CSP)
+        .header("content-language", lang)
         .header(RECEIPT_COPY_HEADER, rendered.copy.kind);
       if (rendered.copy.kind !== "preview")
         reply.header(

@@ -133,6 +133,8 @@ describe("originals and duplicates", () => {
     const sale = await seal("LANG-1");
     const en = await receipt(sale.id, "format=text&preview=true", { "accept-language": "en-GB,en;q=0.9" });
     expect(en.body).toContain("TOTAL incl. VAT (TTC)");
+    expect(en.headers["content-language"]).toBe("en");
+    expect(en.headers["content-security-policy"]).toContain("default-src 'none'");
     const fr = await receipt(sale.id, "format=text&preview=true", { "accept-language": "de-DE, fr;q=0.5" });
     expect(fr.body).toContain("TOTAL TTC");
     const bad = await receipt(sale.id, "format=docx");
