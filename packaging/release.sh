@@ -71,6 +71,10 @@ install -D -m 0644 udev/99-stalela-def.rules "$stage/usr/lib/udev/rules.d/99-sta
 install -D -m 0640 packaging/daemon.env "$stage/etc/stalela/daemon.env"
 mkdir -p "$stage/usr/share/doc/stalela"
 cp docs/*.md README.md "$stage/usr/share/doc/stalela/"
+# The French guides and the receipt images, where the documents' relative links find them.
+mkdir -p "$stage/usr/share/doc/stalela/fr" "$stage/usr/share/doc/stalela/receipts"
+cp docs/fr/*.md "$stage/usr/share/doc/stalela/fr/"
+cp docs/receipts/*.png "$stage/usr/share/doc/stalela/receipts/"
 install -D -m 0644 packaging/debian/copyright "$stage/usr/share/doc/stalela/copyright"
 
 # The shared libraries those binaries need decide Depends: (packaging/debian/control): the newest

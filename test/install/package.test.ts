@@ -65,6 +65,9 @@ describe("the stalela .deb", () => {
       "/usr/lib/systemd/system/stalela-daemon.service",
       "/usr/lib/udev/rules.d/99-stalela-def.rules",
       "/usr/share/doc/stalela/INSTALL.md",
+      "/usr/share/doc/stalela/RECEIPTS.md",
+      "/usr/share/doc/stalela/fr/INSTALL.md",
+      "/usr/share/doc/stalela/receipts/pdf.png",
     ]) {
       expect(existsSync(path), path).toBe(true);
     }
