@@ -19,8 +19,10 @@ import { AuditLog } from "../../daemon/store/audit.js";
 import { CloudCredentialStore } from "../../daemon/store/cloud-credential.js";
 import { DeviceBindingStore } from "../../daemon/store/device-binding.js";
 import { cloudPortFor } from "../../daemon/sync/cloud-sync.js";
+import { t } from "../../protocol/i18n/index.js";
 import { FiscalError } from "../../protocol/index.js";
 import { START_DAEMON_FIX } from "../doctor/report.js";
+import { readerLang } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, openStore } from "../state.js";
 import { adminSocketPath, liveAdminClient } from "./admin-socket.js";
@@ -70,7 +72,8 @@ async function activate(flags: ActivateFlags): Promise<void> {
     process.stderr.isTTY === true &&
     (admin !== undefined || fileBytes !== undefined)
   ) {
-    process.stderr.write(`activating via the ${admin === undefined ? "device" : "daemon"}…\n`);
+    const via = admin === undefined ? "device" : "daemon";
+    process.stderr.write(`${t(readerLang(), "cli.device.activate.progress", { via })}\n`);
   }
   let result: ActivationResult;
   let via: "daemon" | "device";
@@ -91,16 +94,16 @@ async function activate(flags: ActivateFlags): Promise<void> {
         "or activate offline with --bundle FILE",
     );
   }
+  const say = (key: string, values?: Record<string, string>): string =>
+    t(readerLang(), `cli.device.activate.${key}`, values);
   printResult(flags, { ...result, via }, () => [
-    `device ${result.device_id} ${result.resumed ? "activation continued and completed" : "activated"} (via the ${via})`,
-    `  merchant    ${result.merchant_nif}`,
-    `  outlet      ${result.outlet_id}`,
-    `  authority   ${result.fiscal_authority_id}`,
-    `  public key  ${result.public_key}`,
-    "              write it down: the DGI registers it, and auditors verify exports and receipts with it",
-    result.registered
-      ? "  registered with the Stalela Cloud"
-      : "  NOT yet registered with the Stalela Cloud: run the same command again when online",
+    say(result.resumed ? "resumed" : "done", { device: result.device_id, via }),
+    say("merchant", { nif: result.merchant_nif }),
+    say("outlet", { outlet: result.outlet_id }),
+    say("authority", { authority: result.fiscal_authority_id }),
+    say("public_key", { key: result.public_key }),
+    say("write_down"),
+    say(result.registered ? "registered" : "not_registered"),
   ]);
 }
 

@@ -10,7 +10,9 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Command } from "commander";
+import { t } from "../../protocol/i18n/index.js";
 import { FiscalError } from "../../protocol/index.js";
+import { readerLang } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, openStore, STATE_DIR_HELP } from "../state.js";
 
@@ -76,7 +78,11 @@ export function registerBackupCommand(program: Command): void {
         const out = resolve(flags.out);
         const report = backupStore(enterStateDir(flags), out);
         printResult(flags, report, () => [
-          `backup written: ${report.path} (${report.bytes} bytes, ${report.invoices} invoices, integrity ok)`,
+          t(readerLang(), "cli.backup.written", {
+            path: report.path,
+            bytes: String(report.bytes),
+            invoices: report.invoices,
+          }),
         ]);
       }),
     );

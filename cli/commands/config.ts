@@ -13,6 +13,8 @@ import {
   type ResolvedConfig,
   resolveConfigLayers,
 } from "../../daemon/config.js";
+import { type Lang, t } from "../../protocol/i18n/index.js";
+import { readerLang } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 
 /** What a masked secret shows instead of its value. */
@@ -71,22 +73,27 @@ export function configReport(resolved: ResolvedConfig): {
   return { valid: true, settings: configEntries(resolved), warnings: resolved.warnings };
 }
 
-function shown(value: unknown): string {
-  if (value === undefined) return "(non défini / not set)";
+function shown(value: unknown, lang: Lang): string {
+  if (value === undefined) return t(lang, "cli.config.not_set");
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** The human lines of a report. */
-export function configLines(report: ReturnType<typeof configReport>): string[] {
-  const width = Math.max(...report.settings.map((e) => e.path.length));
-  const valueWidth = Math.min(40, Math.max(...report.settings.map((e) => shown(e.value).length)));
+/** The human lines of a report, in `lang` (the reader's language unless given). */
+export function configLines(report: ReturnType<typeof configReport>, lang: Lang = readerLang()): string[] {
+  const say = (key: string, values?: Record<string, string>): string => t(lang, `cli.config.${key}`, values);
+  const [setting, value] = [say("setting"), say("value")];
+  const width = Math.max(setting.length, ...report.settings.map((e) => e.path.length));
+  const valueWidth = Math.min(
+    40,
+    Math.max(value.length, ...report.settings.map((e) => shown(e.value, lang).length)),
+  );
   return [
-    "Configuration valide / configuration is valid",
-    `${"paramètre / setting".padEnd(width)}  ${"valeur / value".padEnd(valueWidth)}  source`,
+    say("valid"),
+    `${setting.padEnd(width)}  ${value.padEnd(valueWidth)}  ${say("source")}`,
     ...report.settings.map(
-      (e) => `${e.path.padEnd(width)}  ${shown(e.value).padEnd(valueWidth)}  ${e.source}`,
+      (e) => `${e.path.padEnd(width)}  ${shown(e.value, lang).padEnd(valueWidth)}  ${e.source}`,
     ),
-    ...report.warnings.map((w) => `Avertissement / warning: ${w}`),
+    ...report.warnings.map((warning) => say("warning", { warning })),
   ];
 }
 

@@ -14,8 +14,11 @@ import {
   statusReport,
 } from "../../daemon/admin/device-routes.js";
 import { CLOCK_SKEW_WARN_MS } from "../../daemon/config.js";
+import { t } from "../../protocol/i18n/index.js";
+import { formatLocalTime } from "../../protocol/i18n/time.js";
 import { FiscalError } from "../../protocol/index.js";
-import { formatSkew } from "../doctor/report.js";
+import { formatDecimal, formatSkew } from "../doctor/report.js";
+import { readerLang, readerTimeZone } from "../lang.js";
 import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
 import {
   type DeviceFlags,
@@ -26,31 +29,84 @@ import {
 
 type Flags = DeviceFlags & OutputOptions;
 
+type Values = Record<string, string | number>;
+
+/** A line of the device commands' human output, `cli.device.<key>`, in the reader's language. */
+function say(key: string, values?: Values): string {
+  return t(readerLang(), `cli.device.${key}`, values);
+}
+
+/** An ISO 8601 UTC time as both forms a technician compares: the shop's local time, and UTC. */
+function bothForms(iso: string): Values {
+  return { local: formatLocalTime(Date.parse(iso), readerTimeZone(), readerLang()), utc: iso };
+}
+
 function clockLines(clock: ClockReading): string[] {
   const lines = [
-    `  device time  ${clock.device_time}${clock.valid ? "" : "  (INVALID: earlier than the last record)"}`,
-    `  this PC      ${clock.host_time}`,
-    `  skew         ${formatSkew(clock.skew_ms)} (device minus this PC)`,
+    say(clock.valid ? "clock.device" : "clock.device_invalid", bothForms(clock.device_time)),
+    say("clock.host", bothForms(clock.host_time)),
+    say("clock.skew", { skew: formatSkew(clock.skew_ms, readerLang()) }),
   ];
-  if (Math.abs(clock.skew_ms) > CLOCK_SKEW_WARN_MS) {
-    lines.push(
-      "  WARNING: the clocks differ by more than 5 min: check this PC's time (timedatectl), " +
-        "then `stalela device time --set now` (at most 15 min per step once activated)",
-    );
-  }
+  if (Math.abs(clock.skew_ms) > CLOCK_SKEW_WARN_MS) lines.push(say("clock.warning"));
   return lines;
 }
 
 function viaLine(via: DeviceRoute): string {
-  return `  via          the ${via}${via === "daemon" ? " (its admin.sock; it holds the port)" : ""}`;
+  return say("via", { via });
 }
 
-/** Parses `--set`: `now` or an ISO-8601 time with a zone. */
+/**
+ * An ISO 8601 time with its zone, `Z` or an offset (`+01:00`, `+0100`): `YYYY-MM-DDTHH:MM`, seconds
+ * and a fraction optional. A time without a zone is not accepted: it would be read in some zone.
+ */
+const ISO_WITH_ZONE =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/i;
+/** The largest UTC offset in use (Kiribati, UTC+14:00), in hours. */
+const MAX_OFFSET_HOURS = 14;
+
+/** The instant of an ISO time with a zone, or undefined when it is not one (or names no real date). */
+function instantOf(text: string): number | undefined {
+  const m = ISO_WITH_ZONE.exec(text);
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const milliseconds = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second, milliseconds);
+  const back = new Date(wall);
+  // Date.UTC rolls 30 February over into March: a date that does not come back as written is refused.
+  const real =
+    back.getUTCFullYear() === year &&
+    back.getUTCMonth() === month - 1 &&
+    back.getUTCDate() === day &&
+    back.getUTCHours() === hour &&
+    back.getUTCMinutes() === minute &&
+    back.getUTCSeconds() === second;
+  if (!real) return undefined;
+  if (m[8] !== undefined) return wall;
+  const [offsetHours, offsetMinutes] = [Number(m[10]), Number(m[11])];
+  if (offsetHours > MAX_OFFSET_HOURS || offsetMinutes > 59) return undefined;
+  const offset = (offsetHours * 60 + offsetMinutes) * 60_000;
+  return m[9] === "+" ? wall - offset : wall + offset;
+}
+
+/**
+ * Parses `--set`: `now`, or an ISO-8601 time with a zone, `Z` (`2026-12-01T13:05:33Z`) or an offset
+ * (`2026-12-01T14:05:33+01:00`, Kinshasa's time as a technician reads it off a clock).
+ */
 export function parseSetTime(text: string, now: number = Date.now()): number {
   if (text === "now") return now;
-  const ms = /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    throw new FiscalError("FIELD_TYPE", `--set must be "now" or an ISO time with a zone, got ${text}`);
+  const ms = instantOf(text);
+  if (ms === undefined) {
+    throw new FiscalError(
+      "FIELD_TYPE",
+      `--set must be "now" or an ISO time with a zone (Z or an offset such as +01:00), got ${text}`,
+    );
   }
   return ms;
 }
@@ -60,16 +116,30 @@ async function info(flags: Flags): Promise<void> {
     daemon: (admin) => admin.deviceInfo(),
     device: (d) => infoReport(d),
   });
+  const { identity, limits } = result;
   printResult(flags, { ...result, via }, () => [
-    `device ${result.device_id}  (${result.model}, firmware ${result.firmware}, protocol ${result.protocol})`,
-    `  state        ${result.state}`,
-    result.identity === null
-      ? "  identity     none: activate with `stalela device activate --code CODE` (or --bundle FILE)"
-      : `  identity     merchant ${result.identity.merchant_nif}, outlet ${result.identity.outlet_id}, authority ${result.identity.fiscal_authority_id}`,
-    `  public key   ${result.public_key}`,
-    `  tax table    ${result.tax_table}`,
-    `  limits       journal ${result.limits.journal_capacity} records, ${result.limits.max_pending} pending, ` +
-      `nonce TTL ${result.limits.nonce_ttl_ms} ms, payload ${result.limits.max_payload} bytes`,
+    say("info.heading", {
+      device: result.device_id,
+      model: result.model,
+      firmware: result.firmware,
+      protocol: String(result.protocol),
+    }),
+    say("info.state", { state: result.state }),
+    identity === null
+      ? say("info.identity_none")
+      : say("info.identity", {
+          nif: identity.merchant_nif,
+          outlet: identity.outlet_id,
+          authority: identity.fiscal_authority_id,
+        }),
+    say("info.public_key", { key: result.public_key }),
+    say("info.tax_table", { table: result.tax_table }),
+    say("info.limits", {
+      capacity: String(limits.journal_capacity),
+      pending: String(limits.max_pending),
+      ttl: String(limits.nonce_ttl_ms),
+      payload: String(limits.max_payload),
+    }),
     viaLine(via),
   ]);
 }
@@ -81,15 +151,26 @@ async function status(flags: Flags): Promise<void> {
   });
   const percent = result.journal_capacity === 0 ? 100 : (100 * result.journal_used) / result.journal_capacity;
   printResult(flags, { ...result, via }, () => [
-    `state        ${result.state}${result.lock_reason === null ? "" : ` (locked: ${result.lock_reason})`}`,
-    `last number  ${result.last_fiscal_number}  ${Object.entries(result.type_counters)
-      .map(([t, n]) => `${t} ${n}`)
-      .join(", ")}`,
-    `journal      ${result.journal_used} / ${result.journal_capacity} records (${percent.toFixed(1)} %)`,
-    `pending      ${result.pending} prepared, not committed`,
-    "clock",
+    result.lock_reason === null
+      ? say("status.state", { state: result.state })
+      : say("status.state_locked", { state: result.state, reason: result.lock_reason }),
+    say("status.last_number", {
+      number: String(result.last_fiscal_number),
+      counters: Object.entries(result.type_counters)
+        .map(([type, n]) => `${type} ${n}`)
+        .join(", "),
+    }),
+    say("status.journal", {
+      used: String(result.journal_used),
+      capacity: String(result.journal_capacity),
+      percent: formatDecimal(percent, 1, readerLang()),
+    }),
+    say("status.pending", { pending: result.pending }),
+    say("status.clock"),
     ...clockLines(result.clock_check),
-    result.warnings.length === 0 ? "warnings     none" : `warnings     ${result.warnings.join(", ")}`,
+    result.warnings.length === 0
+      ? say("status.warnings_none")
+      : say("status.warnings", { warnings: result.warnings.join(", ") }),
     viaLine(via).trimStart(),
   ]);
 }
@@ -102,7 +183,7 @@ async function time(flags: Flags & { readonly set?: string }): Promise<void> {
     device: (d) => (target === undefined ? clockReport(d) : setClock(d, target)),
   });
   printResult(flags, { ...result, via }, () => [
-    result.set ? "device clock set" : "device clock",
+    say(result.set ? "time.heading_set" : "time.heading"),
     ...clockLines(result),
     viaLine(via),
   ]);
@@ -114,13 +195,14 @@ async function selfTest(flags: Flags): Promise<void> {
     device: (d) => selfTestReport(d),
   });
   printResult(flags, { ...result, via }, () => [
-    `self-test ${result.passed ? "PASSED" : "FAILED"}`,
-    ...result.checks.map(
-      (c) => `  ${c.passed ? "ok  " : "FAIL"}  ${c.name}${c.detail ? `: ${c.detail}` : ""}`,
+    say(result.passed ? "self_test.passed" : "self_test.failed"),
+    ...result.checks.map((c) =>
+      say(c.passed ? "self_test.check_ok" : "self_test.check_failed", {
+        name: c.name,
+        detail: c.detail ? `: ${c.detail}` : "",
+      }),
     ),
-    ...(result.passed
-      ? []
-      : ["the device locks itself until a self-test passes: call support with this output"]),
+    ...(result.passed ? [] : [say("self_test.locked")]),
     viaLine(via),
   ]);
   if (!result.passed) process.exitCode = EXIT.DEVICE;
@@ -141,7 +223,11 @@ export function registerDeviceInfoCommands(device: Command): void {
     device
       .command("time")
       .description("show the device clock against this computer's, or set it")
-      .option("--set <time>", "set the device clock: `now` (this computer's time) or an ISO time"),
+      .option(
+        "--set <time>",
+        "set the device clock: `now` (this computer's time) or an ISO time with Z or an offset " +
+          "(2026-12-01T14:05:33+01:00)",
+      ),
   )
     .addHelpText("after", `${exits} A refused --set (over 15 min once activated) exits 3.`)
     .action((flags: Flags & { set?: string }) => runAction(flags, () => time(flags)));

@@ -5,8 +5,18 @@
  */
 import type { Command } from "commander";
 import { DEFAULT_HTTP_PORT } from "../../daemon/config.js";
+import { type Lang, t } from "../../protocol/i18n/index.js";
 import { observe } from "../doctor/probes.js";
-import { doctorExitCode, doctorReport } from "../doctor/report.js";
+import {
+  CHECK_AREAS,
+  CHECK_LEVELS,
+  type CheckArea,
+  type CheckLevel,
+  type CheckResult,
+  doctorExitCode,
+  doctorReport,
+} from "../doctor/report.js";
+import { readerLang, readerTimeZone } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { STATE_DIR_HELP, stateDirOf } from "../state.js";
 import { deviceUri, positiveInt } from "./device-connect.js";
@@ -19,7 +29,27 @@ interface DoctorFlags extends OutputOptions {
   readonly deviceTimeoutMs?: number;
 }
 
-const MARK = { ok: "ok  ", warn: "WARN", fail: "FAIL" } as const;
+/**
+ * The human report: one line per check (level, area, message), its fix under it when something is
+ * wrong, then the verdict. Columns fit the longest level and area name of the language.
+ */
+function reportLines(checks: readonly CheckResult[], exitCode: number, lang: Lang): string[] {
+  const level = (l: CheckLevel): string => t(lang, `cli.doctor.level.${l}`);
+  const area = (a: CheckArea): string => t(lang, `cli.doctor.area.${a}`);
+  const levelWidth = Math.max(...CHECK_LEVELS.map((l) => level(l).length));
+  const areaWidth = Math.max(...CHECK_AREAS.map((a) => area(a).length));
+  const indent = " ".repeat(levelWidth + 2 + areaWidth + 2);
+  return [
+    ...checks.flatMap((c) => [
+      `${level(c.level).padEnd(levelWidth)}  ${area(c.area).padEnd(areaWidth)}  ${c.message}`,
+      ...(c.fix === undefined || c.level === "ok"
+        ? []
+        : [`${indent}${t(lang, "cli.doctor.fix", { fix: c.fix })}`]),
+    ]),
+    "",
+    t(lang, exitCode === 0 ? "cli.doctor.all_ok" : "cli.doctor.some_failed"),
+  ];
+}
 
 /** Registers `doctor`. */
 export function registerDoctorCommand(program: Command): void {
@@ -40,7 +70,8 @@ export function registerDoctorCommand(program: Command): void {
     .action((flags: DoctorFlags) =>
       runAction(flags, async () => {
         const progress = flags.json !== true && process.stderr.isTTY === true;
-        if (progress) process.stderr.write("checking device, store, daemon and cloud…\r");
+        const lang = readerLang();
+        if (progress) process.stderr.write(`${t(lang, "cli.doctor.progress")}\r`);
         const observations = await observe({
           deviceUri: deviceUri(flags),
           stateDir: stateDirOf(flags),
@@ -49,16 +80,12 @@ export function registerDoctorCommand(program: Command): void {
           deviceTimeoutMs: flags.deviceTimeoutMs,
         });
         if (progress) process.stderr.write("\x1b[2K");
+        // --json keeps its stable form (English, UTC times); the human report is the reader's.
         const checks = doctorReport(observations);
         const exitCode = doctorExitCode(checks);
-        printResult(flags, { ok: exitCode === 0, exit_code: exitCode, checks }, () => [
-          ...checks.flatMap((c) => [
-            `${MARK[c.level]}  ${c.area.padEnd(8)}  ${c.message}`,
-            ...(c.fix === undefined || c.level === "ok" ? [] : [`${" ".repeat(16)}fix: ${c.fix}`]),
-          ]),
-          "",
-          exitCode === 0 ? "no problems found" : "fix the FAIL lines above, then run `stalela doctor` again",
-        ]);
+        printResult(flags, { ok: exitCode === 0, exit_code: exitCode, checks }, () =>
+          reportLines(doctorReport(observations, { lang, timeZone: readerTimeZone() }), exitCode, lang),
+        );
         process.exitCode = exitCode;
       }),
     );

@@ -8,7 +8,10 @@ import type { InvoiceView } from "../../daemon/fiscal/types.js";
 import { invoiceView } from "../../daemon/fiscal/views.js";
 import { InvoiceStore } from "../../daemon/store/invoice-store.js";
 import { OutboxStore } from "../../daemon/store/outbox.js";
+import { t } from "../../protocol/i18n/index.js";
+import { formatLocalTime } from "../../protocol/i18n/time.js";
 import { FiscalError, formatAmount } from "../../protocol/index.js";
+import { readerLang, readerTimeZone } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, openStore, STATE_DIR_HELP, STORE_FILE } from "../state.js";
 import { registerReceiptCommand } from "./receipt.js";
@@ -39,37 +42,63 @@ export function readInvoice(stateDir: string, idOrKey: string): InvoiceView {
   }
 }
 
-/** The readable lines of an invoice view. */
+/** The readable lines of an invoice view, in the reader's language, times in the shop's zone. */
 export function invoiceLines(view: InvoiceView): string[] {
+  const lang = readerLang();
+  const zone = readerTimeZone();
+  const say = (key: string, values?: Record<string, string | number>): string =>
+    t(lang, `cli.invoice.${key}`, values);
+  const when = (iso: string): string => formatLocalTime(Date.parse(iso), zone, lang);
   const f = view.fiscal;
+  const { sync } = view;
   return [
-    `invoice ${view.id}  ${view.type}  ${view.state}`,
-    `  key          ${view.idempotency_key ?? "(none: imported from the device journal)"}`,
-    `  client_ref   ${view.client_ref}`,
-    `  cashier      ${view.cashier_id}`,
-    `  total        ${formatAmount(view.totals.total, view.currency)} (${view.totals.total} in minor units)`,
+    say("heading", { id: view.id, type: view.type, state: view.state }),
+    view.idempotency_key === null ? say("key_none") : say("key", { key: view.idempotency_key }),
+    say("client_ref", { ref: view.client_ref }),
+    say("cashier", { cashier: view.cashier_id }),
+    say("total", {
+      amount: formatAmount(view.totals.total, view.currency),
+      minor: String(view.totals.total),
+    }),
     ...(f === null
-      ? ["  fiscal       not sealed"]
+      ? [say("not_sealed")]
       : [
-          `  fiscal no.   ${f.fiscal_number} (${view.type} #${f.type_number}) on ${f.device_id}`,
+          say("fiscal", {
+            number: String(f.fiscal_number),
+            type: view.type,
+            typeNumber: String(f.type_number),
+            device: f.device_id,
+          }),
           ...(f.v === 2
             ? [
-                `  DGI          ${f.dgi_type} no. ${f.year_number} of ${f.fiscal_year}, ISF ${f.isf}, rn ${f.rn}`,
+                say("dgi", {
+                  dgiType: f.dgi_type ?? "",
+                  yearNumber: String(f.year_number),
+                  year: String(f.fiscal_year),
+                  isf: f.isf ?? "",
+                  rn: f.rn ?? "",
+                }),
               ]
             : []),
-          `  sealed at    ${f.timestamp}`,
-          `  auth code    ${f.auth_code}`,
-          `  QR           ${f.qr}`,
+          say("sealed_at", { when: when(f.timestamp) }),
+          say("auth_code", { code: f.auth_code }),
+          say("qr", { qr: f.qr }),
         ]),
     ...(view.error === null
       ? []
-      : [`  error        E${view.error.code} ${view.error.name}: ${view.error.message}`]),
-    `  receipts     ${view.receipts.printed} printed, ${view.receipts.duplicates} DUPLICATA`,
-    `  sync         ${view.sync.status}, ${view.sync.attempts} attempt(s)` +
-      `${view.sync.dgi_status ? `, DGI ${view.sync.dgi_status}` : ""}` +
-      `${view.sync.last_error ? `, last error: ${view.sync.last_error}` : ""}`,
-    "  transitions",
-    ...view.transitions.map((t) => `    ${t.at}  ${t.state}${t.note === undefined ? "" : `  (${t.note})`}`),
+      : [
+          say("error", { code: String(view.error.code), name: view.error.name, message: view.error.message }),
+        ]),
+    say("receipts", { printed: view.receipts.printed, duplicates: String(view.receipts.duplicates) }),
+    say("sync", { status: sync.status, attempts: sync.attempts }) +
+      (sync.dgi_status ? say("sync_dgi", { status: sync.dgi_status }) : "") +
+      (sync.last_error ? say("sync_last_error", { error: sync.last_error }) : ""),
+    say("transitions"),
+    ...view.transitions.map((step) =>
+      step.note === undefined
+        ? say("transition", { when: when(step.at), state: step.state })
+        : say("transition_note", { when: when(step.at), state: step.state, note: step.note }),
+    ),
   ];
 }
 

@@ -8,12 +8,25 @@
 import type { Command } from "commander";
 import { AuditLog } from "../../daemon/store/audit.js";
 import { ChainBreaks } from "../../daemon/store/chain-breaks.js";
+import { t } from "../../protocol/i18n/index.js";
+import { formatLocalTime } from "../../protocol/i18n/time.js";
 import { FiscalError } from "../../protocol/index.js";
+import { readerLang, readerTimeZone } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, openStore, STATE_DIR_HELP } from "../state.js";
 
 interface JournalFlags extends OutputOptions {
   readonly state?: string;
+}
+
+/** A line of the journal commands' human output, `cli.journal.<key>`, in the reader's language. */
+function say(key: string, values?: Record<string, string | number>): string {
+  return t(readerLang(), `cli.journal.${key}`, values);
+}
+
+/** An instant in the shop's zone with its offset. */
+function local(ms: number): string {
+  return formatLocalTime(ms, readerTimeZone(), readerLang());
 }
 
 function withBreaks<T>(flags: JournalFlags, body: (breaks: ChainBreaks) => T): T {
@@ -37,7 +50,8 @@ export function registerJournalCommand(program: Command): void {
     (opts: JournalFlags) =>
       runAction(opts, () =>
         withBreaks(opts, (breaks) => {
-          const list = breaks.list().map((b) => ({
+          const found = breaks.list();
+          const list = found.map((b) => ({
             device_id: b.device_id,
             fiscal_number: b.fiscal_number,
             found_at: new Date(b.found_at).toISOString(),
@@ -45,16 +59,22 @@ export function registerJournalCommand(program: Command): void {
             acknowledged_by: b.acknowledged_by,
           }));
           printResult(opts, list, () =>
-            list.length === 0
-              ? ["no chain break: every imported record chains to the one before it"]
-              : list.map(
-                  (b) =>
-                    `${b.device_id} record ${b.fiscal_number}  found ${b.found_at}  ${
-                      b.acknowledged_at === null
-                        ? "NOT ACKNOWLEDGED"
-                        : `acknowledged ${b.acknowledged_at} by ${b.acknowledged_by}`
-                    }`,
-                ),
+            found.length === 0
+              ? [say("no_breaks")]
+              : found.map((b) => {
+                  const values = {
+                    device: b.device_id,
+                    number: String(b.fiscal_number),
+                    found: local(b.found_at),
+                  };
+                  return b.acknowledged_at === null
+                    ? say("break_open", values)
+                    : say("break_acknowledged", {
+                        ...values,
+                        at: local(b.acknowledged_at),
+                        by: b.acknowledged_by ?? "",
+                      });
+                }),
           );
         }),
       ),
@@ -75,7 +95,7 @@ export function registerJournalCommand(program: Command): void {
         }
         const count = breaks.acknowledge(`technician:${opts.by}`, record);
         printResult(opts, { acknowledged: count }, () => [
-          count === 0 ? "nothing to acknowledge" : `${count} chain break(s) acknowledged by ${opts.by}`,
+          count === 0 ? say("nothing_to_acknowledge") : say("acknowledged", { count, by: opts.by }),
         ]);
       }),
     ),

@@ -7,11 +7,24 @@
 import type { Command } from "commander";
 import { ApiKeyStore } from "../../daemon/store/api-keys.js";
 import { AuditLog } from "../../daemon/store/audit.js";
+import { t } from "../../protocol/i18n/index.js";
+import { formatLocalTime } from "../../protocol/i18n/time.js";
+import { readerLang, readerTimeZone } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, openStore, STATE_DIR_HELP } from "../state.js";
 
 interface KeyFlags extends OutputOptions {
   readonly state?: string;
+}
+
+/** A line of the keys commands' human output, `cli.keys.<key>`, in the reader's language. */
+function say(key: string, values?: Record<string, string>): string {
+  return t(readerLang(), `cli.keys.${key}`, values);
+}
+
+/** An ISO 8601 UTC time of the store, in the shop's zone with its offset. */
+function local(iso: string): string {
+  return formatLocalTime(Date.parse(iso), readerTimeZone(), readerLang());
 }
 
 /** Opens the key store of the command's state directory, runs `body`, and closes the store. */
@@ -46,11 +59,11 @@ export function registerKeysCommand(program: Command): void {
           return;
         }
         printResult(opts, { key, ...info }, () => [
-          `API key for cashier ${info.cashier_id} (id ${info.id}):`,
+          say("created", { cashier: info.cashier_id, id: info.id }),
           "",
           `  ${key}`,
           "",
-          "It is shown only now: store it in the POS configuration.",
+          say("shown_once"),
         ]);
       }),
     ),
@@ -62,11 +75,18 @@ export function registerKeysCommand(program: Command): void {
         const list = store.list();
         printResult(opts, list, () =>
           list.length === 0
-            ? ["no API keys yet: `stalela keys create --cashier ID`"]
-            : list.map(
-                (k) =>
-                  `${k.id}  cashier ${k.cashier_id}  ${k.revoked_at ? `REVOKED ${k.revoked_at}` : "active"}  ${k.label ?? ""}`,
-              ),
+            ? [say("none")]
+            : list.map((k) => {
+                const values = {
+                  id: k.id,
+                  cashier: k.cashier_id,
+                  created: local(k.created_at),
+                  label: k.label ?? "",
+                };
+                return k.revoked_at
+                  ? say("revoked_line", { ...values, revoked: local(k.revoked_at) })
+                  : say("active", values);
+              }),
         );
       }),
     ),
@@ -86,7 +106,11 @@ export function registerKeysCommand(program: Command): void {
       withKeys(opts, (store) => {
         const info = store.revoke(id, "cli");
         printResult(opts, info, () => [
-          `revoked ${info.id} (cashier ${info.cashier_id}) at ${info.revoked_at}`,
+          say("revoked", {
+            id: info.id,
+            cashier: info.cashier_id,
+            when: info.revoked_at === null ? "" : local(info.revoked_at),
+          }),
         ]);
       }),
     ),

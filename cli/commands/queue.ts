@@ -8,9 +8,11 @@ import type { Command } from "commander";
 import type { AdminClient } from "../../daemon/admin/client.js";
 import { describeCondition } from "../../daemon/conditions.js";
 import type { QueueEntry } from "../../daemon/store/sync-queue.js";
+import { t } from "../../protocol/i18n/index.js";
+import { formatLocalTime } from "../../protocol/i18n/time.js";
 import { FiscalError } from "../../protocol/index.js";
 import { START_DAEMON_FIX } from "../doctor/report.js";
-import { readerLang } from "../lang.js";
+import { readerLang, readerTimeZone } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, STATE_DIR_HELP } from "../state.js";
 import { adminSocketPath, liveAdminClient } from "./admin-socket.js";
@@ -20,6 +22,16 @@ export const QUEUE_PAGE_SIZE = 500;
 
 interface QueueFlags extends OutputOptions {
   readonly state?: string;
+}
+
+/** A line of the queue commands' human output, `cli.queue.<key>`, in the reader's language. */
+function say(key: string, values?: Record<string, string | number>): string {
+  return t(readerLang(), `cli.queue.${key}`, values);
+}
+
+/** An instant in the shop's zone with its offset. */
+function local(ms: number): string {
+  return formatLocalTime(ms, readerTimeZone(), readerLang());
 }
 
 /**
@@ -55,15 +67,22 @@ export function registerQueueCommand(program: Command): void {
     runAction(flags, async () => {
       const s = await (await client(flags)).queueStatus();
       printResult(flags, s, () => [
-        `pending  ${s.pending}${s.oldestPendingAt ? ` (oldest since ${new Date(s.oldestPendingAt).toISOString()})` : ""}`,
-        `failed   ${s.failed}${s.failed > 0 ? "  (see: `stalela queue list --failed`; retry: `stalela queue retry`)" : ""}`,
-        `acked    ${s.acked}`,
+        s.oldestPendingAt
+          ? say("pending_oldest", { count: String(s.pending), when: local(s.oldestPendingAt) })
+          : say("pending", { count: String(s.pending) }),
+        say(s.failed > 0 ? "failed_hint" : "failed", { count: String(s.failed) }),
+        say("acked", { count: String(s.acked) }),
         ...(s.conditions.length === 0
-          ? ["conditions  none"]
+          ? [say("conditions_none")]
           : s.conditions
               .map((c) => describeCondition(c, readerLang()))
               .flatMap((c) => [
-                `${c.severity.padEnd(8)} ${c.code}: ${c.message} (since ${c.since})`,
+                say("condition", {
+                  severity: c.severity.padEnd(8),
+                  code: c.code,
+                  message: c.message,
+                  since: local(Date.parse(c.since)),
+                }),
                 `         → ${c.hint}`,
               ])),
       ]);
@@ -91,12 +110,19 @@ export function registerQueueCommand(program: Command): void {
       } while (after !== undefined);
       printResult(flags, items, () =>
         items.length === 0
-          ? [flags.failed ? "no failed uploads" : "the queue is empty"]
-          : items.map(
-              (i) =>
-                `${i.invoice_id}  ${i.device_id} #${i.fiscal_number}  ${i.status}  attempts ${i.attempts}` +
-                `${i.last_error ? `  last error: ${i.last_error}` : ""}`,
-            ),
+          ? [say(flags.failed ? "no_failed" : "empty")]
+          : items.map((i) => {
+              const values = {
+                invoice: i.invoice_id,
+                device: i.device_id,
+                number: String(i.fiscal_number),
+                status: i.status,
+                attempts: i.attempts,
+              };
+              return i.last_error
+                ? say("entry_error", { ...values, error: i.last_error })
+                : say("entry", values);
+            }),
       );
     }),
   );
@@ -108,7 +134,7 @@ export function registerQueueCommand(program: Command): void {
   ).action((ids: string[], flags: QueueFlags) =>
     runAction(flags, async () => {
       const result = await (await client(flags)).retry(ids.length === 0 ? undefined : ids);
-      printResult(flags, result, () => [`requeued ${result.requeued} failed upload(s)`]);
+      printResult(flags, result, () => [say("requeued", { count: result.requeued })]);
     }),
   );
 }

@@ -6,6 +6,8 @@
  * --parse-only asks for parsing alone.
  */
 import type { Command } from "commander";
+import { type Lang, t } from "../../protocol/i18n/index.js";
+import { formatLocalTime } from "../../protocol/i18n/time.js";
 import {
   DGI_TYPES,
   FiscalError,
@@ -15,6 +17,7 @@ import {
   toBase64Url,
   verifyQrPayload,
 } from "../../protocol/index.js";
+import { readerLang, readerTimeZone } from "../lang.js";
 import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
 import { pinnedKeyOf } from "./verify.js";
 
@@ -151,9 +154,23 @@ function reasonOf(err: unknown): string {
   return new FiscalError("SIGNATURE_INVALID", (err as Error).message).message;
 }
 
-/** `20260101083100` → `2026-01-01 08:31:00 UTC`. */
-function dtText(dt: string): string {
-  return `${dt.slice(0, 4)}-${dt.slice(4, 6)}-${dt.slice(6, 8)} ${dt.slice(8, 10)}:${dt.slice(10, 12)}:${dt.slice(12, 14)} UTC`;
+/**
+ * A QR time, UTC (`20260101083100` in v2, `20260101T083100Z` in v1), in the shop's zone with its
+ * offset; as written when it is not one (the signature check says whether the payload is genuine).
+ */
+function issuedText(issuedAt: string, lang: Lang): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T?(\d{2})(\d{2})(\d{2})Z?$/.exec(issuedAt);
+  if (m === null) return issuedAt;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  return Number.isNaN(ms) ? issuedAt : formatLocalTime(ms, readerTimeZone(), lang);
 }
 
 /** Centimes as CDF with two decimals: 9950 → `99,50 CDF`. */
@@ -161,33 +178,47 @@ function cdfText(centimes: number): string {
   return `${Math.floor(centimes / 100)},${String(centimes % 100).padStart(2, "0")} CDF`;
 }
 
-function payloadLines(p: QrFieldsV1 | QrFieldsV2): string[] {
+function payloadLines(p: QrFieldsV1 | QrFieldsV2, lang: Lang): string[] {
+  const say = (key: string, values?: Record<string, string>): string =>
+    t(lang, `cli.verify_qr.${key}`, values);
+  const head = { device: p.device_id, number: String(p.fiscal_number), when: issuedText(p.issued_at, lang) };
   if (p.version === 2) {
     return [
-      `  QR v2: device ${p.device_id}, fiscal number ${p.fiscal_number}, ${p.dgi_type}${p.dgi_label === null ? "" : ` (${p.dgi_label})`}, issued ${dtText(p.issued_at)}`,
-      `  total ${p.total} centimes = ${cdfText(p.total)} (tax ${cdfText(p.tax_total)}), merchant NIF ${p.merchant_nif}`,
-      `  Code DEF/DGI ${p.code_def}`,
+      say("v2", { ...head, type: p.dgi_label === null ? p.dgi_type : `${p.dgi_type} (${p.dgi_label})` }),
+      say("v2_total", {
+        total: String(p.total),
+        amount: cdfText(p.total),
+        tax: cdfText(p.tax_total),
+        nif: p.merchant_nif,
+      }),
+      say("v2_code", { code: p.code_def }),
     ];
   }
   return [
-    `  QR v1: device ${p.device_id}, fiscal number ${p.fiscal_number}, ${p.invoice_type}, issued ${p.issued_at}`,
-    `  total ${p.total} ${p.currency} minor units (tax ${p.tax_total}), merchant NIF ${p.merchant_nif}`,
-    `  auth code ${p.auth_code}`,
+    say("v1", { ...head, type: p.invoice_type }),
+    say("v1_total", {
+      total: String(p.total),
+      currency: p.currency,
+      tax: String(p.tax_total),
+      nif: p.merchant_nif,
+    }),
+    say("v1_code", { code: p.auth_code }),
   ];
 }
 
-/** The readable lines `verify-qr` prints for a result. */
-export function qrVerificationLines(r: QrVerification, parseOnly: boolean): string[] {
+/** The readable lines `verify-qr` prints for a result, in `lang` (the reader's language unless given). */
+export function qrVerificationLines(
+  r: QrVerification,
+  parseOnly: boolean,
+  lang: Lang = readerLang(),
+): string[] {
+  const say = (key: string, values?: Record<string, string>): string =>
+    t(lang, `cli.verify_qr.${key}`, values);
   const lines: string[] = [];
-  if (r.valid === true) lines.push("QR VERIFIED: signed by the device key");
-  else if (r.valid === null) {
-    lines.push(parseOnly ? "QR PARSED (signature not checked)" : "QR NOT VERIFIED: no --pubkey given");
-  } else lines.push(`QR INVALID: ${r.reason}`);
-  if (r.payload !== null) lines.push(...payloadLines(r.payload));
-  if (r.valid === null && !parseOnly) {
-    lines.push(
-      "  Only the device's public key proves a receipt genuine: pass --pubkey HEX, or --parse-only.",
-    );
-  }
+  if (r.valid === true) lines.push(say("verified"));
+  else if (r.valid === null) lines.push(say(parseOnly ? "parsed" : "not_verified"));
+  else lines.push(say("invalid", { reason: r.reason ?? "" }));
+  if (r.payload !== null) lines.push(...payloadLines(r.payload, lang));
+  if (r.valid === null && !parseOnly) lines.push(say("key_needed"));
   return lines;
 }

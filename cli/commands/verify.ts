@@ -5,10 +5,12 @@
  * A file in the exporter's layout is read line by line, so a million records verify without the
  * document in memory; any other layout is parsed whole.
  */
+
 import { createReadStream, readFileSync } from "node:fs";
 import { access, constants } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
+import { type Lang, t } from "../../protocol/i18n/index.js";
 import {
   type DocumentIssueReason,
   type ExportVerification,
@@ -20,6 +22,7 @@ import {
   verifyExport,
   verifyExportLines,
 } from "../../protocol/index.js";
+import { readerLang } from "../lang.js";
 import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
 
 /** Entries between two progress redraws: often enough to look alive, rarely enough to cost nothing. */
@@ -77,16 +80,14 @@ const UNREADABLE = new Set(["malformed", "non_canonical", "not_a_record"]);
  * key), not thousands of records. Then each record's signature and QR-signature failures say nothing
  * more and are summed up in one line; every other problem is still listed.
  */
-export function wrongKeyCause(r: ExportVerification): string | undefined {
+export function wrongKeyCause(r: ExportVerification, lang: Lang = readerLang()): string | undefined {
   const unreadable = new Set(r.failures.filter((f) => UNREADABLE.has(f.reason)).map((f) => f.index));
   const readable = r.counts.records - unreadable.size;
   const badSignatures = new Set(r.failures.filter((f) => f.reason === "signature").map((f) => f.index)).size;
   if (readable === 0 || badSignatures < readable) return undefined;
   return (
-    `no record verifies under this key (${badSignatures} of ${readable} signatures fail): ` +
-    (r.key_source === "pinned"
-      ? "wrong --pubkey? Pin the key registered for this device"
-      : "the file's key is not the one that signed its records")
+    t(lang, "verify.wrong_key", { bad: badSignatures, readable }) +
+    t(lang, r.key_source === "pinned" ? "verify.wrong_key.pinned" : "verify.wrong_key.file")
   );
 }
 
@@ -97,73 +98,42 @@ function keyCaused(f: RecordFailure): boolean {
   );
 }
 
-/** What each failure reason means, for the summary's legend (docs/EXPORT.md §3 has the full table). */
-export const REASON_MEANINGS: Readonly<Record<RecordFailureReason | DocumentIssueReason, string>> = {
-  malformed: "the entry is not a well-formed export entry (a missing or unknown field, bad base64url)",
-  non_canonical: "the record bytes are CBOR but not in deterministic encoding",
-  not_a_record: "the record bytes are not a fiscal record",
-  index_mismatch: "the entry's fiscal_number is not the signed one",
-  signature: "the record signature does not verify with the key",
-  auth_code: "the printed code is not the one derived from the signature",
-  qr_invalid: "the QR does not parse or its signature does not verify",
-  qr_mismatch: "the QR is genuine but its fields are another record's",
-  chain_break: "prev_hash is not the hash of the record before (or of the activation)",
-  counter_gap: "fiscal numbers of the range are missing",
-  type_counter_gap: "a per-type counter skips or repeats",
-  duplicate: "a fiscal number or an invoice payload appears twice",
-  out_of_order: "the entry comes after a higher fiscal number",
-  time_backwards: "issued before the record before it, or before the activation",
-  foreign_device: "the record names another device, NIF, outlet or fiscal authority",
-  out_of_range: "the fiscal number lies outside the declared range",
-  tax_table_unknown: "the tax table is not a known version, or not the record version's",
-  tax_arithmetic: "a group's rate or tax is not what its tax table and rounding rule give",
-  totals_sum: "total or tax total is not the sum of the groups",
-  export_group: "an export taxed outside group E, or group E on another type",
-  reference_rule: "a credit note without a reference, another type with one, or a nature rule broken",
-  credit_exceeds: "with the credit notes before it, more is credited than the original's total",
-  void_not_full: "an annulation (VOID, RAN) that does not reverse exactly what remained",
-  credit_reference:
-    "the credit note references a type it may not credit, a later record, or one not in the file",
-  credit_currency: "the credit note is in another currency than its original",
-  duplicate_client_ref: "the client_ref was already sealed",
-  invoice_missing: "a version-2 record whose entry carries no invoice",
-  payload_hash: "the invoice bytes do not hash to the record's payload_hash",
-  invoice_invalid: "the invoice fails the device's own validation (code in the message)",
-  invoice_mismatch: "the record says something else than its invoice",
-  credit_lines: "a credited line is not on the original, changes its price, or exceeds what was sold",
-  prints_invalid: "the receipt log (/3 prints) is malformed, misnumbered or out of time order",
-  format:
-    "not a /1, /2 or /3 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601",
-  public_key: "the file's key is malformed, or is not the pinned key",
-  activation: "the activation record is malformed, unsigned, or names another key or device",
-  range: "the declared range is inconsistent",
-};
+/** What a failure reason means, for the summary's legend (docs/EXPORT.md §3 has the full table). */
+export function reasonMeaning(reason: RecordFailureReason | DocumentIssueReason, lang: Lang): string {
+  return t(lang, `verify.reason.${reason}`);
+}
 
 /** Unchecked credit notes listed one by one before the rest are counted. */
 const UNCHECKED_LISTED = 20;
 
 /** The report as lines for people: each distinct problem once, repeated ones counted. */
-export function humanReport(file: string, r: ExportVerification): string[] {
-  const lines = [`${file}: ${r.ok ? "VERIFIED" : "VERIFICATION FAILED"}`];
+export function humanReport(file: string, r: ExportVerification, lang: Lang = readerLang()): string[] {
+  const lines = [`${file}: ${t(lang, r.ok ? "verify.verified" : "verify.failed")}`];
   if (r.device_id !== null && r.range !== null) {
     const { from, to, last_on_device: last } = r.range;
-    const partial = to < last ? ` (the device held ${last}: a partial export)` : "";
-    lines.push(
-      `  device ${r.device_id}, fiscal numbers ${from}–${to}${partial}, ${r.counts.records} records`,
-    );
+    const partial = to < last ? t(lang, "verify.partial", { last: String(last) }) : "";
+    const values = {
+      device: r.device_id,
+      from: String(from),
+      to: String(to),
+      partial,
+      records: r.counts.records,
+    };
+    lines.push(`  ${t(lang, "verify.device", values)}`);
   }
+  const key = r.public_key ?? t(lang, "verify.key.none");
   lines.push(
-    `  key ${r.public_key ?? "(none)"} (${r.key_source === "pinned" ? "pinned with --pubkey" : "taken from the file: pin the registered key with --pubkey"})`,
-    `  verified ${r.counts.verified}, failed ${r.counts.failed}, missing ${r.counts.missing}`,
-    r.genesis_checked
-      ? "  chain checked from the activation record (genesis)"
-      : `  chain checked from fiscal number ${r.range?.from ?? "?"} on; the genesis was not checked`,
+    `  ${t(lang, r.key_source === "pinned" ? "verify.key.pinned" : "verify.key.file", { key })}`,
+    `  ${t(lang, "verify.counts", { verified: String(r.counts.verified), failed: String(r.counts.failed), missing: String(r.counts.missing) })}`,
+    `  ${r.genesis_checked ? t(lang, "verify.genesis") : t(lang, "verify.no_genesis", { from: String(r.range?.from ?? "?") })}`,
   );
-  if (r.chain.last_hash !== null) lines.push(`  last hash ${r.chain.last_hash}`);
-  if (r.counts.printed > 0)
-    lines.push(`  receipts printed ${r.counts.printed}, of which DUPLICATA ${r.counts.duplicates}`);
+  if (r.chain.last_hash !== null) lines.push(`  ${t(lang, "verify.last_hash", { hash: r.chain.last_hash })}`);
+  if (r.counts.printed > 0) {
+    const values = { printed: String(r.counts.printed), duplicates: String(r.counts.duplicates) };
+    lines.push(`  ${t(lang, "verify.prints", values)}`);
+  }
   for (const issue of r.document_issues) lines.push(`  FILE    ${issue.reason}: ${issue.message}`);
-  const cause = wrongKeyCause(r);
+  const cause = wrongKeyCause(r, lang);
   if (cause !== undefined) lines.push(`  KEY     ${cause}`);
   const listed = new Map<string, number>();
   const unlisted = new Map<string, number>();
@@ -175,30 +145,33 @@ export function humanReport(file: string, r: ExportVerification): string[] {
       lines.push(`  #${String(f.fiscal_number ?? "?").padEnd(6)} ${f.reason}: ${f.message}`);
     } else unlisted.set(f.reason, (unlisted.get(f.reason) ?? 0) + 1);
   }
-  for (const [reason, n] of unlisted)
-    lines.push(`  … and ${n} more ${reason} failures (--json lists every one)`);
-  if (r.bad_fiscal_numbers.length > 0) lines.push(`  bad records: ${numberRanges(r.bad_fiscal_numbers)}`);
+  for (const [reason, n] of unlisted) lines.push(`  ${t(lang, "verify.more", { count: String(n), reason })}`);
+  if (r.bad_fiscal_numbers.length > 0)
+    lines.push(`  ${t(lang, "verify.bad_records", { ranges: numberRanges(r.bad_fiscal_numbers) })}`);
   const unchecked = r.unchecked_credits;
   if (unchecked.length > 0) {
-    lines.push(
-      `  ${unchecked.length} credit notes reference an original this file does not hold (not checked):`,
-    );
+    lines.push(`  ${t(lang, "verify.unchecked", { count: unchecked.length })}`);
     for (const c of unchecked.slice(0, UNCHECKED_LISTED)) {
-      const where = c.why === "before_range" ? "before the range" : "another device";
+      const where = t(
+        lang,
+        c.why === "before_range" ? "verify.unchecked.before_range" : "verify.unchecked.other_device",
+      );
       lines.push(
         `    #${c.fiscal_number} → ${c.references.device_id} #${c.references.fiscal_number} (${where})`,
       );
     }
     if (unchecked.length > UNCHECKED_LISTED)
-      lines.push(`    … and ${unchecked.length - UNCHECKED_LISTED} more`);
+      lines.push(
+        `    ${t(lang, "verify.unchecked.more", { count: String(unchecked.length - UNCHECKED_LISTED) })}`,
+      );
   }
   const reasons = new Set<RecordFailureReason | DocumentIssueReason>([
     ...r.document_issues.map((i) => i.reason),
     ...r.failures.filter((f) => cause === undefined || !keyCaused(f)).map((f) => f.reason),
   ]);
   if (reasons.size > 0) {
-    lines.push("  what the reasons mean:");
-    for (const reason of reasons) lines.push(`    ${reason}: ${REASON_MEANINGS[reason]}`);
+    lines.push(`  ${t(lang, "verify.reasons")}`);
+    for (const reason of reasons) lines.push(`    ${reason}: ${reasonMeaning(reason, lang)}`);
   }
   return lines;
 }

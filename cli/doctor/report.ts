@@ -1,14 +1,21 @@
 /**
  * `stalela doctor`'s judgement, as pure functions: observations in (what the probes saw on this
  * machine), a report out (each check ok / warn / fail, what is wrong, the command that fixes it) and
- * an exit code. No I/O here, so every verdict is tested without a device, a daemon or root.
+ * an exit code. No I/O here, so every verdict is tested without a device, a daemon or root. The texts
+ * come from the catalogues (`cli.doctor.*`), in the language of the report's reader.
  */
 import { CLOCK_SKEW_WARN_MS } from "../../daemon/config.js";
+import { type Lang, t } from "../../protocol/i18n/index.js";
+import { formatLocalTime } from "../../protocol/i18n/time.js";
 
+/** How a check can come out. */
+export const CHECK_LEVELS = ["ok", "warn", "fail"] as const;
 /** How a check came out. */
-export type CheckLevel = "ok" | "warn" | "fail";
+export type CheckLevel = (typeof CHECK_LEVELS)[number];
+/** What the checks are about, in report order. */
+export const CHECK_AREAS = ["device", "udev", "clock", "disk", "database", "daemon", "cloud"] as const;
 /** What a check is about; `device` failures exit 3, `cloud`-only failures exit 4. */
-export type CheckArea = "device" | "udev" | "clock" | "disk" | "database" | "daemon" | "cloud";
+export type CheckArea = (typeof CHECK_AREAS)[number];
 
 /** One line of the report. */
 export interface CheckResult {
@@ -67,24 +74,44 @@ export const DISK_WARN_BYTES = 1024 ** 3;
 export const DISK_FAIL_BYTES = 100 * 1024 ** 2;
 
 /**
+ * Who a report is written for: the language of its texts, and the zone its times are shown in. The
+ * human report reads in the reader's language and the shop's zone; `doctor --json` keeps its stable
+ * form, English texts and UTC ISO 8601 times (JSON_READER).
+ */
+export interface ReportReader {
+  readonly lang: Lang;
+  /** The IANA zone times are shown in, with their offset; undefined for UTC ISO 8601. */
+  readonly timeZone?: string;
+}
+
+/** The reader `doctor --json` writes for, and the default of every check. */
+export const JSON_READER: ReportReader = { lang: "en" };
+
+/**
  * How a user gets the DEF's device node (doctor and the device commands): group stalela owns it once
  * the udev rule is installed and applied. No sudo: technicians run as root, and Debian has no sudo
- * by default.
+ * by default. In English: it also goes into error details, which are English (cli/output.ts).
  */
-export const DEVICE_ACCESS_FIX =
-  "add the user to group stalela (`usermod -aG stalela USER`, then log out and in again), install the udev " +
-  "rule (`cp udev/99-stalela-def.rules /etc/udev/rules.d/`), then `udevadm control --reload && udevadm trigger`";
+export const DEVICE_ACCESS_FIX = t("en", "cli.doctor.fix.device_access");
 /** How the daemon is started, and where it says why it stopped (the unit's own name, enabled or not). */
-export const START_DAEMON_FIX =
-  "`systemctl start stalela-daemon` (`journalctl -u stalela-daemon` says why it stopped), or `stalela daemon`";
+export const START_DAEMON_FIX = t("en", "cli.doctor.fix.start_daemon");
 
-/** `+2.3 s`, `-15.0 min`: a clock difference a person reads at a glance (under 50 ms reads 0.0 s). */
-export function formatSkew(ms: number): string {
+/** A decimal number as `lang` writes it: `79.07` in English, `79,07` in French. */
+export function formatDecimal(value: number, digits: number, lang: Lang = "en"): string {
+  const text = value.toFixed(digits);
+  return lang === "fr" ? text.replace(".", ",") : text;
+}
+
+/**
+ * `+2.3 s`, `-15.0 min`: a clock difference a person reads at a glance (under 50 ms reads 0.0 s);
+ * French writes the decimal comma (`-15,0 min`).
+ */
+export function formatSkew(ms: number, lang: Lang = "en"): string {
   const abs = Math.abs(ms);
   const sign = abs < 50 ? "" : ms < 0 ? "-" : "+";
-  if (abs < 60_000) return `${sign}${(abs / 1000).toFixed(1)} s`;
-  if (abs < 3_600_000) return `${sign}${(abs / 60_000).toFixed(1)} min`;
-  return `${sign}${(abs / 3_600_000).toFixed(1)} h`;
+  if (abs < 60_000) return `${sign}${formatDecimal(abs / 1000, 1, lang)} s`;
+  if (abs < 3_600_000) return `${sign}${formatDecimal(abs / 60_000, 1, lang)} min`;
+  return `${sign}${formatDecimal(abs / 3_600_000, 1, lang)} h`;
 }
 
 /**
@@ -94,226 +121,164 @@ export function formatSkew(ms: number): string {
  */
 export const EMULATOR_DEVICE_URI = "serial:/tmp/stalela-def";
 
+type Values = Record<string, string | number>;
+
+/** A check's result with its message (and fix) from the catalogue: `cli.doctor.<key>` (and `.fix`). */
+function result(
+  reader: ReportReader,
+  area: CheckArea,
+  level: CheckLevel,
+  key: string,
+  values?: Values,
+  fixKey?: string,
+): CheckResult {
+  const message = t(reader.lang, `cli.doctor.${key}`, values);
+  return fixKey === undefined
+    ? { area, level, message }
+    : { area, level, message, fix: t(reader.lang, `cli.doctor.${fixKey}`) };
+}
+
+/** An instant for the reader: in their zone with its offset, or UTC ISO 8601. */
+function timeFor(reader: ReportReader, ms: number): string {
+  return reader.timeZone === undefined
+    ? new Date(ms).toISOString()
+    : formatLocalTime(ms, reader.timeZone, reader.lang);
+}
+
 /** The device path, its permissions and whether the device answers. */
-export function checkDevice(d: DeviceObservation): CheckResult {
-  const area = "device";
+export function checkDevice(d: DeviceObservation, reader: ReportReader = JSON_READER): CheckResult {
+  const say = (level: CheckLevel, key: string, values?: Values, fix?: string): CheckResult =>
+    result(reader, "device", level, `device.${key}`, values, fix);
   if (d.path !== undefined && d.exists === false) {
     return d.uri === EMULATOR_DEVICE_URI
-      ? {
-          area,
-          level: "fail",
-          message: `${d.path} does not exist: it is the emulator's port, and no emulator is running`,
-          fix: "start the emulator (`stalela emulator`), or plug in the DEF and use --device serial:/dev/stalela-def",
-        }
-      : {
-          area,
-          level: "fail",
-          message: `${d.path} does not exist: the DEF is not plugged in, or the udev rule did not create it`,
-          fix: "plug the DEF in; ls -l /dev/stalela-def*; check the udev rule (below) and --device",
-        };
+      ? say("fail", "emulator_missing", { path: d.path }, "device.emulator_missing.fix")
+      : say("fail", "missing", { path: d.path }, "device.missing.fix");
   }
+  const where = d.path ?? d.uri;
   if (d.accessError !== undefined) {
-    return {
-      area,
-      level: "fail",
-      message: `cannot read and write ${d.path ?? d.uri}: ${d.accessError}`,
-      fix: DEVICE_ACCESS_FIX,
-    };
+    return say("fail", "access", { path: where, error: d.accessError }, "fix.device_access");
   }
-  if (d.heldByDaemon) {
-    return {
-      area,
-      level: "ok",
-      message: `${d.path ?? d.uri} is accessible; not opened because the running daemon holds it`,
-    };
-  }
+  if (d.heldByDaemon) return say("ok", "held", { path: where });
   if (d.answer === undefined) {
-    return {
-      area,
-      level: "fail",
-      message: `no device answered on ${d.uri}${d.error ? `: ${d.error}` : ""}`,
-      fix: "check the cable and --device; stop any other program using the port (`stalela daemon` holds it)",
-    };
+    return d.error
+      ? say("fail", "no_answer_error", { uri: d.uri, error: d.error }, "device.no_answer.fix")
+      : say("fail", "no_answer", { uri: d.uri }, "device.no_answer.fix");
   }
   const { deviceId, state, warnings } = d.answer;
-  const summary = `${deviceId} answered on ${d.uri}: ${state}`;
-  if (state === "UNACTIVATED") {
-    return {
-      area,
-      level: "warn",
-      message: `${summary}, not activated`,
-      fix: "`stalela device activate --code CODE`",
-    };
-  }
-  if (state === "LOCKED") {
-    return {
-      area,
-      level: "fail",
-      message: `${summary}`,
-      fix: "`stalela device status`; `stalela device self-test`",
-    };
-  }
+  const answered = { device: deviceId, uri: d.uri, state };
+  if (state === "UNACTIVATED") return say("warn", "unactivated", answered, "device.unactivated.fix");
+  if (state === "LOCKED") return say("fail", "answered", answered, "device.locked.fix");
   return warnings.length === 0
-    ? { area, level: "ok", message: summary }
-    : {
-        area,
-        level: "warn",
-        message: `${summary}, warnings ${warnings.join(", ")}`,
-        fix: "`stalela device status`",
-      };
+    ? say("ok", "answered", answered)
+    : say("warn", "warnings", { ...answered, warnings: warnings.join(", ") }, "device.warnings.fix");
 }
 
 /** Whether the udev rule that gives the DEF to group stalela is installed. */
-export function checkUdev(rule: string | null): CheckResult {
+export function checkUdev(rule: string | null, reader: ReportReader = JSON_READER): CheckResult {
   return rule === null
-    ? {
-        area: "udev",
-        level: "warn",
-        message: "the udev rule 99-stalela-def.rules is not installed: a plugged DEF belongs to root only",
-        fix: "`cp udev/99-stalela-def.rules /etc/udev/rules.d/ && udevadm control --reload && udevadm trigger`",
-      }
-    : { area: "udev", level: "ok", message: `udev rule installed at ${rule}` };
+    ? result(reader, "udev", "warn", "udev.missing", undefined, "udev.missing.fix")
+    : result(reader, "udev", "ok", "udev.installed", { path: rule });
 }
 
 /** This computer's clock is plausible, and the device's agrees with it. */
-export function checkClock(o: Pick<DoctorObservations, "hostNow" | "deviceClock">): CheckResult {
-  const host = new Date(o.hostNow).toISOString();
-  if (o.hostNow < SANE_CLOCK_AFTER_MS) {
-    return {
-      area: "clock",
-      level: "fail",
-      message: `this computer's clock reads ${host}, before 2024: it was reset`,
-      fix: "`timedatectl set-ntp true` (or `date -s 'YYYY-MM-DD HH:MM'`), then `stalela doctor` again",
-    };
-  }
-  if (o.deviceClock === undefined) return { area: "clock", level: "ok", message: `this computer: ${host}` };
-  if (!o.deviceClock.valid) {
-    return {
-      area: "clock",
-      level: "fail",
-      message: "the device clock is INVALID (earlier than its last record): it refuses to seal",
-      fix: "`stalela device time --set now` (the device refuses steps over 15 min: call support)",
-    };
-  }
-  const skew = o.deviceClock.now - o.hostNow;
-  return Math.abs(skew) > CLOCK_SKEW_WARN_MS
-    ? {
-        area: "clock",
-        level: "warn",
-        message: `the device clock differs from this computer's by ${formatSkew(skew)}`,
-        fix: "check this computer's time (`timedatectl`), then `stalela device time --set now`",
-      }
-    : {
-        area: "clock",
-        level: "ok",
-        message: `device clock ${formatSkew(skew)} from this computer's (${host})`,
-      };
+export function checkClock(
+  o: Pick<DoctorObservations, "hostNow" | "deviceClock">,
+  reader: ReportReader = JSON_READER,
+): CheckResult {
+  const say = (level: CheckLevel, key: string, values?: Values, fix?: string): CheckResult =>
+    result(reader, "clock", level, `clock.${key}`, values, fix);
+  const host = timeFor(reader, o.hostNow);
+  if (o.hostNow < SANE_CLOCK_AFTER_MS) return say("fail", "reset", { host }, "clock.reset.fix");
+  if (o.deviceClock === undefined) return say("ok", "host", { host });
+  if (!o.deviceClock.valid) return say("fail", "invalid", undefined, "clock.invalid.fix");
+  const delta = o.deviceClock.now - o.hostNow;
+  const skew = formatSkew(delta, reader.lang);
+  return Math.abs(delta) > CLOCK_SKEW_WARN_MS
+    ? say("warn", "skewed", { skew }, "clock.skewed.fix")
+    : say("ok", "ok", { skew, host });
 }
 
 /** Free space where the store lives. */
-export function checkDisk(disk: DoctorObservations["disk"]): CheckResult {
+export function checkDisk(disk: DoctorObservations["disk"], reader: ReportReader = JSON_READER): CheckResult {
   if (disk.freeBytes === undefined) {
-    return {
-      area: "disk",
-      level: "fail",
-      message: `cannot read free space at ${disk.path}: ${disk.error ?? "?"}`,
-    };
+    return result(reader, "disk", "fail", "disk.unreadable", { path: disk.path, error: disk.error ?? "?" });
   }
-  const text = `${(disk.freeBytes / 1024 ** 3).toFixed(2)} GiB free at ${disk.path}`;
-  const fix = "free space on that disk (old logs: `journalctl --vacuum-size=200M`), or move --state";
-  if (disk.freeBytes < DISK_FAIL_BYTES) return { area: "disk", level: "fail", message: text, fix };
-  if (disk.freeBytes < DISK_WARN_BYTES) return { area: "disk", level: "warn", message: text, fix };
-  return { area: "disk", level: "ok", message: text };
+  const level: CheckLevel =
+    disk.freeBytes < DISK_FAIL_BYTES ? "fail" : disk.freeBytes < DISK_WARN_BYTES ? "warn" : "ok";
+  const values = { gib: formatDecimal(disk.freeBytes / 1024 ** 3, 2, reader.lang), path: disk.path };
+  return result(reader, "disk", level, "disk.free", values, level === "ok" ? undefined : "disk.free.fix");
 }
 
 /** The store opens, passes quick_check and has a schema this version understands. */
-export function checkDatabase(db: DoctorObservations["database"]): CheckResult {
-  const area = "database";
-  if (!db.exists) {
-    return {
-      area,
-      level: "warn",
-      message: `no store at ${db.path} yet (the daemon creates it on first start)`,
-      fix: "check --state; or start the daemon once: `systemctl start stalela-daemon`, or `stalela daemon --state DIR`",
-    };
-  }
+export function checkDatabase(
+  db: DoctorObservations["database"],
+  reader: ReportReader = JSON_READER,
+): CheckResult {
+  const say = (level: CheckLevel, key: string, values?: Values, fix?: string): CheckResult =>
+    result(reader, "database", level, `database.${key}`, values, fix);
+  const { path } = db;
+  if (!db.exists) return say("warn", "missing", { path }, "database.missing.fix");
   if (db.error !== undefined) {
-    return {
-      area,
-      level: "fail",
-      message: `cannot open ${db.path}: ${db.error}`,
-      fix: "check its owner and mode (ls -l); restore from backup (docs/INSTALL.md)",
-    };
+    return say("fail", "unopenable", { path, error: db.error }, "database.unopenable.fix");
   }
   if (db.quickCheck !== "ok") {
-    return {
-      area,
-      level: "fail",
-      message: `${db.path} failed PRAGMA quick_check: ${db.quickCheck ?? "no answer"}`,
-      fix: "stop the daemon, copy the file aside, restore the last backup (docs/INSTALL.md §Backups)",
-    };
+    const answer = db.quickCheck ?? t(reader.lang, "cli.doctor.database.no_answer");
+    return say("fail", "corrupt", { path, result: answer }, "database.corrupt.fix");
   }
+  const version = String(db.schemaVersion ?? 0);
+  const expected = String(db.expectedVersion);
   const v = db.schemaVersion ?? 0;
-  if (v > db.expectedVersion) {
-    return {
-      area,
-      level: "fail",
-      message: `schema version ${v} is newer than this version's ${db.expectedVersion}`,
-      fix: "upgrade stalela",
-    };
-  }
-  if (v < db.expectedVersion) {
-    return {
-      area,
-      level: "warn",
-      message: `schema version ${v}; the daemon migrates it to ${db.expectedVersion} at start`,
-      fix: "back the store up, then restart the daemon",
-    };
-  }
-  return { area, level: "ok", message: `${db.path}: quick_check ok, schema version ${v}` };
+  if (v > db.expectedVersion) return say("fail", "newer", { version, expected }, "database.newer.fix");
+  if (v < db.expectedVersion) return say("warn", "older", { version, expected }, "database.older.fix");
+  return say("ok", "ok", { path, version });
 }
 
 /** The daemon's liveness endpoint. Not running is a warning: installation tasks need it stopped. */
-export function checkDaemon(daemon: DoctorObservations["daemon"]): CheckResult {
-  return daemon.version !== undefined
-    ? { area: "daemon", level: "ok", message: `daemon ${daemon.version} answers on ${daemon.url}` }
-    : {
-        area: "daemon",
-        level: "warn",
-        message: `no daemon answers on ${daemon.url}${daemon.error ? ` (${daemon.error})` : ""}`,
-        fix: START_DAEMON_FIX,
-      };
+export function checkDaemon(
+  daemon: DoctorObservations["daemon"],
+  reader: ReportReader = JSON_READER,
+): CheckResult {
+  const { url } = daemon;
+  if (daemon.version !== undefined) {
+    return result(reader, "daemon", "ok", "daemon.ok", { version: daemon.version, url });
+  }
+  return daemon.error
+    ? result(reader, "daemon", "warn", "daemon.none_error", { url, error: daemon.error }, "fix.start_daemon")
+    : result(reader, "daemon", "warn", "daemon.none", { url }, "fix.start_daemon");
 }
 
 /** Whether the Stalela Cloud answers at all (any HTTP status counts: it is reachability). */
-export function checkCloud(cloud: DoctorObservations["cloud"]): CheckResult {
-  if (cloud.url === null) {
-    return {
-      area: "cloud",
-      level: "ok",
-      message: "no cloud URL given (--cloud URL or $STALELA_CLOUD_URL): skipped",
-    };
+export function checkCloud(
+  cloud: DoctorObservations["cloud"],
+  reader: ReportReader = JSON_READER,
+): CheckResult {
+  const { url } = cloud;
+  if (url === null) return result(reader, "cloud", "ok", "cloud.skipped");
+  if (cloud.status !== undefined) {
+    return result(reader, "cloud", "ok", "cloud.ok", { url, status: String(cloud.status) });
   }
-  return cloud.status !== undefined
-    ? { area: "cloud", level: "ok", message: `${cloud.url} answered (HTTP ${cloud.status})` }
-    : {
-        area: "cloud",
-        level: "fail",
-        message: `${cloud.url} is unreachable${cloud.error ? `: ${cloud.error}` : ""}`,
-        fix: "check the network, DNS and proxy (curl -I URL); invoices are kept and uploaded once it answers",
-      };
+  return cloud.error
+    ? result(
+        reader,
+        "cloud",
+        "fail",
+        "cloud.unreachable_error",
+        { url, error: cloud.error },
+        "cloud.unreachable.fix",
+      )
+    : result(reader, "cloud", "fail", "cloud.unreachable", { url }, "cloud.unreachable.fix");
 }
 
-/** Every check, in the order a technician fixes things. */
-export function doctorReport(o: DoctorObservations): CheckResult[] {
+/** Every check, in the order a technician fixes things, written for `reader`. */
+export function doctorReport(o: DoctorObservations, reader: ReportReader = JSON_READER): CheckResult[] {
   return [
-    checkDevice(o.device),
-    checkUdev(o.udevRule),
-    checkClock(o),
-    checkDisk(o.disk),
-    checkDatabase(o.database),
-    checkDaemon(o.daemon),
-    checkCloud(o.cloud),
+    checkDevice(o.device, reader),
+    checkUdev(o.udevRule, reader),
+    checkClock(o, reader),
+    checkDisk(o.disk, reader),
+    checkDatabase(o.database, reader),
+    checkDaemon(o.daemon, reader),
+    checkCloud(o.cloud, reader),
   ];
 }
 

@@ -1,6 +1,14 @@
 /** The English catalogue: the same keys as the French one (a test checks it). */
+import { AUDIT_EN } from "./en/audit.js";
+import { CLI_EN } from "./en/cli.js";
 import { CONDITIONS_EN } from "./en/conditions.js";
 import { ERRORS_EN } from "./en/errors.js";
 import { RECEIPT_EN } from "./en/receipt.js";
 
-export const EN: Readonly<Record<string, string>> = { ...ERRORS_EN, ...CONDITIONS_EN, ...RECEIPT_EN };
+export const EN: Readonly<Record<string, string>> = {
+  ...ERRORS_EN,
+  ...CONDITIONS_EN,
+  ...RECEIPT_EN,
+  ...CLI_EN,
+  ...AUDIT_EN,
+};

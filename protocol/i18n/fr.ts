@@ -1,6 +1,14 @@
 /** The French catalogue, the reference one: every key any person-facing text uses. */
+import { AUDIT_FR } from "./fr/audit.js";
+import { CLI_FR } from "./fr/cli.js";
 import { CONDITIONS_FR } from "./fr/conditions.js";
 import { ERRORS_FR } from "./fr/errors.js";
 import { RECEIPT_FR } from "./fr/receipt.js";
 
-export const FR: Readonly<Record<string, string>> = { ...ERRORS_FR, ...CONDITIONS_FR, ...RECEIPT_FR };
+export const FR: Readonly<Record<string, string>> = {
+  ...ERRORS_FR,
+  ...CONDITIONS_FR,
+  ...RECEIPT_FR,
+  ...CLI_FR,
+  ...AUDIT_FR,
+};

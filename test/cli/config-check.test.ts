@@ -75,10 +75,18 @@ describe("config check", () => {
     // The cloud root key is a public key: shown in full.
     expect(by["trust.cloudRootKey"]).toMatchObject({ value: ROOT_KEY, source: "env:STALELA_CLOUD_ROOT_KEY" });
     expect(by["merchant.nif"]).toMatchObject({ value: undefined, source: "default" });
-    const lines = configLines(report).join("\n");
-    expect(lines).toMatch(/^Configuration valide \/ configuration is valid/);
+    const lines = configLines(report, "fr").join("\n");
+    expect(lines).toMatch(/^Configuration valide\nparamètre\s+valeur\s+origine\n/);
     expect(lines).toMatch(/cloud\.maxAttempts\s+5\s+env:STALELA_SYNC_MAX_ATTEMPTS/);
-    expect(lines).toMatch(/merchant\.nif\s+\(non défini \/ not set\)\s+default/);
+    expect(lines).toMatch(/merchant\.nif\s+\(non défini\)\s+default/);
+    const english = configLines(report, "en").join("\n");
+    expect(english).toMatch(/^configuration is valid\nsetting\s+value\s+source\n/);
+    expect(english).toMatch(/merchant\.nif\s+\(not set\)\s+default/);
+    // The columns line up under their headings in each language.
+    for (const text of [lines, english]) {
+      const [, heading, first] = text.split("\n") as [string, string, string];
+      expect(heading.search(/\S+$/), text).toBe(first.search(/\S+$/));
+    }
   });
 
   it("masks secrets by name, but not a public key nor a yes/no setting", () => {
@@ -131,6 +139,11 @@ describe("config check", () => {
     expect(report.settings.find((e) => e.path === "merchant.nif")?.source).toBe(`file:${path}`);
     expect(report.warnings).toHaveLength(1);
     expect(report.warnings[0]).toContain("0.0.0.0");
+    const human = await stalela(["--lang", "en", "config", "check", "--config", path]);
+    expect(human.stdout).toMatch(/^configuration is valid\n/);
+    expect(human.stdout).toMatch(/\nwarning: .*0\.0\.0\.0/);
+    const french = await stalela(["--lang", "fr", "config", "check", "--config", path]);
+    expect(french.stdout).toMatch(/\nAvertissement : .*0\.0\.0\.0/);
   });
 
   it("exits non-zero with the coded error, naming the setting and its source, when invalid", async () => {

@@ -93,8 +93,11 @@ describe("stalela CLI with the daemon running", () => {
     expect(JSON.parse(set.stdout)).toMatchObject({ set: true, valid: true, via: "daemon" });
     const test = await runCli(["device", "self-test", ...state()]);
     expect(test.code).toBe(0);
-    expect(test.stdout).toContain("self-test PASSED");
-    expect(test.stdout).toMatch(/via\s+the daemon/);
+    expect(test.stdout).toContain("autotest RÉUSSI");
+    expect(test.stdout).toMatch(/via\s+le service \(son admin\.sock ; il tient le port\)/);
+    const english = await runCli(["device", "self-test", ...state()], { LANG: "en_US.UTF-8" });
+    expect(english.stdout).toContain("self-test PASSED");
+    expect(english.stdout).toMatch(/via\s+the daemon \(its admin\.sock; it holds the port\)/);
     // A refusal comes back with its own code and exit 3, as from the device itself.
     const far = new Date(Date.UTC(2030, 0, 1)).toISOString();
     const refused = await runCli(["device", "time", "--set", far, ...state(), "--json"]);
@@ -110,7 +113,7 @@ describe("stalela CLI with the daemon running", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ records: 1, range: { from: 1, to: 1 }, via: "daemon" });
     const doc = JSON.parse(readFileSync(out, "utf8")) as JournalExport;
     expect(doc.device.device_id).toBe(sys.emulator.ready.device_id);
-    const verify = await runCli(["verify", out, "--pubkey", sys.emulator.ready.public_key]);
+    const verify = await runCli(["verify", out, "--pubkey", sys.emulator.ready.public_key, "--lang", "en"]);
     expect(verify.code).toBe(0);
     expect(verify.stdout).toContain("VERIFIED");
   });

@@ -12,6 +12,7 @@ import { STORE_FILE } from "../../cli/state.js";
 import { formatBundleFile } from "../../daemon/activation/bundle-file.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
 import { openDatabase } from "../../daemon/store/database.js";
+import { formatLocalTime } from "../../protocol/i18n/time.js";
 import { bundleFor, sale } from "../emulator/fixtures.js";
 import { type CliRun, removeTempFiles, runCli, tempFile } from "./run-cli.js";
 
@@ -88,8 +89,12 @@ describe("stalela device (direct)", () => {
     expect(test.code).toBe(0);
     expect(JSON.parse(test.stdout)).toMatchObject({ passed: true });
     const human = await runCli(["device", "status", ...link()]);
-    expect(human.stdout).toMatch(/journal\s+0 \/ \d+ records/);
-    expect(human.stdout).toContain("skew");
+    expect(human.stdout).toMatch(/journal\s+0 \/ \d+ enregistrements \(0,0 %\)/);
+    expect(human.stdout).toMatch(/écart\s+[+-]?\d+,\d s \(appareil moins ce PC\)/);
+    expect(human.stdout).toMatch(/via\s+l'appareil fiscal/);
+    const english = await runCli(["device", "status", ...link(), "--lang", "en"]);
+    expect(english.stdout).toMatch(/journal\s+0 \/ \d+ records \(0\.0 %\)/);
+    expect(english.stdout).toMatch(/skew\s+[+-]?\d+\.\d s \(device minus this PC\)/);
   });
 
   it("activate --bundle refuses an emulated device outside development mode (E121, exit 3), activating nothing", async () => {
@@ -198,7 +203,10 @@ describe("stalela device (direct)", () => {
       ...activating(),
     ]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(new RegExp(`public key\\s+${emulator.ready.public_key}`));
+    expect(human.stdout).toContain("activation de l'appareil fiscal");
+    expect(human.stdout).toContain("reprise et terminée (via l'appareil fiscal)");
+    expect(human.stdout).toMatch(new RegExp(`clé publique\\s+${emulator.ready.public_key}`));
+    expect(human.stdout).toContain("PAS encore enregistré auprès du Stalela Cloud");
     const info = await runCli(["device", "info", ...link(), "--json"]);
     expect(JSON.parse(info.stdout)).toMatchObject({ state: "ACTIVE", identity: { outlet_id: "OUTLET-1" } });
     const again = await runCli([
@@ -229,6 +237,36 @@ describe("stalela device (direct)", () => {
     expect(errorOf(refused)).toMatchObject({ code: 107, name: "TIME_SET_REFUSED" });
     const badArg = await runCli(["device", "time", "--set", "tomorrow", ...link()]);
     expect(badArg.code).toBe(2);
+    // A time without a zone would be read in some zone: refused with the same coded error.
+    const noZone = await runCli(["device", "time", "--set", "2026-12-01T14:05:33", ...link(), "--json"]);
+    expect(noZone.code).toBe(2);
+    expect(errorOf(noZone)).toMatchObject({ code: 302, name: "FIELD_TYPE" });
+  });
+
+  it("time --set takes the shop's local time with its offset, and shows the clock in UTC and local time", async () => {
+    // Five minutes ahead, written as a technician in Kinshasa reads it: local wall time, +01:00.
+    const target = Date.now() + 5 * 60_000;
+    const kinshasa = `${new Date(target + 3_600_000).toISOString().slice(0, 19)}+01:00`;
+    const set = await runCli(["device", "time", "--set", kinshasa, ...link()]);
+    expect(set.stderr).toBe("");
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain("horloge de l'appareil fiscal réglée");
+    const shown = /appareil {5}(\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(UTC\+01:00\)) = (\S+Z)/.exec(set.stdout);
+    expect(shown, set.stdout).not.toBeNull();
+    // The offset was applied: the device's UTC time is the target, not an hour off.
+    expect(Math.abs(Date.parse(shown![2]!) - target)).toBeLessThan(10_000);
+    expect(shown![1]).toBe(formatLocalTime(Date.parse(shown![2]!), "Africa/Kinshasa"));
+    expect(set.stdout).toMatch(/ce PC {8}\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(UTC\+01:00\) = \S+Z/);
+    const east = await runCli(["device", "time", ...link(), "--lang", "en"], {
+      STALELA_TIME_ZONE: "Africa/Lubumbashi",
+    });
+    expect(east.code).toBe(0);
+    expect(east.stdout).toMatch(/^device clock\n/);
+    expect(east.stdout).toMatch(/device time {2}\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(UTC\+02:00\) = \S+Z/);
+    expect(east.stdout).toMatch(/this PC {6}\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(UTC\+02:00\) = \S+Z/);
+    const back = await runCli(["device", "time", "--set", "now", ...link(), "--json"]);
+    expect(back.code).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ set: true, device_time: expect.stringMatching(/Z$/) });
   });
 
   it("self-test exits 3 when it fails (clock behind the last record)", async () => {
@@ -255,7 +293,8 @@ describe("stalela device (direct)", () => {
     expect(result.checks.find((c) => c.name === "clock")?.passed).toBe(false);
     const human = await runCli(["device", "self-test", ...link()]);
     expect(human.code).toBe(3);
-    expect(human.stdout).toContain("self-test FAILED");
+    expect(human.stdout).toContain("autotest ÉCHOUÉ");
+    expect(human.stdout).toMatch(/ÉCHEC {2}clock/);
   });
 
   it("exits 3 with the likely causes when no device answers", async () => {

@@ -72,13 +72,13 @@ describe("stalela device export", () => {
     ]);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("exported fiscal numbers 2–3 (2 records)");
-    const partial = await runCli(["verify", out, "--pubkey", toHex(emulator.publicKey)]);
+    const partial = await runCli(["verify", out, "--pubkey", toHex(emulator.publicKey), "--lang", "en"]);
     expect(partial.code).toBe(0);
     expect(partial.stdout).toContain("fiscal numbers 2–3, 2 records");
     expect(partial.stdout).toContain("the genesis was not checked");
     const head = tempFile("head.json");
     expect((await runCli(["device", "export", "--device", uri, "--out", head, "--to", "2"])).code).toBe(0);
-    const headReport = await runCli(["verify", head, "--pubkey", toHex(emulator.publicKey)]);
+    const headReport = await runCli(["verify", head, "--pubkey", toHex(emulator.publicKey), "--lang", "en"]);
     expect(headReport.stdout).toContain("fiscal numbers 1–2 (the device held 3: a partial export)");
     expect(headReport.stdout).toContain("chain checked from the activation record (genesis)");
     const again = await runCli(["device", "export", "--device", uri, "--out", out]);

@@ -130,6 +130,26 @@ describe("doctor verdicts (pure)", () => {
     expect(checkCloud({ url: "http://c", error: "ECONNREFUSED" }).level).toBe("fail");
   });
 
+  it("writes for a reader: French with the shop's local time, English and UTC ISO 8601 by default (--json)", () => {
+    const french = doctorReport(healthy(), { lang: "fr", timeZone: "Africa/Kinshasa" });
+    const clock = french.find((c) => c.area === "clock")!;
+    // 12:00 UTC is 13:00 in Kinshasa; French writes the decimal comma.
+    expect(clock.message).toBe(
+      "horloge de l'appareil fiscal à +1,0 s de celle de cet ordinateur (01/06/2026 13:00:00 (UTC+01:00))",
+    );
+    expect(checkClock(healthy()).message).toBe(
+      "device clock +1.0 s from this computer's (2026-06-01T12:00:00.000Z)",
+    );
+    const east = checkClock({ hostNow: NOW }, { lang: "en", timeZone: "Africa/Lubumbashi" });
+    expect(east.message).toBe("this computer: 01/06/2026 14:00:00 (UTC+02:00)");
+    const udev = checkUdev(null, { lang: "fr" });
+    expect(udev.message).toBe(
+      "la règle udev 99-stalela-def.rules n'est pas installée : un appareil fiscal branché n'appartient qu'à root",
+    );
+    expect(udev.fix).toBe(checkUdev(null).fix);
+    expect(french.map((c) => c.level)).toEqual(doctorReport(healthy()).map((c) => c.level));
+  });
+
   it("exit codes: device fail → 3 (even with others), cloud-only fail → 4, other fail → 1, warnings → 0", () => {
     const c = (area: CheckResult["area"], level: CheckResult["level"]): CheckResult => ({
       area,
@@ -189,8 +209,23 @@ describe("stalela doctor (binary)", () => {
       NOWHERE,
     ]);
     expect(human.code).toBe(3);
-    expect(human.stdout).toMatch(/FAIL\s+device/);
-    expect(human.stdout).toContain("fix:");
+    expect(human.stdout).toMatch(/^ÉCHEC {3}appareil {2}\/tmp\/stalela-def-nowhere n'existe pas : /m);
+    expect(human.stdout).toMatch(/^ {18}solution : branchez l'appareil fiscal/m);
+    expect(human.stdout).toContain("corrigez les lignes ÉCHEC ci-dessus, puis relancez `stalela doctor`");
+    const english = await runCli(
+      [
+        "doctor",
+        "--device",
+        "serial:/tmp/stalela-def-nowhere",
+        "--state",
+        join(dir, "daemon"),
+        "--url",
+        NOWHERE,
+      ],
+      { LANG: "en_US.UTF-8" },
+    );
+    expect(english.stdout).toMatch(/^FAIL {2}device {4}\/tmp\/stalela-def-nowhere does not exist: /m);
+    expect(english.stdout).toMatch(/^ {16}fix: plug the DEF in/m);
   });
 
   it("passes a fine setup (device answers, store ok) with exit 0, and exits 4 when only the cloud fails", async () => {

@@ -1,6 +1,6 @@
 /**
  * The commands the CLI and the daemon tell a technician to type. Every `stalela …` named in a message,
- * a fix or a help text of cli/ and daemon/ is written in backticks, and parses with the real program
+ * a fix or a help text of cli/, daemon/ and the message catalogues (protocol/i18n/) is written in backticks, and parses with the real program
  * (built by buildProgram, its actions replaced, commander's exit overridden): a hint that names an
  * option that does not exist (`queue list --status FAILED`, for `--failed`) fails here. Services are
  * named by the unit file that exists, stalela-daemon, and nothing says sudo (a fresh Debian 12 has none).
@@ -28,7 +28,8 @@ function codeLines(file: string): { where: string; text: string }[] {
     .filter(({ text }) => !/^\s*(\*|\/\*\*|\/\/)/.test(text));
 }
 
-const LINES = [...sources("cli"), ...sources("daemon")].flatMap(codeLines);
+// The message catalogues too: the CLI's and the daemon's texts live there, in French and English.
+const LINES = [...sources("cli"), ...sources("daemon"), ...sources("protocol/i18n")].flatMap(codeLines);
 
 /** The top-level commands, so that "stalela device" is told apart from prose like "stalela-daemon". */
 const TOP = buildProgram().commands.map((c) => c.name());

@@ -70,12 +70,17 @@ describe("stalela device activate --code and stalela queue (admin channel)", () 
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ pending: 0, failed: 1, acked: 2 });
     const human = await runCli(["queue", "status", "--state", h.dir]);
-    expect(human.stdout).toMatch(/failed\s+1/);
-    expect(human.stdout).toContain("SYNC_FAILED");
+    expect(human.stdout).toMatch(/en échec\s+1 {2}\(voir : `stalela queue list --failed`/);
+    expect(human.stdout).toMatch(/acquittées 2/);
+    expect(human.stdout).toMatch(
+      /SYNC_FAILED : .+ \(depuis le \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(UTC\+01:00\)\)/,
+    );
     const failed = await runCli(["queue", "list", "--failed", "--state", h.dir, "--json"]);
     expect(failed.code).toBe(0);
     const items = JSON.parse(failed.stdout) as QueueEntry[];
     expect(items.map((i) => i.invoice_id)).toEqual([ids[1]]);
+    const listed = await runCli(["queue", "list", "--failed", "--state", h.dir]);
+    expect(listed.stdout).toMatch(new RegExp(`^${ids[1]}  \\S+ n° \\d+  FAILED  \\d+ tentatives?`));
     const all = await runCli(["queue", "list", "--state", h.dir, "--json"]);
     expect((JSON.parse(all.stdout) as QueueEntry[]).length).toBe(3);
     h.cloud.setFaults({ reject_fiscal_numbers: [] });

@@ -44,7 +44,14 @@ function freePort(): Promise<number> {
 const dir = mkdtempSync(join(tmpdir(), "stalela-readme-"));
 const bin = join(dir, "bin");
 const work = join(dir, "work");
-const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` };
+// A French reader (the default): no locale naming a language, whatever the machine has.
+const env = {
+  ...process.env,
+  LC_ALL: undefined,
+  LC_MESSAGES: undefined,
+  LANG: "C.UTF-8",
+  PATH: `${bin}:${process.env.PATH ?? ""}`,
+};
 const background: ChildProcess[] = [];
 
 afterAll(async () => {
@@ -150,6 +157,6 @@ describe("README.md: the parts run separately", () => {
     const invoice = JSON.parse(lines.at(-2)!) as { state: string; fiscal: { fiscal_number: number } };
     expect(invoice.state).toBe("FISCALIZED");
     expect(invoice.fiscal.fiscal_number).toBe(1);
-    expect(out).toContain("activated (via the daemon)");
+    expect(out).toContain("activé (via le service)");
   });
 });

@@ -27,7 +27,22 @@ export interface CliRunOptions {
   readonly cwd?: string;
 }
 
-/** Runs `stalela ARGS` to completion, with `env` added to this process's environment. */
+/**
+ * The reader every run is for unless its `env` says otherwise: no locale that names a language (so
+ * French, the default, whatever the machine running the tests has in LANG or LC_ALL) and no shop time
+ * zone (so Africa/Kinshasa, UTC+01:00). Undefined values are left out of the child's environment.
+ */
+export const DEFAULT_READER_ENV: NodeJS.ProcessEnv = {
+  LC_ALL: undefined,
+  LC_MESSAGES: undefined,
+  LANG: "C.UTF-8",
+  STALELA_TIME_ZONE: undefined,
+};
+
+/**
+ * Runs `stalela ARGS` to completion, with `env` added to this process's environment over
+ * DEFAULT_READER_ENV.
+ */
 export function runCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
@@ -37,7 +52,7 @@ export function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_MAIN, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...DEFAULT_READER_ENV, ...env },
       ...options,
     });
     let stdout = "";

@@ -3,8 +3,9 @@
  * run in process through commander so the test needs no build. Records are sealed with a fixed key.
  */
 import { Command } from "commander";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type QrVerification, registerVerifyQrCommand } from "../../cli/commands/verify-qr.js";
+import { setReaderLang } from "../../cli/lang.js";
 import {
   canonicaliseInvoice,
   encodeCanonical,
@@ -104,8 +105,18 @@ async function verifyQr(args: readonly string[]): Promise<{ code: number; stdout
   return { code, stdout };
 }
 
+// A French reader in Kinshasa (the defaults), whatever the machine running the tests has set.
+beforeEach(() => {
+  setReaderLang(undefined);
+  vi.stubEnv("LC_ALL", undefined);
+  vi.stubEnv("LC_MESSAGES", undefined);
+  vi.stubEnv("LANG", "C.UTF-8");
+  vi.stubEnv("STALELA_TIME_ZONE", undefined);
+});
 afterEach(() => {
   process.exitCode = undefined;
+  setReaderLang(undefined);
+  vi.unstubAllEnvs();
 });
 
 describe("stalela verify-qr, QR v2", () => {
@@ -136,13 +147,40 @@ describe("stalela verify-qr, QR v2", () => {
   it("prints the Code DEF/DGI, the DGI type and the amounts in CDF for a person", async () => {
     const run = await verifyQr([sealedV2.qr, "--pubkey", pubkey]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("QR VERIFIED");
-    expect(run.stdout).toContain("QR v2: device DEF-00000001, fiscal number 41, EV (FACTURE EXPORTATION)");
-    expect(run.stdout).toContain("issued 2026-11-23 09:00:59 UTC");
+    // French by default, the time in Kinshasa's zone (09:00:59 UTC is 10:00:59 there).
+    expect(run.stdout).toContain("QR VÉRIFIÉ : signé par la clé de l'appareil fiscal");
     expect(run.stdout).toContain(
-      "total 250075 centimes = 2500,75 CDF (tax 0,00 CDF), merchant NIF A1234567B",
+      "QR v2 : appareil fiscal DEF-00000001, n° fiscal 41, EV (FACTURE EXPORTATION), " +
+        "émise le 23/11/2026 10:00:59 (UTC+01:00)",
+    );
+    expect(run.stdout).toContain(
+      "total 250075 centimes = 2500,75 CDF (taxe 0,00 CDF), NIF du commerçant A1234567B",
     );
     expect(run.stdout).toContain(`Code DEF/DGI ${sealedV2.auth_code}`);
+    vi.stubEnv("LANG", "en_US.UTF-8");
+    vi.stubEnv("STALELA_TIME_ZONE", "Africa/Lubumbashi");
+    const english = await verifyQr([sealedV2.qr, "--pubkey", pubkey]);
+    expect(english.stdout).toContain("QR VERIFIED: signed by the device key");
+    expect(english.stdout).toContain(
+      "QR v2: device DEF-00000001, fiscal number 41, EV (FACTURE EXPORTATION), " +
+        "issued 23/11/2026 11:00:59 (UTC+02:00)",
+    );
+    expect(english.stdout).toContain(
+      "total 250075 centimes = 2500,75 CDF (tax 0,00 CDF), merchant NIF A1234567B",
+    );
+  });
+
+  it("says plainly that nothing was verified without --pubkey, in the reader's language", async () => {
+    const run = await verifyQr([sealedV2.qr]);
+    expect(run.code).toBe(5);
+    expect(run.stdout).toContain("QR NON VÉRIFIÉ : aucune --pubkey donnée");
+    expect(run.stdout).toContain(
+      "Seule la clé publique de l'appareil fiscal prouve qu'un reçu est authentique : " +
+        "passez --pubkey HEX, ou --parse-only.",
+    );
+    const parsed = await verifyQr([sealedV2.qr, "--parse-only"]);
+    expect(parsed.code).toBe(0);
+    expect(parsed.stdout).toMatch(/^QR LU \(signature non vérifiée\)\n/);
   });
 
   it("exits 5 for a forged total or another device's key, 0 for --parse-only without a key", async () => {
@@ -163,7 +201,7 @@ describe("stalela verify-qr, QR v2", () => {
     fields[2] = "not-a-code";
     const run = await verifyQr([fields.join(";"), "--pubkey", pubkey]);
     expect(run.code).toBe(5);
-    expect(run.stdout).toContain("QR INVALID");
+    expect(run.stdout).toMatch(/^QR INVALIDE : E\d{3} /);
     expect(run.stdout).toContain("Code DEF/DGI");
   });
 });
@@ -192,9 +230,10 @@ describe("stalela verify-qr, QR v1 (records sealed before v2)", () => {
     expect(sealedV1.auth_code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
     const text = await verifyQr([sealedV1.qr, "--pubkey", pubkey]);
     expect(text.stdout).toContain(
-      "QR v1: device DEF-00000001, fiscal number 7, SALE, issued 20261123T090059Z",
+      "QR v1 : appareil fiscal DEF-00000001, n° fiscal 7, SALE, émise le 23/11/2026 10:00:59 (UTC+01:00)",
     );
-    expect(text.stdout).toContain(`auth code ${sealedV1.auth_code}`);
+    expect(text.stdout).toContain("total 500 USD en unités mineures (taxe 69), NIF du commerçant A1234567B");
+    expect(text.stdout).toContain(`code d'authentification ${sealedV1.auth_code}`);
   });
 
   it("exits 5 for a forged v1 amount and for text that is neither layout", async () => {
@@ -203,7 +242,7 @@ describe("stalela verify-qr, QR v1 (records sealed before v2)", () => {
     expect((await verifyQr([fields.join(";"), "--pubkey", pubkey])).code).toBe(5);
     const garbage = await verifyQr(["RDCDEF01;a;b", "--parse-only"]);
     expect(garbage.code).toBe(5);
-    expect(garbage.stdout).toContain("QR INVALID");
+    expect(garbage.stdout).toMatch(/^QR INVALIDE : /);
     expect(garbage.stdout).toContain("expected 10 (v2) or 11 (v1) fields, found 3");
   });
 });

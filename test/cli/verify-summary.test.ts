@@ -6,7 +6,15 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { humanReport, numberRanges, wrongKeyCause } from "../../cli/commands/verify.js";
-import { type ExportVerification, generateKeyPair, toHex, verifyExport } from "../../protocol/index.js";
+import { hasMessage } from "../../protocol/i18n/index.js";
+import {
+  DOCUMENT_ISSUE_REASONS,
+  type ExportVerification,
+  generateKeyPair,
+  RECORD_FAILURE_REASONS,
+  toHex,
+  verifyExport,
+} from "../../protocol/index.js";
 import { tamperable } from "../audit/journal.js";
 import { syntheticJournal } from "../audit/synthetic.js";
 import { removeTempFiles, runCli, tempFile } from "./run-cli.js";
@@ -32,7 +40,7 @@ describe("stalela verify --pubkey with the wrong key", () => {
 
   it("says the cause once with the count, lists the other problems, and exits 5", async () => {
     const file = tempFile("large.json", JSON.stringify(doc));
-    const run = await runCli(["verify", file, "--pubkey", wrongKey]);
+    const run = await runCli(["verify", file, "--pubkey", wrongKey, "--lang", "en"]);
     removeTempFiles();
     expect(run.code).toBe(5);
     const lines = run.stdout.trimEnd().split("\n");
@@ -60,8 +68,8 @@ describe("stalela verify --pubkey with the wrong key", () => {
 
   it("with the right key there is no such cause, and the gap alone is reported", () => {
     const report = verifyExport(doc, { publicKey });
-    expect(wrongKeyCause(report)).toBeUndefined();
-    const lines = humanReport("large.json", report);
+    expect(wrongKeyCause(report, "en")).toBeUndefined();
+    const lines = humanReport("large.json", report, "en");
     expect(lines.join("\n")).toMatch(/#1500\s+counter_gap/);
     expect(lines.join("\n")).not.toContain("no record verifies");
   });
@@ -77,7 +85,7 @@ describe("stalela verify --pubkey with the wrong key", () => {
         message: "issued before the record before it",
       })),
     };
-    const lines = humanReport("x.json", many);
+    const lines = humanReport("x.json", many, "en");
     expect(lines.filter((l) => /#\d+\s+time_backwards/.test(l))).toHaveLength(20);
     expect(lines).toContain("  … and 30 more time_backwards failures (--json lists every one)");
   });
@@ -85,5 +93,27 @@ describe("stalela verify --pubkey with the wrong key", () => {
   it("writes fiscal numbers as ranges", () => {
     expect(numberRanges([5, 1, 2, 3, 9, 10, 12, 3])).toBe("1–3, 5, 9–10, 12");
     expect(numberRanges([])).toBe("");
+  });
+});
+
+describe("the summary's language", () => {
+  const { doc, publicKey } = largeExportWithAGap();
+  it("is French by choice of the reader, English when asked, the failures' own messages unchanged", () => {
+    const report = verifyExport(doc, { publicKey });
+    const fr = humanReport("large.json", report, "fr").join("\n");
+    expect(fr).toContain("large.json: ÉCHEC DE LA VÉRIFICATION");
+    expect(fr).toContain("ce que signifient les raisons :");
+    expect(fr).toContain("counter_gap: des numéros fiscaux de la plage manquent");
+    const en = humanReport("large.json", report, "en").join("\n");
+    expect(en).toContain("large.json: VERIFICATION FAILED");
+    expect(en).toContain("counter_gap: fiscal numbers of the range are missing");
+  });
+
+  it("explains every failure reason and document issue in both languages", () => {
+    for (const reason of [...RECORD_FAILURE_REASONS, ...DOCUMENT_ISSUE_REASONS]) {
+      for (const lang of ["fr", "en"] as const) {
+        expect(hasMessage(lang, `verify.reason.${reason}`), `${lang} ${reason}`).toBe(true);
+      }
+    }
   });
 });

@@ -39,7 +39,7 @@ describe("stalela verify", () => {
 
   it("prints a readable verdict by default and warns when the key is the file's own", async () => {
     const file = tempFile("export.json", JSON.stringify(doc));
-    const run = await runCli(["verify", file]);
+    const run = await runCli(["verify", file, "--lang", "en"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("VERIFIED");
     expect(run.stdout).toContain("pin the registered key with --pubkey");
@@ -47,7 +47,7 @@ describe("stalela verify", () => {
 
   it("shows progress on a terminal (and none when piped, above)", async () => {
     const file = tempFile("export.json", JSON.stringify(doc));
-    const run = await runCliOnTerminal(["verify", file, "--pubkey", pubkey]);
+    const run = await runCliOnTerminal(["verify", file, "--pubkey", pubkey, "--lang", "en"]);
     expect(run.code).toBe(0);
     expect(run.output).toContain("verifying 6/6");
     expect(run.output).toContain("VERIFIED");
@@ -59,7 +59,7 @@ describe("stalela verify", () => {
     bytes[bytes.length - 1]! ^= 0x01;
     bad.records[3]!.record = toBase64Url(bytes);
     const file = tempFile("tampered.json", JSON.stringify(bad));
-    const text = await runCli(["verify", file, "--pubkey", pubkey]);
+    const text = await runCli(["verify", file, "--pubkey", pubkey, "--lang", "en"]);
     expect(text.code).toBe(5);
     expect(text.stdout).toContain("VERIFICATION FAILED");
     expect(text.stdout).toMatch(/#4\s+signature/);
@@ -122,7 +122,7 @@ describe("stalela verify on the checks records make possible", () => {
       },
     ]);
     const file = tempFile("resigned.json", await exporterLayout(j.doc));
-    const run = await runCli(["verify", file, "--pubkey", toHex(j.publicKey)]);
+    const run = await runCli(["verify", file, "--pubkey", toHex(j.publicKey), "--lang", "en"]);
     expect(run.code).toBe(5);
     expect(run.stdout).toMatch(
       /#2\s+tax_arithmetic: group B: tax 150 on a gross of 1160, the rounding rule gives 160/,
@@ -152,10 +152,10 @@ describe("stalela verify on the checks records make possible", () => {
     ]);
     const range = { ...j.doc, range: { ...j.doc.range, from: 2 }, records: j.doc.records.slice(1) };
     const file = tempFile("range.json", await exporterLayout(range));
-    const run = await runCli(["verify", file, "--pubkey", toHex(j.publicKey)]);
+    const run = await runCli(["verify", file, "--pubkey", toHex(j.publicKey), "--lang", "en"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(
-      "1 credit notes reference an original this file does not hold (not checked):",
+      "1 credit note references an original this file does not hold (not checked):",
     );
     expect(run.stdout).toContain(`#3 → ${SYNTH_DEVICE_ID} #1 (before the range)`);
   });
@@ -197,14 +197,14 @@ describe("stalela verify-qr", () => {
     });
     const text = await runCli(["verify-qr", qr, "--pubkey", pubkey]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain("QR VERIFIED");
+    expect(text.stdout).toContain("QR VÉRIFIÉ : signé par la clé de l'appareil fiscal");
   });
 
   it("without --pubkey only parses, says so and exits 5 (0 with --parse-only)", async () => {
     const qr = journal.sealed[0]!.qr;
     const run = await runCli(["verify-qr", qr]);
     expect(run.code).toBe(5);
-    expect(run.stdout).toContain("NOT VERIFIED: no --pubkey given");
+    expect(run.stdout).toContain("QR NON VÉRIFIÉ : aucune --pubkey donnée");
     const parsed = await runCli(["verify-qr", qr, "--parse-only", "--json"]);
     expect(parsed.code).toBe(0);
     expect(JSON.parse(parsed.stdout)).toMatchObject({ valid: null, payload: { fiscal_number: 1 } });

@@ -192,8 +192,10 @@ describe("the stalela .deb", () => {
       body.fiscal.qr,
       "--pubkey",
       activation.public_key,
+      "--lang",
+      "fr",
     ]);
-    expect(verified).toContain("VERIFIED");
+    expect(verified).toContain("QR VÉRIFIÉ");
     // The state is the service's alone: set by the daemon at open, whatever created the files.
     expect(modeOwner("/var/lib/stalela")).toBe("700 stalela:stalela");
     for (const file of ["daemon.sqlite", "daemon.sqlite-wal", "daemon.sqlite-shm", "admin.sock"]) {

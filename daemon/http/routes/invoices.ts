@@ -62,7 +62,8 @@ async function requireIdempotencyKey(request: FastifyRequest): Promise<void> {
   if (!hasValidIdempotencyKey(request.headers)) throw idempotencyKeyError();
 }
 
-function notFound(idOrKey: string): FiscalError {
+/** RECORD_NOT_FOUND for an id or Idempotency-Key no invoice has (also the receipt routes' answer). */
+export function notFound(idOrKey: string): FiscalError {
   return new FiscalError(
     "RECORD_NOT_FOUND",
     `no invoice has the id or Idempotency-Key ${JSON.stringify(idOrKey)}`,

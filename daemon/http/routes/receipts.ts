@@ -20,10 +20,10 @@ import {
   SERVICE_CALL,
 } from "../error-responses.js";
 import { IdParamsSchema, QrQuerySchema, QrSvgSchema, ReceiptQuerySchema } from "../schemas.js";
+import { notFound } from "./invoices.js";
 
 const TAG = ["invoices"];
 const LOOKUP_ERRORS = errorResponses(EVERY_ROUTE, API_KEY, SERVICE_CALL, ID_PARAM, LIST_QUERY);
-const RECEIPT_ERRORS = LOOKUP_ERRORS;
 
 /** Response headers that say which copy a receipt is. */
 export const RECEIPT_COPY_HEADER = "receipt-copy";
@@ -31,13 +31,6 @@ export const RECEIPT_COPY_NUMBER_HEADER = "receipt-copy-number";
 
 /** Nothing on a receipt page may load or run: it is a document. */
 const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
-function notFound(idOrKey: string): FiscalError {
-  return new FiscalError(
-    "RECORD_NOT_FOUND",
-    `no invoice has the id or Idempotency-Key ${JSON.stringify(idOrKey)}`,
-  );
-}
 
 /** Registers the receipt routes on `app`. */
 export function receiptRoutes(app: ApiInstance, ctx: RouteContext): void {
@@ -64,13 +57,19 @@ export function receiptRoutes(app: ApiInstance, ctx: RouteContext): void {
               },
             },
             content: Object.fromEntries(
-              Object.values(RECEIPT_MEDIA_TYPES).map((type) => [
+              Object.entries(RECEIPT_MEDIA_TYPES).map(([format, type]) => [
                 type.split(";")[0],
-                { schema: { type: "string" } },
+                // ESC/POS and PDF are bytes; text and HTML are UTF-8 text.
+                {
+                  schema:
+                    format === "escpos" || format === "pdf"
+                      ? { type: "string", format: "binary" }
+                      : { type: "string" },
+                },
               ]),
             ),
           },
-          ...RECEIPT_ERRORS,
+          ...LOOKUP_ERRORS,
         },
       },
     },
