@@ -25,6 +25,7 @@ interface ReceiptFlags {
   readonly tz: string;
   readonly preview?: boolean;
   readonly out?: string;
+  readonly json?: boolean;
 }
 
 function widthOf(text: string): ReceiptWidth {
@@ -52,8 +53,9 @@ export function registerReceiptCommand(invoice: Command): void {
     .option("--tz <zone>", "the shop's time zone", zoneOf, readerTimeZone())
     .option("--preview", "a screen preview, not counted and marked as not a receipt")
     .option("--out <file>", "write to this file (required for escpos and pdf on a terminal)")
+    .option("--json", "a failure as JSON on stdout (the receipt itself is never JSON)")
     .action((id: string, flags: ReceiptFlags) =>
-      runAction({}, async () => {
+      runAction(flags, async () => {
         const binary = flags.format === "escpos" || flags.format === "pdf";
         if (binary && flags.out === undefined && process.stdout.isTTY)
           throw new FiscalError(
