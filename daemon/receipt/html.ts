@@ -21,7 +21,8 @@ p{margin:0.5mm 0}
 hr{border:0;border-top:1px dashed #000;margin:2mm 0}
 table{width:100%;border-collapse:collapse}
 td,th{padding:0.5mm 0;vertical-align:top;text-align:left}
-.num{text-align:right;white-space:nowrap}
+.num{text-align:right;white-space:nowrap;padding-left:2mm}
+table.groups{font-size:11px}
 .sub{font-size:11px;padding-left:3mm}
 .total td{font-weight:bold;font-size:15px}
 .qr{display:block;margin:3mm auto;width:42mm;height:42mm}
@@ -54,7 +55,7 @@ function groupsTable(view: ReceiptView): string {
         .map((v) => `<td class="num">${escapeHtml(v)}</td>`)
         .join("")}</tr>`,
   );
-  return `<table><tr>${head.join("")}</tr>${rows.join("")}</table>`;
+  return `<table class="groups"><tr>${head.join("")}</tr>${rows.join("")}</table>`;
 }
 
 /** Renders `view` as a standalone HTML document; `qrSvg` is the QR drawn by qr.ts. */
