@@ -88,7 +88,8 @@ describe("docs/INSTALL.md", () => {
     const result = spawnSync("bash", ["-euo", "pipefail", "-x", "-c", script.join("\n")], {
       cwd: stick,
       encoding: "utf8",
-      env: { ...process.env, ...machine.env, HOME: "/root" },
+      // A technician's shell that names no language: the CLI then speaks French (docs/CLI.md).
+      env: { ...process.env, LC_ALL: "", LC_MESSAGES: "", LANG: "C.UTF-8", ...machine.env, HOME: "/root" },
       maxBuffer: 64 * 1024 * 1024,
     });
     const transcript = `${result.stdout}\n${result.stderr}`;
@@ -105,7 +106,7 @@ describe("docs/INSTALL.md", () => {
     expect(result.stdout).toContain(`"isf":"${SITE_SFE.isf}"`);
     expect(result.stdout).toContain(`"address":"${SITE_SFE.address}"`);
     expect(result.stdout).toContain("UNACTIVATED");
-    expect(result.stdout).toMatch(/public key\s+[0-9a-f]{64}/);
+    expect(result.stdout).toMatch(/clé publique\s+[0-9a-f]{64}/);
     expect(result.stdout).toMatch(/"state":\s*"FISCALIZED"/);
     expect(result.stdout).toContain("/var/lib/stalela/daemon.sqlite");
   });
