@@ -5,10 +5,12 @@
  * export should belong to the service like the journal it copies. So a command that opens the
  * daemon's state (its store, the device, or admin.sock) first calls `actAsStateOwner`: running as
  * root, with the state directory existing and owned by another user, it switches to that user and the
- * directory's group, supplementary groups first (so group stalela's device node opens), then the
- * group, then the user, the only order the kernel allows once root is given up.
+ * directory's group, supplementary groups first, then the group, then the user, the only order the
+ * kernel allows once root is given up. The supplementary groups are the user's (`initgroups`) plus
+ * DEVICE_GROUP when it exists, as the service's unit gives it (`SupplementaryGroups=stalela-dev`):
+ * the DEF's device node belongs to that group, so a device command opens it as the service would.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { FiscalError } from "../protocol/index.js";
 
 /** A user and group to run as. */
@@ -20,10 +22,31 @@ export interface RunAs {
 /** The calls the switch makes (node's `process` on Linux; a test may pass a recorder). */
 export interface ProcessIdentity {
   getuid?(): number;
+  getgroups?(): number[];
   initgroups?(user: number, extraGroup: number): void;
   setgroups?(groups: number[]): void;
   setgid?(id: number): void;
   setuid?(id: number): void;
+}
+
+/** The group the DEF's device nodes belong to (udev/99-stalela-def.rules, packaging/debian/postinst). */
+export const DEVICE_GROUP = "stalela-dev";
+
+/** The id of group `name` in an /etc/group text, or undefined when it has none. Pure. */
+export function groupIdIn(groupFile: string, name: string): number | undefined {
+  for (const line of groupFile.split("\n")) {
+    const [group, , gid] = line.split(":");
+    if (group === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
+  }
+  return undefined;
+}
+
+function deviceGroupId(groupFilePath: string): number | undefined {
+  try {
+    return groupIdIn(readFileSync(groupFilePath, "utf8"), DEVICE_GROUP);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -40,7 +63,11 @@ export function stateOwnerOf(currentUid: number | undefined, dir: RunAs | undefi
  * missing directory (or one this user cannot stat) switches nothing: the command's own checks report it.
  * A failed switch is STORAGE_FAILURE: going on as root would leave root-owned files in the store.
  */
-export function actAsStateOwner(stateDir: string, proc: ProcessIdentity = process): RunAs | undefined {
+export function actAsStateOwner(
+  stateDir: string,
+  proc: ProcessIdentity = process,
+  groupFilePath = "/etc/group",
+): RunAs | undefined {
   let dir: RunAs | undefined;
   try {
     const st = statSync(stateDir);
@@ -57,6 +84,9 @@ export function actAsStateOwner(stateDir: string, proc: ProcessIdentity = proces
       // A uid without a passwd entry has no group list to load: just the directory's group, then.
       proc.setgroups!([target.gid]);
     }
+    const deviceGroup = deviceGroupId(groupFilePath);
+    const groups = proc.getgroups?.() ?? [];
+    if (deviceGroup !== undefined && !groups.includes(deviceGroup)) proc.setgroups!([...groups, deviceGroup]);
     proc.setgid!(target.gid);
     proc.setuid!(target.uid);
   } catch (err) {

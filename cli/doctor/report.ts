@@ -88,8 +88,9 @@ export interface ReportReader {
 export const JSON_READER: ReportReader = { lang: "en" };
 
 /**
- * How a user gets the DEF's device node (doctor and the device commands): group stalela owns it once
- * the udev rule is installed and applied. No sudo: technicians run as root, and Debian has no sudo
+ * How a user gets the DEF's device node (doctor and the device commands): group stalela-dev owns it
+ * (mode 0660) once the udev rule is installed and applied, so the user joins stalela-dev, never
+ * stalela, the group of the fiscal state. No sudo: technicians run as root, and Debian has no sudo
  * by default. In English: it also goes into error details, which are English (cli/output.ts).
  */
 export const DEVICE_ACCESS_FIX = t("en", "cli.doctor.fix.device_access");
@@ -173,7 +174,7 @@ export function checkDevice(d: DeviceObservation, reader: ReportReader = JSON_RE
     : say("warn", "warnings", { ...answered, warnings: warnings.join(", ") }, "device.warnings.fix");
 }
 
-/** Whether the udev rule that gives the DEF to group stalela is installed. */
+/** Whether the udev rule that gives the DEF to group stalela-dev is installed. */
 export function checkUdev(rule: string | null, reader: ReportReader = JSON_READER): CheckResult {
   return rule === null
     ? result(reader, "udev", "warn", "udev.missing", undefined, "udev.missing.fix")

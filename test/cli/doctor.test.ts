@@ -76,7 +76,7 @@ describe("doctor verdicts (pure)", () => {
       accessError: "EACCES",
     });
     expect(c.level).toBe("fail");
-    expect(c.fix).toContain("usermod -aG stalela USER");
+    expect(c.fix).toContain("usermod -aG stalela-dev USER");
     expect(c.fix).toContain("99-stalela-def.rules");
     expect(c.fix).toContain("udevadm trigger");
     // A fresh Debian 12 has no sudo, and technicians work as root.

@@ -5,12 +5,12 @@
  * tested with a directory owned by `nobody` (65534), which needs root, as CI runs: not being root fails
  * that test rather than skipping it.
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SpawnedEmulator, spawnEmulator } from "../../bench/processes.js";
-import { actAsStateOwner, type ProcessIdentity, stateOwnerOf } from "../../cli/state-owner.js";
+import { actAsStateOwner, groupIdIn, type ProcessIdentity, stateOwnerOf } from "../../cli/state-owner.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
 import { isFiscalError } from "../../protocol/index.js";
 import { bundleFor } from "../emulator/fixtures.js";
@@ -21,23 +21,38 @@ const NOBODY = 65_534;
 /** A process identity that records the calls made on it. */
 function recorder(uid: number, failInitgroups = false): ProcessIdentity & { calls: string[] } {
   const calls: string[] = [];
+  // The supplementary groups as the kernel would hold them: initgroups loads the user's (here, just
+  // the group it is given), setgroups replaces them.
+  let groups = [uid];
   return {
     calls,
     getuid: () => uid,
+    getgroups: () => [...groups],
     initgroups: (user, group) => {
       calls.push(`initgroups(${user}, ${group})`);
       if (failInitgroups) throw new Error("initgroups user not found");
+      groups = [group];
     },
-    setgroups: (groups) => void calls.push(`setgroups(${groups.join(",")})`),
+    setgroups: (list) => {
+      calls.push(`setgroups(${list.join(",")})`);
+      groups = [...list];
+    },
     setgid: (id) => void calls.push(`setgid(${id})`),
     setuid: (id) => void calls.push(`setuid(${id})`),
   };
 }
 
 let dir: string;
+/** An /etc/group without the device group, and one with it (gid 4242). */
+let noDeviceGroup: string;
+let withDeviceGroup: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "stalela-owner-"));
+  noDeviceGroup = join(dir, "group-plain");
+  writeFileSync(noDeviceGroup, "root:x:0:\nstalela:x:998:\nnogroup:x:65534:\n");
+  withDeviceGroup = join(dir, "group-dev");
+  writeFileSync(withDeviceGroup, "root:x:0:\nstalela:x:998:\nstalela-devices:x:4241:\nstalela-dev:x:4242:\n");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -67,7 +82,7 @@ describe("actAsStateOwner", () => {
   it("loads the groups, then sets the gid, then the uid (the only order root allows)", () => {
     const state = ownedState("owned", NOBODY, NOBODY);
     const proc = recorder(0);
-    expect(actAsStateOwner(state, proc)).toEqual({ uid: NOBODY, gid: NOBODY });
+    expect(actAsStateOwner(state, proc, noDeviceGroup)).toEqual({ uid: NOBODY, gid: NOBODY });
     expect(proc.calls).toEqual([
       `initgroups(${NOBODY}, ${NOBODY})`,
       `setgid(${NOBODY})`,
@@ -75,10 +90,29 @@ describe("actAsStateOwner", () => {
     ]);
   });
 
+  it("adds group stalela-dev, as the service's unit does, so the DEF's device node opens", () => {
+    const state = ownedState("device-group", NOBODY, NOBODY);
+    const proc = recorder(0);
+    expect(actAsStateOwner(state, proc, withDeviceGroup)).toEqual({ uid: NOBODY, gid: NOBODY });
+    expect(proc.calls).toEqual([
+      `initgroups(${NOBODY}, ${NOBODY})`,
+      `setgroups(${NOBODY},4242)`,
+      `setgid(${NOBODY})`,
+      `setuid(${NOBODY})`,
+    ]);
+  });
+
+  it("reads a group's id from /etc/group by its exact name", () => {
+    const file = "root:x:0:\nstalela-devices:x:4241:\nstalela-dev:x:4242:tech\nbroken-line\n";
+    expect(groupIdIn(file, "stalela-dev")).toBe(4242);
+    expect(groupIdIn(file, "stalela")).toBeUndefined();
+    expect(groupIdIn("stalela-dev:x::\n", "stalela-dev")).toBeUndefined();
+  });
+
   it("falls back to the directory's group alone for a uid without a passwd entry", () => {
     const state = ownedState("orphan", 54_321, 54_322);
     const proc = recorder(0, true);
-    expect(actAsStateOwner(state, proc)).toEqual({ uid: 54_321, gid: 54_322 });
+    expect(actAsStateOwner(state, proc, noDeviceGroup)).toEqual({ uid: 54_321, gid: 54_322 });
     expect(proc.calls).toEqual([
       "initgroups(54321, 54322)",
       "setgroups(54322)",
@@ -97,7 +131,7 @@ describe("actAsStateOwner", () => {
     };
     let caught: unknown;
     try {
-      actAsStateOwner(state, proc);
+      actAsStateOwner(state, proc, noDeviceGroup);
     } catch (err) {
       caught = err;
     }

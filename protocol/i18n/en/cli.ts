@@ -155,8 +155,9 @@ export const CLI_EN: Readonly<Record<string, string>> = {
   "cli.doctor.all_ok": "no problems found",
   "cli.doctor.some_failed": "fix the FAIL lines above, then run `stalela doctor` again",
   "cli.doctor.fix.device_access":
-    "add the user to group stalela (`usermod -aG stalela USER`, then log out and in again), install the udev " +
-    "rule (`cp udev/99-stalela-def.rules /etc/udev/rules.d/`), then `udevadm control --reload && udevadm trigger`",
+    "add the user to group stalela-dev (`usermod -aG stalela-dev USER`, then log out and in again), " +
+    "install the udev rule (`cp udev/99-stalela-def.rules /etc/udev/rules.d/`), " +
+    "then `udevadm control --reload && udevadm trigger`",
   "cli.doctor.fix.start_daemon":
     "`systemctl start stalela-daemon` (`journalctl -u stalela-daemon` says why it stopped), or `stalela daemon`",
   "cli.doctor.device.emulator_missing":

@@ -173,7 +173,7 @@ export const CLI_FR: Readonly<Record<string, string>> = {
   "cli.doctor.all_ok": "aucun problème trouvé",
   "cli.doctor.some_failed": "corrigez les lignes ÉCHEC ci-dessus, puis relancez `stalela doctor`",
   "cli.doctor.fix.device_access":
-    "ajoutez l'utilisateur au groupe stalela (`usermod -aG stalela USER`, puis déconnectez-vous et " +
+    "ajoutez l'utilisateur au groupe stalela-dev (`usermod -aG stalela-dev USER`, puis déconnectez-vous et " +
     "reconnectez-vous), installez la règle udev (`cp udev/99-stalela-def.rules /etc/udev/rules.d/`), " +
     "puis `udevadm control --reload && udevadm trigger`",
   "cli.doctor.fix.start_daemon":
