@@ -21,25 +21,26 @@ import { registerKeysCommand } from "./commands/keys.js";
 import { registerQueueCommand } from "./commands/queue.js";
 import { registerVerifyCommand } from "./commands/verify.js";
 import { registerVerifyQrCommand } from "./commands/verify-qr.js";
+import { HELP_DESCRIPTION, helpConfiguration } from "./help.js";
 import { setReaderLang } from "./lang.js";
 import { EXIT, reportError, wantsJson } from "./output.js";
 
 /**
- * Builds the program with every command registered. Commander's exit and error output are taken over
- * before any command is added, since each subcommand copies them from its parent when it is made.
+ * Builds the program with every command registered. Commander's exit, error output and help are taken
+ * over before any command is added, since each subcommand copies them from its parent when it is made.
  */
 export function buildProgram(): Command {
   const program = new Command("stalela")
-    .description("Stalela Local Fiscal Service: DEF emulator, daemon and technician tools")
-    .version(DAEMON_VERSION, "--version", "print the version")
+    .description("help.stalela")
+    .version(DAEMON_VERSION, "--version", "help.stalela.version")
     .exitOverride()
     // runProgram prints the one coded line; commander's own "error: …" would be a second format.
     .configureOutput({ outputError: () => {} })
-    .addOption(
-      new Option("--lang <lang>", "language of the human output (default: LANG, else fr)").choices([
-        ...LANGS,
-      ]),
-    )
+    // The help in the reader's language (cli/help.ts); every command made below copies it.
+    .configureHelp(helpConfiguration())
+    .helpOption("-h, --help", HELP_DESCRIPTION)
+    .helpCommand("help [command]", HELP_DESCRIPTION)
+    .addOption(new Option("--lang <lang>", "help.stalela.lang").choices([...LANGS]))
     .hook("preAction", () => {
       const lang = program.opts().lang as unknown;
       setReaderLang(isLang(lang) ? lang : undefined);

@@ -9,13 +9,22 @@ import { join } from "node:path";
 import { defaultConfig } from "../daemon/config.js";
 import { type Db, openDatabase } from "../daemon/store/database.js";
 import { FiscalError } from "../protocol/index.js";
+import { helpKey } from "./help.js";
 import { actAsStateOwner } from "./state-owner.js";
 
 /** The store file inside a daemon state directory (the daemon's STORE_FILE). */
 export const STORE_FILE = "daemon.sqlite";
 
-/** What `--state` defaults to, for help texts. */
-export const STATE_DIR_HELP = "daemon state directory (default $STALELA_STATE_DIR, else ./.state/daemon)";
+/**
+ * The help text of a `--state` option, `key` one of the help.option.state texts (cli/help.ts), with
+ * what it defaults to.
+ */
+export function stateDirHelp(key: string): string {
+  return helpKey(key, { dir: defaultConfig().stateDir });
+}
+
+/** The help text of `--state`: the daemon state directory and what it defaults to. */
+export const STATE_DIR_HELP = stateDirHelp("help.option.state");
 
 /** The daemon state directory: $STALELA_STATE_DIR (as the systemd unit and env file set it), else the default. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {

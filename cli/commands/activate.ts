@@ -22,6 +22,7 @@ import { cloudPortFor } from "../../daemon/sync/cloud-sync.js";
 import { t } from "../../protocol/i18n/index.js";
 import { FiscalError } from "../../protocol/index.js";
 import { START_DAEMON_FIX } from "../doctor/report.js";
+import { afterHelp } from "../help.js";
 import { readerLang } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, openStore } from "../state.js";
@@ -40,22 +41,13 @@ export function registerDeviceActivateCommand(device: Command): void {
   withDeviceOptions(
     device
       .command("activate")
-      .description("activate the device: online with a code (via the daemon) or offline with a bundle file")
-      .option("--code <code>", "activation code from the Stalela Cloud portal (needs the running daemon)")
-      .option("--bundle <file>", "signed activation bundle file (works without the daemon and offline)")
-      .option("--cloud <url>", "Stalela Cloud URL to register a bundle activation with (no daemon)")
-      .option(
-        "--allow-emulator",
-        "development mode without a daemon: accept an emulated device, the development root and an http loopback cloud",
-      ),
+      .description("help.device.activate")
+      .option("--code <code>", "help.device.activate.code")
+      .option("--bundle <file>", "help.device.activate.bundle")
+      .option("--cloud <url>", "help.device.activate.cloud")
+      .option("--allow-emulator", "help.device.activate.allow-emulator"),
   )
-    .addHelpText(
-      "after",
-      "\nExit codes: 0 activated, 2 neither or both of --code/--bundle, or no store (no daemon ever\n" +
-        "started), 3 device refusal (E103 already activated, E116 bad signature, E117 another device,\n" +
-        "E118 malformed bundle) or no device, 4 cloud refusal or unreachable (E500, E502 unknown code,\n" +
-        "E503 code used), or no daemon for --code.",
-    )
+    .addHelpText("after", afterHelp("help.device.activate.after"))
     .action((flags: ActivateFlags) => runAction(flags, () => activate(flags)));
 }
 

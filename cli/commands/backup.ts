@@ -68,10 +68,10 @@ export function backupStore(stateDir: string, out: string): BackupReport {
 export function registerBackupCommand(program: Command): void {
   program
     .command("backup")
-    .description("write a consistent copy of the daemon's store (safe while the daemon runs)")
-    .requiredOption("--out <file>", "the copy to write (must not exist)")
+    .description("help.backup")
+    .requiredOption("--out <file>", "help.backup.out")
     .option("--state <dir>", STATE_DIR_HELP)
-    .option("--json", "machine-readable output")
+    .option("--json", "help.option.json")
     .action((flags: BackupFlags) =>
       runAction(flags, () => {
         // Resolved before any switch of user, against the directory the technician typed it in.

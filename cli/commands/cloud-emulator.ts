@@ -82,23 +82,14 @@ function fault(text: string, previous: CloudFaultPatch): CloudFaultPatch {
 export function registerCloudEmulatorCommand(program: Command): void {
   program
     .command("cloud-emulator")
-    .description("run the reference Stalela Cloud (activation codes, uploads, fault injection)")
-    .option("--port <n>", `TCP port (0 picks a free one)`, port, DEFAULT_CLOUD_PORT)
-    .option("--host <host>", "listen address", "127.0.0.1")
-    .option("--state <dir>", "state directory (SQLite)", DEFAULT_CLOUD_STATE_DIR)
-    .option(
-      "--issue-code <spec>",
-      "issue CODE:MERCHANT_NIF:OUTLET_ID:FISCAL_AUTHORITY_ID (repeatable)",
-      issueCode,
-      [],
-    )
-    .option(
-      "--root-seed <hex>",
-      "cloud root seed bundles are signed with (default: the public dev seed)",
-      rootSeed,
-    )
-    .option("--verify-threads <n>", "worker threads verifying record signatures (default 0)", threads, 0)
-    .option("--fault <name=value>", "fault at start, e.g. fail_next=3, down=true (repeatable)", fault, {})
+    .description("help.cloud-emulator")
+    .option("--port <n>", "help.cloud-emulator.port", port, DEFAULT_CLOUD_PORT)
+    .option("--host <host>", "help.cloud-emulator.host", "127.0.0.1")
+    .option("--state <dir>", "help.cloud-emulator.state", DEFAULT_CLOUD_STATE_DIR)
+    .option("--issue-code <spec>", "help.cloud-emulator.issue-code", issueCode, [])
+    .option("--root-seed <hex>", "help.cloud-emulator.root-seed", rootSeed)
+    .option("--verify-threads <n>", "help.cloud-emulator.verify-threads", threads, 0)
+    .option("--fault <name=value>", "help.cloud-emulator.fault", fault, {})
     .action(async (flags: CloudFlags) => {
       const cloud = await startCloudEmulator({
         stateDir: flags.state,

@@ -14,6 +14,7 @@ import {
   resolveConfigLayers,
 } from "../../daemon/config.js";
 import { type Lang, t } from "../../protocol/i18n/index.js";
+import { afterHelp } from "../help.js";
 import { readerLang } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 
@@ -109,13 +110,13 @@ export function checkConfig(flags: ConfigCheckFlags, env: NodeJS.ProcessEnv = pr
 
 /** Registers `config` and `config check`. */
 export function registerConfigCommand(program: Command): void {
-  const config = program.command("config").description("the daemon's configuration");
+  const config = program.command("config").description("help.config");
   config
     .command("check")
-    .description("validate the configuration; print every setting, its value and where it came from")
-    .option("--config <file>", "JSON configuration file, as `stalela daemon --config FILE` takes it")
-    .option("--json", "machine-readable output")
-    .addHelpText("after", "\nExit codes: 0 valid, 2 invalid or unsafe configuration (E3xx).")
+    .description("help.config.check")
+    .option("--config <file>", "help.config.check.config")
+    .option("--json", "help.option.json")
+    .addHelpText("after", afterHelp("help.config.check.after"))
     .action((flags: ConfigCheckFlags) =>
       runAction(flags, () => {
         const report = configReport(checkConfig(flags));

@@ -10,6 +10,7 @@ import {
   type ConfigLayer,
   configFromEnv,
   configFromFile,
+  DEFAULT_HTTP_PORT,
   type LogLevel,
   type ResolvedConfig,
   resolveConfigLayers,
@@ -18,6 +19,7 @@ import { Daemon } from "../../daemon/daemon.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
 import type { FiscalServiceHooks } from "../../daemon/fiscal/service.js";
 import { createDaemonLogger } from "../../daemon/logging.js";
+import { helpKey } from "../help.js";
 import { runAction } from "../output.js";
 import { actAsStateOwner } from "../state-owner.js";
 
@@ -99,20 +101,14 @@ export function daemonConfig(flags: DaemonFlags, env: NodeJS.ProcessEnv = proces
 export function registerDaemonCommand(program: Command): void {
   program
     .command("daemon")
-    .description("run the fiscal daemon: POS HTTP API on 127.0.0.1, device link, store")
-    .option("--config <file>", "JSON configuration file")
-    .option(
-      "--device <uri>",
-      "device: serial:PATH, hid:VID:PID[:SERIAL], usb:VID:PID[:SERIAL], tcp:HOST:PORT, auto",
-    )
-    .option("--state <dir>", "state directory (SQLite store)")
-    .option("--host <address>", "address the POS API binds to (default 127.0.0.1)")
-    .option("--port <n>", "port of the POS API (default 8765)", port)
-    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
-    .option(
-      "--allow-emulator",
-      "development mode: accept the emulator, the development cloud root and http to loopback",
-    )
+    .description("help.daemon")
+    .option("--config <file>", "help.daemon.config")
+    .option("--device <uri>", "help.daemon.device")
+    .option("--state <dir>", "help.daemon.state")
+    .option("--host <address>", "help.daemon.host")
+    .option("--port <n>", helpKey("help.daemon.port", { port: String(DEFAULT_HTTP_PORT) }), port)
+    .option("--log-level <level>", "help.daemon.log-level")
+    .option("--allow-emulator", "help.daemon.allow-emulator")
     .action(async (flags: DaemonFlags) => {
       await runAction(flags, async () => {
         // The daemon logs the configuration's warnings itself at start (configWarnings).

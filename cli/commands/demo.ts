@@ -24,6 +24,7 @@ import { startCloudEmulator } from "../../emulator/cloud/index.js";
 import { startEmulator } from "../../emulator/index.js";
 import { openPtyLink } from "../../emulator/link/pty.js";
 import { isFiscalError } from "../../protocol/index.js";
+import { helpKey } from "../help.js";
 import { runAction } from "../output.js";
 
 /** The identity the demo device is activated with. */
@@ -244,15 +245,9 @@ async function runDemo(opts: DemoOptions): Promise<void> {
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
-    .description(
-      "run cloud emulator + emulated device + daemon with temporary state; print a ready curl command",
-    )
-    .option(
-      "--port <n>",
-      `port of the POS API (default ${DEFAULT_HTTP_PORT}, or a free one if that is taken)`,
-      port,
-    )
-    .option("--state <dir>", "keep state in this directory instead of a temporary one")
+    .description("help.demo")
+    .option("--port <n>", helpKey("help.demo.port", { port: String(DEFAULT_HTTP_PORT) }), port)
+    .option("--state <dir>", "help.demo.state")
     .action(async (opts: DemoOptions) => {
       await runAction({}, () => runDemo(opts));
       // A failed start has stopped its parts and removed its temporary state; runAction has printed the

@@ -15,7 +15,7 @@ import { createTransport } from "../../daemon/transport/create.js";
 import type { Transport } from "../../daemon/transport/types.js";
 import { FiscalError, isFiscalError } from "../../protocol/index.js";
 import { DEVICE_ACCESS_FIX, EMULATOR_DEVICE_URI } from "../doctor/report.js";
-import { enterStateDir, STATE_DIR_HELP } from "../state.js";
+import { enterStateDir, stateDirHelp } from "../state.js";
 import { liveAdminClient } from "./admin-socket.js";
 
 /** How long to wait for the device link to come up, in ms (flag --connect-timeout-ms). */
@@ -46,10 +46,10 @@ export function positiveInt(text: string): number {
 /** Adds `--device`, `--connect-timeout-ms`, `--state` and `--json` to a command. */
 export function withDeviceOptions(command: Command): Command {
   return command
-    .option("--device <uri>", "device URI (default $STALELA_DEVICE, else auto: USB discovery)")
-    .option("--connect-timeout-ms <ms>", "wait this long for the device", positiveInt, CONNECT_TIMEOUT_MS)
-    .option("--state <dir>", `${STATE_DIR_HELP}: a daemon answering on its admin.sock is asked instead`)
-    .option("--json", "machine-readable output");
+    .option("--device <uri>", "help.option.device")
+    .option("--connect-timeout-ms <ms>", "help.option.connect-timeout-ms", positiveInt, CONNECT_TIMEOUT_MS)
+    .option("--state <dir>", stateDirHelp("help.option.state.device"))
+    .option("--json", "help.option.json");
 }
 
 /**

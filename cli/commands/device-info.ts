@@ -18,6 +18,7 @@ import { t } from "../../protocol/i18n/index.js";
 import { formatLocalTime } from "../../protocol/i18n/time.js";
 import { FiscalError } from "../../protocol/index.js";
 import { formatDecimal, formatSkew } from "../doctor/report.js";
+import { afterHelp } from "../help.js";
 import { readerLang, readerTimeZone } from "../lang.js";
 import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
 import {
@@ -210,32 +211,18 @@ async function selfTest(flags: Flags): Promise<void> {
 
 /** Registers `info`, `status`, `time` and `self-test` under the `device` group. */
 export function registerDeviceInfoCommands(device: Command): void {
-  const exits = "\nExit codes: 0 ok, 2 bad arguments, 3 device error or refusal, 1 other failure.";
-  withDeviceOptions(device.command("info").description("identity, keys, state and limits of the device"))
-    .addHelpText("after", exits)
+  withDeviceOptions(device.command("info").description("help.device.info"))
+    .addHelpText("after", afterHelp("help.exits.device"))
     .action((flags: Flags) => runAction(flags, () => info(flags)));
-  withDeviceOptions(
-    device.command("status").description("state, counters, journal use, clock skew and warnings"),
-  )
-    .addHelpText("after", exits)
+  withDeviceOptions(device.command("status").description("help.device.status"))
+    .addHelpText("after", afterHelp("help.exits.device"))
     .action((flags: Flags) => runAction(flags, () => status(flags)));
   withDeviceOptions(
-    device
-      .command("time")
-      .description("show the device clock against this computer's, or set it")
-      .option(
-        "--set <time>",
-        "set the device clock: `now` (this computer's time) or an ISO time with Z or an offset " +
-          "(2026-12-01T14:05:33+01:00)",
-      ),
+    device.command("time").description("help.device.time").option("--set <time>", "help.device.time.set"),
   )
-    .addHelpText("after", `${exits} A refused --set (over 15 min once activated) exits 3.`)
+    .addHelpText("after", afterHelp("help.device.time.after"))
     .action((flags: Flags & { set?: string }) => runAction(flags, () => time(flags)));
-  withDeviceOptions(
-    device
-      .command("self-test")
-      .description("run the device self-test (keys, journal chain, counters, storage, clock)"),
-  )
-    .addHelpText("after", `${exits} A failed self-test exits 3.`)
+  withDeviceOptions(device.command("self-test").description("help.device.self-test"))
+    .addHelpText("after", afterHelp("help.device.self-test.after"))
     .action((flags: Flags) => runAction(flags, () => selfTest(flags)));
 }

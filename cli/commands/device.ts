@@ -9,9 +9,7 @@ import { registerDeviceExportCommand } from "./export.js";
 
 /** Registers the `device` command group and its subcommands. */
 export function registerDeviceCommand(program: Command): Command {
-  const device = program
-    .command("device")
-    .description("talk to the fiscal device (DEF): through the running daemon, else directly");
+  const device = program.command("device").description("help.device");
   registerDeviceInfoCommands(device);
   registerDeviceActivateCommand(device);
   registerDeviceExportCommand(device);

@@ -16,6 +16,7 @@ import {
   doctorExitCode,
   doctorReport,
 } from "../doctor/report.js";
+import { afterHelp } from "../help.js";
 import { readerLang, readerTimeZone } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { STATE_DIR_HELP, stateDirOf } from "../state.js";
@@ -55,18 +56,14 @@ function reportLines(checks: readonly CheckResult[], exitCode: number, lang: Lan
 export function registerDoctorCommand(program: Command): void {
   program
     .command("doctor")
-    .description("check device access, udev, clocks, disk, store, daemon and cloud; say how to fix each")
-    .option("--device <uri>", "device URI (default $STALELA_DEVICE, else auto: USB discovery)")
+    .description("help.doctor")
+    .option("--device <uri>", "help.option.device")
     .option("--state <dir>", STATE_DIR_HELP)
-    .option("--url <url>", "the daemon's API", `http://127.0.0.1:${DEFAULT_HTTP_PORT}`)
-    .option("--cloud <url>", "Stalela Cloud URL to test (default $STALELA_CLOUD_URL; skipped when neither)")
-    .option("--device-timeout-ms <ms>", "wait this long for the device", positiveInt)
-    .option("--json", "machine-readable report")
-    .addHelpText(
-      "after",
-      "\nExit codes: 0 nothing failed (warnings allowed), 3 the device check failed, 4 only the cloud\n" +
-        "check failed, 1 another check failed.",
-    )
+    .option("--url <url>", "help.doctor.url", `http://127.0.0.1:${DEFAULT_HTTP_PORT}`)
+    .option("--cloud <url>", "help.doctor.cloud")
+    .option("--device-timeout-ms <ms>", "help.doctor.device-timeout-ms", positiveInt)
+    .option("--json", "help.doctor.json")
+    .addHelpText("after", afterHelp("help.doctor.after"))
     .action((flags: DoctorFlags) =>
       runAction(flags, async () => {
         const progress = flags.json !== true && process.stderr.isTTY === true;

@@ -3,7 +3,7 @@
  * switchable from flags at start and over the control channel at run time (docs/EMULATOR.md).
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { CONFIG_BOUNDS } from "../../emulator/config.js";
+import { CONFIG_BOUNDS, JOURNAL_CAPACITY, MAX_PENDING, NONCE_TTL_MS } from "../../emulator/config.js";
 import { type FaultPatch, parseFaultPatch } from "../../emulator/faults.js";
 import type { LogLevel } from "../../emulator/log.js";
 import { SEED_LIMIT } from "../../emulator/prng.js";
@@ -14,6 +14,7 @@ import {
   runEmulatorProcess,
 } from "../../emulator/process.js";
 import { fromHex } from "../../protocol/index.js";
+import { helpKey } from "../help.js";
 
 function integer(min: number, max: number): (text: string) => number {
   return (text) => {
@@ -52,41 +53,36 @@ function publicKeyHex(text: string): Uint8Array {
   throw new InvalidArgumentError("must be a 32-byte Ed25519 public key in hex (64 characters)");
 }
 
-/** Fault flags: flag name, fault setting, parser. */
+/** Fault flags: flag name, fault setting, parser, help key (its text says "fault: …"). */
 const FAULT_FLAGS: readonly (readonly [string, keyof FaultPatch, (text: string) => number, string])[] = [
-  ["--drop-rate <r>", "drop_rate", rate, "probability of losing any reply"],
-  ["--drop-next <n>", "drop_next", integer(0, 1_000_000), "lose the next N replies"],
-  ["--drop-commit-rate <r>", "drop_commit_rate", rate, "probability of losing a sealed COMMIT's reply"],
-  [
-    "--drop-commit-next <n>",
-    "drop_commit_next",
-    integer(0, 1_000_000),
-    "lose the next N sealed COMMIT replies",
-  ],
-  ["--delay-ms <ms>", "delay_ms", integer(0, 60_000), "hold every reply this long (device stays busy)"],
-  [
-    "--corrupt-tx-rate <r>",
-    "corrupt_tx_rate",
-    rate,
-    "per-byte probability of a bit flip in what the device sends",
-  ],
-  [
-    "--corrupt-rx-rate <r>",
-    "corrupt_rx_rate",
-    rate,
-    "per-byte probability of a bit flip in what it receives",
-  ],
-  ["--disconnect-commit-rate <r>", "disconnect_commit_rate", rate, "probability of unplugging after sealing"],
+  ["--drop-rate <r>", "drop_rate", rate, "help.emulator.drop-rate"],
+  ["--drop-next <n>", "drop_next", integer(0, 1_000_000), "help.emulator.drop-next"],
+  ["--drop-commit-rate <r>", "drop_commit_rate", rate, "help.emulator.drop-commit-rate"],
+  ["--drop-commit-next <n>", "drop_commit_next", integer(0, 1_000_000), "help.emulator.drop-commit-next"],
+  ["--delay-ms <ms>", "delay_ms", integer(0, 60_000), "help.emulator.delay-ms"],
+  ["--corrupt-tx-rate <r>", "corrupt_tx_rate", rate, "help.emulator.corrupt-tx-rate"],
+  ["--corrupt-rx-rate <r>", "corrupt_rx_rate", rate, "help.emulator.corrupt-rx-rate"],
+  ["--disconnect-commit-rate <r>", "disconnect_commit_rate", rate, "help.emulator.disconnect-commit-rate"],
   [
     "--disconnect-commit-next <n>",
     "disconnect_commit_next",
     integer(0, 1_000_000),
-    "unplug after the next N",
+    "help.emulator.disconnect-commit-next",
   ],
-  ["--busy-rate <r>", "busy_rate", rate, "probability of answering BUSY"],
-  ["--busy-next <n>", "busy_next", integer(0, 1_000_000), "answer BUSY to the next N requests"],
-  ["--clock-skew-ms <ms>", "clock_skew_ms", integer(-316_224_000_000, 316_224_000_000), "drift device time"],
-  ["--journal-capacity-fault <n>", "journal_capacity", integer(0, 100_000_000), "capacity in force (fault)"],
+  ["--busy-rate <r>", "busy_rate", rate, "help.emulator.busy-rate"],
+  ["--busy-next <n>", "busy_next", integer(0, 1_000_000), "help.emulator.busy-next"],
+  [
+    "--clock-skew-ms <ms>",
+    "clock_skew_ms",
+    integer(-316_224_000_000, 316_224_000_000),
+    "help.emulator.clock-skew-ms",
+  ],
+  [
+    "--journal-capacity-fault <n>",
+    "journal_capacity",
+    integer(0, 100_000_000),
+    "help.emulator.journal-capacity-fault",
+  ],
 ];
 
 interface EmulatorFlags {
@@ -114,29 +110,37 @@ export function registerEmulatorCommand(program: Command): void {
   const b = CONFIG_BOUNDS;
   const command = program
     .command("emulator")
-    .description("run the software DEF emulator on a virtual serial port (PTY) and/or TCP")
-    .option("--state <dir>", "state directory (fiscal memory)", DEFAULT_STATE_DIR)
-    .option("--link <path>", `PTY symlink path (default ${DEFAULT_LINK_PATH} unless --tcp is given)`)
-    .option("--no-link", "do not open a PTY")
-    .option("--tcp <host:port>", "also listen on TCP (one host at a time)", bindAddress)
-    .option("--control <host:port>", "control channel (HTTP JSON), e.g. 127.0.0.1:7301", bindAddress)
-    .option("--nonce-ttl-ms <ms>", "PREPARE nonce lifetime (default 120000)", integer(...b.nonceTtlMs))
-    .option("--max-pending <n>", "most pending PREPAREs (default 10)", integer(...b.maxPending))
-    .option("--journal-capacity <n>", "journal records (default 1000000)", integer(...b.journalCapacity))
-    .option("--max-time-adjust-ms <ms>", "largest TIME_SET step once active", integer(...b.maxTimeAdjustMs))
+    .description("help.emulator")
+    .option("--state <dir>", "help.emulator.state", DEFAULT_STATE_DIR)
+    .option("--link <path>", helpKey("help.emulator.link", { path: DEFAULT_LINK_PATH }))
+    .option("--no-link", "help.emulator.no-link")
+    .option("--tcp <host:port>", "help.emulator.tcp", bindAddress)
+    .option("--control <host:port>", "help.emulator.control", bindAddress)
     .option(
-      "--cloud-root-key <hex>",
-      "Stalela Cloud root public key to trust (default: development key)",
-      publicKeyHex,
+      "--nonce-ttl-ms <ms>",
+      helpKey("help.emulator.nonce-ttl-ms", { ms: String(NONCE_TTL_MS) }),
+      integer(...b.nonceTtlMs),
     )
-    .option("--fault-seed <n>", "seed of every random fault decision (printed)", integer(0, SEED_LIMIT - 1))
-    .option("--fill-journal", "start with the journal full (capacity = records used)")
+    .option(
+      "--max-pending <n>",
+      helpKey("help.emulator.max-pending", { count: String(MAX_PENDING) }),
+      integer(...b.maxPending),
+    )
+    .option(
+      "--journal-capacity <n>",
+      helpKey("help.emulator.journal-capacity", { count: String(JOURNAL_CAPACITY) }),
+      integer(...b.journalCapacity),
+    )
+    .option("--max-time-adjust-ms <ms>", "help.emulator.max-time-adjust-ms", integer(...b.maxTimeAdjustMs))
+    .option("--cloud-root-key <hex>", "help.emulator.cloud-root-key", publicKeyHex)
+    .option("--fault-seed <n>", "help.emulator.fault-seed", integer(0, SEED_LIMIT - 1))
+    .option("--fill-journal", "help.emulator.fill-journal")
     .addOption(
-      new Option("--log-level <level>", "stderr log level")
+      new Option("--log-level <level>", "help.emulator.log-level")
         .choices(["debug", "info", "warn", "error"])
         .default("info"),
     );
-  for (const [flag, , parse, help] of FAULT_FLAGS) command.option(flag, `fault: ${help}`, parse);
+  for (const [flag, , parse, help] of FAULT_FLAGS) command.option(flag, help, parse);
   command.action(async (flags: EmulatorFlags) => {
     const patch: Record<string, unknown> = {};
     for (const [flag, setting] of FAULT_FLAGS) {

@@ -20,6 +20,7 @@ import { InvoiceStore } from "../../daemon/store/invoice-store.js";
 import { ReceiptPrints } from "../../daemon/store/receipt-prints.js";
 import type { ExportedPrint } from "../../protocol/index.js";
 import { FiscalError } from "../../protocol/index.js";
+import { afterHelp } from "../help.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { openStore, STORE_FILE, stateDirOf } from "../state.js";
 import { type DeviceFlags, positiveInt, viaDaemonOrDevice, withDeviceOptions } from "./device-connect.js";
@@ -48,17 +49,13 @@ export function registerDeviceExportCommand(device: Command): void {
   withDeviceOptions(
     device
       .command("export")
-      .description("export the device journal (signed records) to a file an auditor can verify offline")
-      .requiredOption("--out <file>", "where to write the export (JSON)")
-      .option("--from <n>", "first fiscal number (default 1)", positiveInt)
-      .option("--to <n>", "last fiscal number (default: the device's last)", positiveInt)
-      .option("--force", "overwrite --out if it exists"),
+      .description("help.device.export")
+      .requiredOption("--out <file>", "help.device.export.out")
+      .option("--from <n>", "help.device.export.from", positiveInt)
+      .option("--to <n>", "help.device.export.to", positiveInt)
+      .option("--force", "help.device.export.force"),
   )
-    .addHelpText(
-      "after",
-      "\nExit codes: 0 exported, 3 device error, 2 bad arguments (--out exists, a range the device\n" +
-        "does not hold), 1 other failure.",
-    )
+    .addHelpText("after", afterHelp("help.device.export.after"))
     .action((opts: ExportOptions) => runAction(opts, () => exportCommand(opts)));
 }
 

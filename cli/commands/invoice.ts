@@ -11,6 +11,7 @@ import { OutboxStore } from "../../daemon/store/outbox.js";
 import { t } from "../../protocol/i18n/index.js";
 import { formatLocalTime } from "../../protocol/i18n/time.js";
 import { FiscalError, formatAmount } from "../../protocol/index.js";
+import { afterHelp } from "../help.js";
 import { readerLang, readerTimeZone } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, openStore, STATE_DIR_HELP, STORE_FILE } from "../state.js";
@@ -104,13 +105,13 @@ export function invoiceLines(view: InvoiceView): string[] {
 
 /** Registers `invoice get` and `invoice receipt`. */
 export function registerInvoiceCommand(program: Command): void {
-  const invoice = program.command("invoice").description("look invoices up in the daemon's store");
+  const invoice = program.command("invoice").description("help.invoice");
   invoice
     .command("get <id>")
-    .description("one invoice by id, Idempotency-Key or client_ref: state, fiscal number, QR, sync")
+    .description("help.invoice.get")
     .option("--state <dir>", STATE_DIR_HELP)
-    .option("--json", "the API's InvoiceView as JSON")
-    .addHelpText("after", "\nExit codes: 0 found, 2 unknown (E115 RECORD_NOT_FOUND), 1 other failure.")
+    .option("--json", "help.invoice.get.json")
+    .addHelpText("after", afterHelp("help.invoice.get.after"))
     .action((id: string, flags: InvoiceFlags) =>
       runAction(flags, () => {
         const view = readInvoice(enterStateDir(flags), id);

@@ -40,52 +40,49 @@ function withBreaks<T>(flags: JournalFlags, body: (breaks: ChainBreaks) => T): T
 
 /** Registers `journal` and its subcommands. */
 export function registerJournalCommand(program: Command): void {
-  const journal = program
-    .command("journal")
-    .description("chain breaks found in the device journal, and their acknowledgement");
+  const journal = program.command("journal").description("help.journal");
   const common = (c: Command): Command =>
-    c.option("--state <dir>", STATE_DIR_HELP).option("--json", "machine-readable output");
+    c.option("--state <dir>", STATE_DIR_HELP).option("--json", "help.option.json");
 
-  common(journal.command("breaks").description("list every chain break, acknowledged or not")).action(
-    (opts: JournalFlags) =>
-      runAction(opts, () =>
-        withBreaks(opts, (breaks) => {
-          const found = breaks.list();
-          const list = found.map((b) => ({
-            device_id: b.device_id,
-            fiscal_number: b.fiscal_number,
-            found_at: new Date(b.found_at).toISOString(),
-            acknowledged_at: b.acknowledged_at === null ? null : new Date(b.acknowledged_at).toISOString(),
-            acknowledged_by: b.acknowledged_by,
-          }));
-          printResult(opts, list, () =>
-            found.length === 0
-              ? [say("no_breaks")]
-              : found.map((b) => {
-                  const values = {
-                    device: b.device_id,
-                    number: String(b.fiscal_number),
-                    found: local(b.found_at),
-                  };
-                  return b.acknowledged_at === null
-                    ? say("break_open", values)
-                    : say("break_acknowledged", {
-                        ...values,
-                        at: local(b.acknowledged_at),
-                        by: b.acknowledged_by ?? "",
-                      });
-                }),
-          );
-        }),
-      ),
+  common(journal.command("breaks").description("help.journal.breaks")).action((opts: JournalFlags) =>
+    runAction(opts, () =>
+      withBreaks(opts, (breaks) => {
+        const found = breaks.list();
+        const list = found.map((b) => ({
+          device_id: b.device_id,
+          fiscal_number: b.fiscal_number,
+          found_at: new Date(b.found_at).toISOString(),
+          acknowledged_at: b.acknowledged_at === null ? null : new Date(b.acknowledged_at).toISOString(),
+          acknowledged_by: b.acknowledged_by,
+        }));
+        printResult(opts, list, () =>
+          found.length === 0
+            ? [say("no_breaks")]
+            : found.map((b) => {
+                const values = {
+                  device: b.device_id,
+                  number: String(b.fiscal_number),
+                  found: local(b.found_at),
+                };
+                return b.acknowledged_at === null
+                  ? say("break_open", values)
+                  : say("break_acknowledged", {
+                      ...values,
+                      at: local(b.acknowledged_at),
+                      by: b.acknowledged_by ?? "",
+                    });
+              }),
+        );
+      }),
+    ),
   );
 
   common(
     journal
       .command("ack")
-      .description("acknowledge the open chain breaks after checking the device; clears the status condition")
-      .requiredOption("--by <name>", "who checked the device (goes into the audit log)")
-      .option("--record <n>", "only the break at this fiscal number"),
+      .description("help.journal.ack")
+      .requiredOption("--by <name>", "help.journal.ack.by")
+      .option("--record <n>", "help.journal.ack.record"),
   ).action((opts: JournalFlags & { by: string; record?: string }) =>
     runAction(opts, () =>
       withBreaks(opts, (breaks) => {

@@ -9,6 +9,7 @@ import { ApiKeyStore } from "../../daemon/store/api-keys.js";
 import { AuditLog } from "../../daemon/store/audit.js";
 import { t } from "../../protocol/i18n/index.js";
 import { formatLocalTime } from "../../protocol/i18n/time.js";
+import { afterHelp } from "../help.js";
 import { readerLang, readerTimeZone } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
 import { enterStateDir, openStore, STATE_DIR_HELP } from "../state.js";
@@ -39,17 +40,17 @@ function withKeys<T>(flags: KeyFlags, body: (keys: ApiKeyStore) => T): T {
 
 /** Registers `keys` and its subcommands. */
 export function registerKeysCommand(program: Command): void {
-  const keys = program.command("keys").description("create, list and revoke POS API keys");
+  const keys = program.command("keys").description("help.keys");
   const common = (c: Command): Command =>
-    c.option("--state <dir>", STATE_DIR_HELP).option("--json", "machine-readable output");
+    c.option("--state <dir>", STATE_DIR_HELP).option("--json", "help.option.json");
 
   common(
     keys
       .command("create")
-      .description("create an API key for a cashier; the key is shown once")
-      .requiredOption("--cashier <id>", "cashier the key is bound to (goes onto every record)")
-      .option("--label <text>", "what the key is for, e.g. the till")
-      .option("--key-only", "print the key alone on one line, for a script"),
+      .description("help.keys.create")
+      .requiredOption("--cashier <id>", "help.keys.create.cashier")
+      .option("--label <text>", "help.keys.create.label")
+      .option("--key-only", "help.keys.create.key-only"),
   ).action((opts: KeyFlags & { cashier: string; label?: string; keyOnly?: boolean }) =>
     runAction(opts, () =>
       withKeys(opts, (store) => {
@@ -69,7 +70,7 @@ export function registerKeysCommand(program: Command): void {
     ),
   );
 
-  common(keys.command("list").description("list API keys (never their secrets)")).action((opts: KeyFlags) =>
+  common(keys.command("list").description("help.keys.list")).action((opts: KeyFlags) =>
     runAction(opts, () =>
       withKeys(opts, (store) => {
         const list = store.list();
@@ -95,12 +96,8 @@ export function registerKeysCommand(program: Command): void {
   common(
     keys
       .command("revoke <id>")
-      .description("revoke an API key; requests with it are refused from then on")
-      .addHelpText(
-        "after",
-        "\nAn id made by an earlier version may start with -: put it after --, as in\n" +
-          "`stalela keys revoke -- -_fvRXGGTnUU`.",
-      ),
+      .description("help.keys.revoke")
+      .addHelpText("after", afterHelp("help.keys.revoke.after")),
   ).action((id: string, opts: KeyFlags) =>
     runAction(opts, () =>
       withKeys(opts, (store) => {

@@ -12,9 +12,10 @@ import { t } from "../../protocol/i18n/index.js";
 import { formatLocalTime } from "../../protocol/i18n/time.js";
 import { FiscalError } from "../../protocol/index.js";
 import { START_DAEMON_FIX } from "../doctor/report.js";
+import { afterHelp } from "../help.js";
 import { readerLang, readerTimeZone } from "../lang.js";
 import { type OutputOptions, printResult, runAction } from "../output.js";
-import { enterStateDir, STATE_DIR_HELP } from "../state.js";
+import { enterStateDir, stateDirHelp } from "../state.js";
 import { adminSocketPath, liveAdminClient } from "./admin-socket.js";
 
 /** Entries fetched per admin call while listing (the server allows up to 1000). */
@@ -52,18 +53,14 @@ async function client(flags: QueueFlags): Promise<AdminClient> {
 
 /** Registers `queue` and its subcommands. */
 export function registerQueueCommand(program: Command): void {
-  const queue = program
-    .command("queue")
-    .description("the upload queue to the Stalela Cloud (needs the daemon)");
+  const queue = program.command("queue").description("help.queue");
   const common = (c: Command): Command =>
     c
-      .option("--state <dir>", `${STATE_DIR_HELP}, where admin.sock is`)
-      .option("--json", "machine-readable output")
-      .addHelpText("after", "\nExit codes: 0 ok, 1 no daemon on the admin socket or other failure.");
+      .option("--state <dir>", stateDirHelp("help.option.state.admin-sock"))
+      .option("--json", "help.option.json")
+      .addHelpText("after", afterHelp("help.exits.queue"));
 
-  common(
-    queue.command("status").description("pending, failed and acknowledged counts, sync conditions"),
-  ).action((flags: QueueFlags) =>
+  common(queue.command("status").description("help.queue.status")).action((flags: QueueFlags) =>
     runAction(flags, async () => {
       const s = await (await client(flags)).queueStatus();
       printResult(flags, s, () => [
@@ -90,10 +87,7 @@ export function registerQueueCommand(program: Command): void {
   );
 
   common(
-    queue
-      .command("list")
-      .description("queue entries in order, with attempts and the last error")
-      .option("--failed", "only entries that gave up (FAILED)"),
+    queue.command("list").description("help.queue.list").option("--failed", "help.queue.list.failed"),
   ).action((flags: QueueFlags & { failed?: boolean }) =>
     runAction(flags, async () => {
       const admin = await client(flags);
@@ -127,14 +121,11 @@ export function registerQueueCommand(program: Command): void {
     }),
   );
 
-  common(
-    queue
-      .command("retry [ids...]")
-      .description("requeue FAILED uploads: all of them, or the given invoice ids"),
-  ).action((ids: string[], flags: QueueFlags) =>
-    runAction(flags, async () => {
-      const result = await (await client(flags)).retry(ids.length === 0 ? undefined : ids);
-      printResult(flags, result, () => [say("requeued", { count: result.requeued })]);
-    }),
+  common(queue.command("retry [ids...]").description("help.queue.retry")).action(
+    (ids: string[], flags: QueueFlags) =>
+      runAction(flags, async () => {
+        const result = await (await client(flags)).retry(ids.length === 0 ? undefined : ids);
+        printResult(flags, result, () => [say("requeued", { count: result.requeued })]);
+      }),
   );
 }

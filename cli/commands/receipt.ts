@@ -44,16 +44,18 @@ function zoneOf(text: string): string {
 export function registerReceiptCommand(invoice: Command): void {
   invoice
     .command("receipt <id>")
-    .description("the receipt of a sealed invoice; the first is the original, every later one a DUPLICATA")
+    .description("help.invoice.receipt")
     .option("--state <dir>", STATE_DIR_HELP)
     .addOption(
-      new Option("--format <format>", "receipt format").choices([...RECEIPT_FORMATS]).default("text"),
+      new Option("--format <format>", "help.invoice.receipt.format")
+        .choices([...RECEIPT_FORMATS])
+        .default("text"),
     )
-    .option("--width <chars>", "characters per line: 32 (58 mm), 42 or 48 (80 mm)", widthOf, 48)
-    .option("--tz <zone>", "the shop's time zone", zoneOf, readerTimeZone())
-    .option("--preview", "a screen preview, not counted and marked as not a receipt")
-    .option("--out <file>", "write to this file (required for escpos and pdf on a terminal)")
-    .option("--json", "a failure as JSON on stdout (the receipt itself is never JSON)")
+    .option("--width <chars>", "help.invoice.receipt.width", widthOf, 48)
+    .option("--tz <zone>", "help.invoice.receipt.tz", zoneOf, readerTimeZone())
+    .option("--preview", "help.invoice.receipt.preview")
+    .option("--out <file>", "help.invoice.receipt.out")
+    .option("--json", "help.invoice.receipt.json")
     .action((id: string, flags: ReceiptFlags) =>
       runAction(flags, async () => {
         const binary = flags.format === "escpos" || flags.format === "pdf";

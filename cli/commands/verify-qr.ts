@@ -17,6 +17,7 @@ import {
   toBase64Url,
   verifyQrPayload,
 } from "../../protocol/index.js";
+import { afterHelp } from "../help.js";
 import { readerLang, readerTimeZone } from "../lang.js";
 import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
 import { pinnedKeyOf } from "./verify.js";
@@ -74,17 +75,12 @@ export interface QrVerification {
 export function registerVerifyQrCommand(program: Command): void {
   program
     .command("verify-qr")
-    .description(
-      "parse a receipt QR payload (RDCDEF01;…, v1 or v2) and verify its signature with the device key",
-    )
-    .argument("<payload>", "the scanned QR text (quote it: it contains ';')")
-    .option("--pubkey <hex>", "the device's public key (hex); without it nothing can be verified")
-    .option("--parse-only", "only parse; exit 0 for a well-formed payload")
-    .option("--json", "machine-readable result on stdout")
-    .addHelpText(
-      "after",
-      "\nExit codes: 0 verified (or parsed with --parse-only), 5 not verified, 2 bad --pubkey.",
-    )
+    .description("help.verify-qr")
+    .argument("<payload>", "help.verify-qr.payload")
+    .option("--pubkey <hex>", "help.verify-qr.pubkey")
+    .option("--parse-only", "help.verify-qr.parse-only")
+    .option("--json", "help.verify-qr.json")
+    .addHelpText("after", afterHelp("help.verify-qr.after"))
     .action((text: string, opts: VerifyQrOptions) =>
       runAction(opts, () => {
         const key = pinnedKeyOf(opts.pubkey);

@@ -22,6 +22,7 @@ import {
   verifyExport,
   verifyExportLines,
 } from "../../protocol/index.js";
+import { afterHelp } from "../help.js";
 import { readerLang } from "../lang.js";
 import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
 
@@ -213,16 +214,11 @@ export async function verifyExportFile(
 export function registerVerifyCommand(program: Command): void {
   program
     .command("verify")
-    .description(
-      "verify a journal export offline: signatures, codes, QR, chain, counters, time, tax and totals, invoices, credit notes",
-    )
-    .argument("<export>", "the export file (`stalela device export --out FILE`)")
-    .option("--pubkey <hex>", "verify with this device key (the one the DGI registered), not the file's")
-    .option("--json", "machine-readable report on stdout")
-    .addHelpText(
-      "after",
-      "\nExit codes: 0 verified, 5 verification failed, 2 bad arguments or unreadable file.",
-    )
+    .description("help.verify")
+    .argument("<export>", "help.verify.export")
+    .option("--pubkey <hex>", "help.verify.pubkey")
+    .option("--json", "help.verify.json")
+    .addHelpText("after", afterHelp("help.verify.after"))
     .action((file: string, opts: VerifyOptions) =>
       runAction(opts, async () => {
         const publicKey = pinnedKeyOf(opts.pubkey);

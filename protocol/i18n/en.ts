@@ -3,6 +3,7 @@ import { AUDIT_EN } from "./en/audit.js";
 import { CLI_EN } from "./en/cli.js";
 import { CONDITIONS_EN } from "./en/conditions.js";
 import { ERRORS_EN } from "./en/errors.js";
+import { HELP_EN } from "./en/help.js";
 import { RECEIPT_EN } from "./en/receipt.js";
 
 export const EN: Readonly<Record<string, string>> = {
@@ -11,4 +12,5 @@ export const EN: Readonly<Record<string, string>> = {
   ...RECEIPT_EN,
   ...CLI_EN,
   ...AUDIT_EN,
+  ...HELP_EN,
 };

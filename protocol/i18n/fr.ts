@@ -3,6 +3,7 @@ import { AUDIT_FR } from "./fr/audit.js";
 import { CLI_FR } from "./fr/cli.js";
 import { CONDITIONS_FR } from "./fr/conditions.js";
 import { ERRORS_FR } from "./fr/errors.js";
+import { HELP_FR } from "./fr/help.js";
 import { RECEIPT_FR } from "./fr/receipt.js";
 
 export const FR: Readonly<Record<string, string>> = {
@@ -11,4 +12,5 @@ export const FR: Readonly<Record<string, string>> = {
   ...RECEIPT_FR,
   ...CLI_FR,
   ...AUDIT_FR,
+  ...HELP_FR,
 };

@@ -66,7 +66,7 @@ describe("usage errors", () => {
   it("a missing subcommand prints the help and exits 2", async () => {
     const run = await runCli(["keys"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("Usage: stalela keys");
+    expect(run.stderr).toContain("Utilisation : stalela keys");
     expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(
       /^stalela: E323 USAGE: [^\n]* — a subcommand is required/,
     );
