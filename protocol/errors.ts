@@ -47,6 +47,11 @@ export const ERRORS = {
     503,
     "the connected device is not trusted: its activation does not chain to the pinned cloud root key, names another merchant or outlet, or it is an emulator",
   ),
+  REPORT_NUMBER_MISMATCH: row(
+    122,
+    409,
+    "the device's next Z number is not the one asked for: that day may already be closed",
+  ),
   // Protocol 2xx: framing and message-level faults on the wire.
   FRAME_CRC: row(200, 502, "frame check failed"),
   FRAME_TOO_LARGE: row(201, 413, "frame exceeds the maximum size"),

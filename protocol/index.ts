@@ -23,6 +23,11 @@ export * from "./invoice/totals.js";
 export * from "./invoice/totals-v2.js";
 export * from "./messages/catalogue.js";
 export * from "./messages/codec.js";
+export * from "./reports/articles.js";
+export * from "./reports/chain.js";
+export * from "./reports/figures.js";
+export * from "./reports/record.js";
+export * from "./reports/schema.js";
 export * from "./security/activation.js";
 export * from "./security/auth-code.js";
 // The development root's public key only: its (public) seed stays with the emulator (emulator/dev-keys.ts).

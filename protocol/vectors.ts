@@ -2,7 +2,8 @@
  * Test vectors for docs/PROTOCOL.md §12, computed from fixed inputs by the real code. The test suite
  * compares every vector in the document with this output, so the document cannot drift from the code
  * (`npm run vectors` rewrites the document's vector blocks after a deliberate change). The version-1
- * vectors (invoice v1, record v1) come first and never change; the version-2 ones follow them.
+ * vectors (invoice v1, record v1) come first and never change; the version-2 ones follow them, then
+ * the Z report that closes their day.
  */
 import { toHex } from "./bytes.js";
 import { encodeFrame, FrameType } from "./frame/frame.js";
@@ -10,7 +11,11 @@ import { fragmentFrame } from "./frame/hid.js";
 import { canonicaliseInvoice, encodeInvoice, invoiceHash, sha256 } from "./invoice/canonical.js";
 import { canonicaliseInvoiceV2, type InvoiceContextV2 } from "./invoice/canonical-v2.js";
 import { fiscalYearOf } from "./invoice/totals-v2.js";
+import type { CanonicalInvoiceV2 } from "./invoice/schema-v2.js";
 import { encodeBusy, encodeNak, encodeRequest, encodeResult } from "./messages/codec.js";
+import { figuresOf } from "./reports/figures.js";
+import { sealReport } from "./reports/record.js";
+import type { ZReport } from "./reports/schema.js";
 import { genesisHash, signActivationBundle, signActivationRecord } from "./security/activation.js";
 import { keyPairFromSeed } from "./security/ed25519.js";
 import {
@@ -106,7 +111,7 @@ function vectorsV2(
   hex: (id: string, bytes: Uint8Array) => void,
   text: (id: string, value: string) => void,
   json: (id: string, value: unknown) => void,
-): void {
+): { sealed: SealedRecord; record: FiscalRecordV2; invoice: CanonicalInvoiceV2 } {
   json("invoice-v2-pos-json", VECTOR_POS_INVOICE_V2);
   const invoice = canonicaliseInvoiceV2(VECTOR_POS_INVOICE_V2, VECTOR_CONTEXT_V2);
   const invoiceBytes = encodeInvoice(invoice);
@@ -145,6 +150,43 @@ function vectorsV2(
   hex("record-v2-hash", recordHash(sealed.record));
   text("record-v2-code-def", sealed.auth_code);
   text("record-v2-qr", sealed.qr);
+  return { sealed, record, invoice };
+}
+
+/**
+ * The Z report that closes the vectors' day (PROTOCOL.md §12): Z number 1, one hour after T, over
+ * the record v1 (counted in v1_records) and the record v2, chained after the record v2.
+ */
+function vectorsZ(
+  identity: { merchant_nif: string; outlet_id: string; fiscal_authority_id: string },
+  v1: FiscalRecordV1,
+  v2: { sealed: SealedRecord; record: FiscalRecordV2; invoice: CanonicalInvoiceV2 },
+  genesis: Uint8Array,
+  deviceSeed: Uint8Array,
+  hex: (id: string, bytes: Uint8Array) => void,
+): void {
+  hex("z-report-request-payload", encodeRequest("Z_REPORT", { isf: v2.invoice.isf, number: 1 }));
+  const report: ZReport = {
+    kind: "Z_REPORT",
+    v: 1,
+    device_id: VECTOR_DEVICE_ID,
+    ...identity,
+    isf: v2.invoice.isf,
+    issued_at: VECTOR_TIME_MS + 3_600_000,
+    after_fiscal_number: 2,
+    prev_hash: recordHash(v2.sealed.record),
+    number: 1,
+    period_from: v1.issued_at,
+    first_fiscal_number: 1,
+    last_fiscal_number: 2,
+    incomplete: 0,
+    figures: figuresOf([{ record: v1 }, { record: v2.record, invoice: v2.invoice }]),
+    prev_report_hash: genesis,
+  };
+  const sealed = sealReport(report, deviceSeed);
+  hex("z-report-cbor", sealed.record);
+  hex("z-report-signature", sealed.signature);
+  hex("z-report-hash", recordHash(sealed.record));
 }
 
 /** Builds every vector from the fixed inputs. */
@@ -246,6 +288,7 @@ export function buildVectors(): Vector[] {
     "commit-request-payload",
     encodeRequest("COMMIT", { nonce: new Uint8Array(16).fill(0x11), payload_hash: payloadHash }),
   );
-  vectorsV2(identity, sealed, device.seed, hex, text, json);
+  const v2 = vectorsV2(identity, sealed, device.seed, hex, text, json);
+  vectorsZ(identity, record, v2, genesis, device.seed, hex);
   return out;
 }

@@ -15,6 +15,7 @@ import { DEV_CLOUD_ROOT_PUBLIC_KEY } from "../dev-keys.js";
 import { FiscalMemory, type StoredActivation } from "../store/fiscal-memory.js";
 import { activate } from "./activation.js";
 import { DeviceClock } from "./clock.js";
+import { aReport, getReport, xReport, zReport } from "./day-reports.js";
 import { abort, commit, listPending, prepare } from "./fiscalise.js";
 import { getRecord, journalRead } from "./journal-read.js";
 import { PendingPrepares } from "./pending.js";
@@ -38,6 +39,10 @@ const HANDLERS: { readonly [C in Command]: Handler<C> } = {
   LIST_PENDING: listPending,
   GET_RECORD: getRecord,
   JOURNAL_READ: journalRead,
+  Z_REPORT: zReport,
+  X_REPORT: xReport,
+  GET_REPORT: getReport,
+  A_REPORT: aReport,
   TIME_GET: (d) => d.clock.reading(),
   TIME_SET: (d, args) => {
     const offset = d.clock.offsetFor(args.now, {
@@ -53,7 +58,7 @@ const HANDLERS: { readonly [C in Command]: Handler<C> } = {
 /** One emulated DEF. */
 export class FiscalDevice {
   readonly memory: FiscalMemory;
-  readonly pending = new PendingPrepares();
+  readonly pending: PendingPrepares;
   readonly clock: DeviceClock;
   /** Records the journal may hold right now; the fill-journal fault lowers it at run time. */
   journalCapacity: number;
@@ -65,6 +70,7 @@ export class FiscalDevice {
     readonly config: DeviceConfig,
   ) {
     this.memory = new FiscalMemory(stateDir);
+    this.pending = new PendingPrepares((count) => this.memory.addIncomplete(count));
     this.journalCapacity = config.journalCapacity;
     this.clock = new DeviceClock({
       systemNow: config.systemNow,

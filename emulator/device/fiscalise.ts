@@ -185,7 +185,7 @@ export function commit(device: FiscalDevice, args: ArgsOf<"COMMIT">): ResultOf<"
     assertNotFiscalised(device, invoice, pending.payloadHash);
     assertCreditAllowed(device, invoice);
   } catch (err) {
-    device.pending.delete(args.nonce);
+    device.pending.abandon(args.nonce);
     throw err;
   }
   const record = recordFor(device, activation, pending, issuedAt);
@@ -206,7 +206,7 @@ export function commit(device: FiscalDevice, args: ArgsOf<"COMMIT">): ResultOf<"
     currency: record.currency,
     reference: journalReference(record.reference),
   });
-  device.pending.delete(args.nonce);
+  device.pending.committed(args.nonce);
   return {
     record: sealed.record,
     signature: sealed.signature,
@@ -219,7 +219,7 @@ export function commit(device: FiscalDevice, args: ArgsOf<"COMMIT">): ResultOf<"
 /** Executes ABORT. An expired nonce answers NONCE_EXPIRED while remembered, and stays expired. */
 export function abort(device: FiscalDevice, args: ArgsOf<"ABORT">): ResultOf<"ABORT"> {
   pendingOrThrow(device, args.nonce);
-  device.pending.delete(args.nonce);
+  device.pending.abandon(args.nonce);
   return { nonce: args.nonce };
 }
 

@@ -7,6 +7,9 @@
  * Every query takes device time and first moves what expired by then into the expired memory, so no
  * caller can see an expired nonce as pending or count it against the pending cap, whether or not
  * anything polled in between.
+ *
+ * Every PREPARE that ends without its COMMIT (aborted, expired, dropped, or lost with the power) is
+ * reported to `onIncomplete`: the Z report counts the day's incomplete sales (SFE §1.3.3).
  */
 import { randomBytes } from "node:crypto";
 import { bytesEqual, type CanonicalInvoiceV2, toHex } from "../../protocol/index.js";
@@ -41,6 +44,9 @@ export class PendingPrepares {
   /** Expired nonce (hex) → its expiry time, in order of expiry (oldest first). */
   private readonly expired = new Map<string, number>();
 
+  /** `onIncomplete(n)` hears of every n PREPAREs that ended without COMMIT. */
+  constructor(private readonly onIncomplete: (count: number) => void = () => {}) {}
+
   /** How many PREPAREs are pending at device time `now` (expired ones never count). */
   count(now: number): number {
     this.sweep(now);
@@ -71,9 +77,16 @@ export class PendingPrepares {
     return pending;
   }
 
-  /** Removes a pending PREPARE (committed, aborted, or unable to commit); true when there was one. */
-  delete(nonce: Uint8Array): boolean {
+  /** Removes a PREPARE its COMMIT sealed; true when there was one. */
+  committed(nonce: Uint8Array): boolean {
     return this.byNonce.delete(toHex(nonce));
+  }
+
+  /** Removes a PREPARE that ends without COMMIT (aborted, or unable to commit), and counts it. */
+  abandon(nonce: Uint8Array): boolean {
+    const removed = this.byNonce.delete(toHex(nonce));
+    if (removed) this.onIncomplete(1);
+    return removed;
   }
 
   /** Every PREPARE pending at `now`, oldest first. */
@@ -82,9 +95,11 @@ export class PendingPrepares {
     return [...this.byNonce.values()];
   }
 
-  /** Forgets all of them, pending and expired (power loss). */
+  /** Forgets all of them, pending and expired (power loss); the pending ones are incomplete sales. */
   clear(): void {
+    const lost = this.byNonce.size;
     this.byNonce.clear();
+    if (lost > 0) this.onIncomplete(lost);
     this.expired.clear();
   }
 
@@ -100,6 +115,7 @@ export class PendingPrepares {
       this.byNonce.delete(key);
       this.expired.set(key, p.expiresAt);
     }
+    if (lapsed.length > 0) this.onIncomplete(lapsed.length);
     for (const [key, expiredAt] of this.expired) {
       if (this.expired.size <= EXPIRED_NONCE_MEMORY && expiredAt + EXPIRED_NONCE_MEMORY_MS > now) break;
       this.expired.delete(key);

@@ -6,10 +6,15 @@
 import { randomBytes } from "node:crypto";
 import {
   bytesEqual,
+  chainTipAfter,
   genesisHash,
   openSealedRecord,
+  openSealedReport,
+  type ReportLink,
   type ResultOf,
   recordHash,
+  reportName,
+  reportsAfter,
   SignContext,
   sha256,
   signWith,
@@ -45,17 +50,35 @@ function keyPairCheck(device: FiscalDevice): string | undefined {
 }
 
 /**
- * Re-verifies the newest SELF_TEST_RECORDS records: signatures, QR, numbering, hash chain, and that
- * each kept invoice still hashes to its record's payload_hash.
+ * Re-verifies the newest SELF_TEST_RECORDS records: signatures, QR, numbering, the hash chain with
+ * the journaled reports between them (each report's signature too), and that each kept invoice still
+ * hashes to its record's payload_hash.
  */
 function journalCheck(device: FiscalDevice): string | undefined {
   const head = device.memory.head;
-  if (head.lastFiscalNumber === 0) return undefined;
+  const activation = device.activation;
   // One record more than checked, so the oldest checked record's prev_hash can be compared too.
   const rows = device.memory.queries.tail(SELF_TEST_RECORDS + 1);
-  const activation = device.activation;
-  let prev: Uint8Array | null = null;
-  let expectedNumber = rows[0]!.fiscalNumber;
+  const firstPlace = rows.length === 0 ? 0 : rows[0]!.fiscalNumber;
+  const reports = new Map<number, ReportLink[]>();
+  for (const r of device.memory.reports.placedFrom(Math.max(0, firstPlace - 1))) {
+    const report = openSealedReport(r.sealed, device.publicKey);
+    const link = { hash: toHex(r.recordHash), prev: toHex(report.prev_hash) };
+    if (link.hash !== toHex(recordHash(r.sealed.record)))
+      return `${reportName(report)}: its stored hash is wrong`;
+    reports.set(r.afterFiscalNumber, [...(reports.get(r.afterFiscalNumber) ?? []), link]);
+  }
+  if (rows.length === 0 && reports.size === 0) return undefined;
+  if (activation === null) return "records exist on a device that was never activated";
+  const genesis = toHex(genesisHash(activation.activation.bytes));
+  /** The end of the reports' path after the entry hashed `start`; undefined when one is off it. */
+  const after = (place: number, start: string): string | undefined => {
+    const placed = reports.get(place) ?? [];
+    const { unlinked } = reportsAfter(start, placed);
+    return unlinked.length > 0 ? undefined : chainTipAfter(start, placed);
+  };
+  let prev: string | undefined = firstPlace === 0 ? after(0, genesis) : undefined;
+  let expectedNumber = rows[0]?.fiscalNumber ?? 1;
   for (const [i, row] of rows.entries()) {
     if (row.fiscalNumber !== expectedNumber) return `fiscal number ${expectedNumber} is missing`;
     expectedNumber++;
@@ -64,17 +87,15 @@ function journalCheck(device: FiscalDevice): string | undefined {
     if (row.invoice !== null && !bytesEqual(sha256(row.invoice), record.payload_hash)) {
       return `record ${record.fiscal_number}: the kept invoice does not hash to its payload_hash`;
     }
-    if (i === 0 && record.fiscal_number === 1) {
-      if (activation === null) return "records exist on a device that was never activated";
-      prev = genesisHash(activation.activation.bytes);
+    if (i === 0 && record.fiscal_number === 1) prev = after(0, genesis);
+    if ((i > 0 || record.fiscal_number === 1) && (prev === undefined || toHex(record.prev_hash) !== prev)) {
+      return `record ${record.fiscal_number} does not chain to the entry before it`;
     }
-    if (prev !== null && !bytesEqual(record.prev_hash, prev)) {
-      return `record ${record.fiscal_number} does not chain to record ${record.fiscal_number - 1}`;
-    }
-    prev = recordHash(row.sealed.record);
+    prev = after(record.fiscal_number, toHex(recordHash(row.sealed.record)));
+    if (prev === undefined) return `a report after record ${record.fiscal_number} does not chain`;
   }
-  if (head.lastHash === null || prev === null || !bytesEqual(head.lastHash, prev)) {
-    return `the stored chain tip ${head.lastHash ? toHex(head.lastHash) : "null"} is not the last record's hash`;
+  if (head.lastHash === null || prev === undefined || toHex(head.lastHash) !== prev) {
+    return `the stored chain tip ${head.lastHash ? toHex(head.lastHash) : "null"} is not the last entry's hash`;
   }
   return undefined;
 }

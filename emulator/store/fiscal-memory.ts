@@ -18,8 +18,10 @@ import {
 } from "../../protocol/index.js";
 import { JournalQueries } from "./journal-queries.js";
 import { type JournalAppend, JournalWriter } from "./journal-writer.js";
+import { type ReportAppend, ReportStore } from "./report-store.js";
 
 export type { JournalAppend, JournalReference } from "./journal-writer.js";
+export type { ReportAppend, StoredReport } from "./report-store.js";
 
 import { migrate } from "./migrations.js";
 
@@ -73,6 +75,7 @@ interface DeviceRow {
   last_fiscal_number: number;
   last_hash: Buffer | null;
   last_issued_at: number | null;
+  incomplete: number;
 }
 
 /** Options for opening (and, the first time, manufacturing) the fiscal memory. */
@@ -96,6 +99,7 @@ export class FiscalMemory {
   private queriesOf: JournalQueries | null = null;
   private identityCache: DeviceIdentity | null = null;
   private writer: JournalWriter | null = null;
+  private reportsOf: ReportStore | null = null;
 
   /** `stateDir` is created on open if missing. */
   constructor(readonly stateDir: string) {}
@@ -121,6 +125,7 @@ export class FiscalMemory {
         db.prepare("UPDATE device SET cloud_root_key = ?").run(buf(options.cloudRootKey));
       }
       this.queriesOf = new JournalQueries(db);
+      this.reportsOf = new ReportStore(db);
       this.reload();
     } catch (err) {
       this.close();
@@ -136,6 +141,7 @@ export class FiscalMemory {
     this.db?.close();
     this.db = null;
     this.queriesOf = null;
+    this.reportsOf = null;
     this.writer = null;
     this.row = null;
     this.identityCache = null;
@@ -145,6 +151,38 @@ export class FiscalMemory {
   get queries(): JournalQueries {
     if (this.queriesOf === null) throw new FiscalError("STORAGE_FAILURE", "fiscal memory is closed");
     return this.queriesOf;
+  }
+
+  /** The journaled reports (Z, monthly and yearly closures). */
+  get reports(): ReportStore {
+    if (this.reportsOf === null) throw new FiscalError("STORAGE_FAILURE", "fiscal memory is closed");
+    return this.reportsOf;
+  }
+
+  /** PREPAREs of the open day that ended without COMMIT. */
+  get incomplete(): number {
+    return this.current().incomplete;
+  }
+
+  /** Counts `count` more PREPAREs that ended without COMMIT (aborted, expired or dropped). */
+  addIncomplete(count: number): void {
+    if (count <= 0) return;
+    this.handle().prepare("UPDATE device SET incomplete = incomplete + ?").run(count);
+    this.current().incomplete += count;
+  }
+
+  /**
+   * Appends journaled reports (closures, then the Z) and moves the chain tip to the last one, and
+   * resets the day's incomplete count, atomically.
+   */
+  appendReports(entries: readonly ReportAppend[]): void {
+    if (entries.length === 0) return;
+    this.reports.append(entries);
+    const newest = entries[entries.length - 1]!;
+    const r = this.current();
+    r.last_hash = buf(newest.recordHash);
+    r.last_issued_at = newest.issuedAt;
+    r.incomplete = 0;
   }
 
   /** The identity from manufacture. */

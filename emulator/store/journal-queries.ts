@@ -80,6 +80,7 @@ export class JournalQueries {
   private readonly creditInvoices: Database.Statement;
   private readonly page: Database.Statement;
   private readonly tailRows: Database.Statement;
+  private readonly spanRows: Database.Statement;
 
   /** Prepares every statement against `db`. */
   constructor(private readonly db: Database.Database) {
@@ -97,6 +98,9 @@ export class JournalQueries {
       `SELECT ${COLUMNS} FROM journal WHERE fiscal_number >= ? ORDER BY fiscal_number LIMIT ?`,
     );
     this.tailRows = db.prepare(`SELECT ${COLUMNS} FROM journal ORDER BY fiscal_number DESC LIMIT ?`);
+    this.spanRows = db.prepare(
+      `SELECT ${COLUMNS} FROM journal WHERE fiscal_number BETWEEN ? AND ? ORDER BY fiscal_number`,
+    );
   }
 
   /** The record with this fiscal number. */
@@ -131,6 +135,11 @@ export class JournalQueries {
   /** Up to `limit` records from fiscal number `from` on, ascending. */
   range(from: number, limit: number): JournalRow[] {
     return (this.page.all(from, limit) as RawRow[]).map((r) => toRow(r)!);
+  }
+
+  /** Every record with a fiscal number from `from` to `to`, ascending (what a report covers). */
+  span(from: number, to: number): JournalRow[] {
+    return (this.spanRows.all(from, to) as RawRow[]).map((r) => toRow(r)!);
   }
 
   /** The newest `count` records, ascending. */

@@ -104,6 +104,32 @@ const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- Z reports and monthly and yearly closures (issue 17): journaled, in the same hash chain as the
+      -- invoices (each one's prev_hash is the chain tip when it was made, and device.last_hash moves
+      -- to it), numbered per kind 1, 2, 3 ... without gaps. after_fiscal_number is its place in the
+      -- chain: the last invoice before it.
+      CREATE TABLE report (
+        kind                TEXT NOT NULL,
+        number              INTEGER NOT NULL,
+        issued_at           INTEGER NOT NULL,
+        after_fiscal_number INTEGER NOT NULL,
+        period              TEXT,
+        record              BLOB NOT NULL,
+        signature           BLOB NOT NULL,
+        record_hash         BLOB NOT NULL,
+        PRIMARY KEY (kind, number)
+      ) STRICT;
+      CREATE TRIGGER report_no_update BEFORE UPDATE ON report
+        BEGIN SELECT RAISE(ABORT, 'the fiscal journal is append-only'); END;
+      CREATE TRIGGER report_no_delete BEFORE DELETE ON report
+        BEGIN SELECT RAISE(ABORT, 'the fiscal journal is append-only'); END;
+      -- PREPAREs of the open day that ended without COMMIT (aborted, expired, dropped); a Z resets it.
+      ALTER TABLE device ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

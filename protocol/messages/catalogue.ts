@@ -6,6 +6,7 @@ import Type, { type Static, type TSchema } from "typebox";
 import { BytesSchema } from "../bytes.js";
 import { ID_PATTERN, REF_PATTERN, TotalsSchema } from "../invoice/schema.js";
 import { TotalsV2Schema } from "../invoice/schema-v2.js";
+import { JOURNALED_REPORT_KINDS, SealedReportSchema } from "../reports/schema.js";
 import { SignedBlobSchema } from "../security/activation.js";
 import { SealedRecordSchema } from "../security/record.js";
 
@@ -114,6 +115,39 @@ export const COMMANDS = {
       last: Uint(),
     }),
   },
+  Z_REPORT: {
+    // `number` is the Z the host means to make: the device refuses any other (REPORT_NUMBER_MISMATCH),
+    // so a Z sent again after a lost reply can never close a second day (§13.6).
+    args: Obj({
+      isf: Type.String({ pattern: ID_PATTERN }),
+      number: Uint({ minimum: 1, maximum: 4_294_967_295 }),
+    }),
+    result: Obj({
+      report: SealedReportSchema,
+      // The monthly and yearly closures this Z made first (§13.4), in journal order; usually none.
+      closures: Type.Array(SealedReportSchema, { maxItems: 2 }),
+    }),
+  },
+  X_REPORT: {
+    args: Obj({ isf: Type.String({ pattern: ID_PATTERN }) }),
+    result: Obj({ report: SealedReportSchema }),
+  },
+  GET_REPORT: {
+    // Without `number`, the latest of its kind.
+    args: Obj({
+      kind: Type.Enum([...JOURNALED_REPORT_KINDS]),
+      number: Type.Optional(Uint({ minimum: 1 })),
+    }),
+    result: Obj({ report: SealedReportSchema, last: Uint() }),
+  },
+  A_REPORT: {
+    args: Obj({
+      isf: Type.String({ pattern: ID_PATTERN }),
+      from: Uint({ minimum: 1 }),
+      to: Uint({ minimum: 1 }),
+    }),
+    result: Obj({ report: SealedReportSchema }),
+  },
   TIME_GET: { args: Empty, result: Clock },
   TIME_SET: { args: Obj({ now: Uint() }), result: Clock },
   SELF_TEST: {
@@ -142,6 +176,7 @@ export const STATE_CHANGING: ReadonlySet<Command> = new Set([
   "PREPARE",
   "COMMIT",
   "ABORT",
+  "Z_REPORT",
   "TIME_SET",
 ]);
 

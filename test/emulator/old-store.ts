@@ -22,7 +22,7 @@ function open(stateDir: string): Database.Database {
 
 /**
  * Turns a store written by this emulator back into schema `version` (1 or 2). Only for a store whose
- * journal holds no record v2: migration 3's columns are dropped.
+ * journal holds no record v2 and no report: migration 4's and 3's tables and columns are dropped.
  */
 export function downgradeStore(stateDir: string, version: 1 | 2): void {
   const db = open(stateDir);
@@ -31,7 +31,11 @@ export function downgradeStore(stateDir: string, version: 1 | 2): void {
       n: number;
     };
     if (v2.n > 0) throw new Error("the journal holds records v2: it cannot be an old store");
+    const reports = db.prepare("SELECT COUNT(*) AS n FROM report").get() as { n: number };
+    if (reports.n > 0) throw new Error("the journal holds reports: it cannot be an old store");
     db.exec(`
+      DROP TABLE report;
+      ALTER TABLE device DROP COLUMN incomplete;
       DROP INDEX journal_year_number;
       ALTER TABLE journal DROP COLUMN invoice;
       ALTER TABLE journal DROP COLUMN fiscal_year;

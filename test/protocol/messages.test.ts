@@ -26,6 +26,7 @@ import {
   MAX_INVOICE_BYTES,
   type ResultOf,
   sealRecord,
+  sealReport,
   signActivationBundle,
 } from "../../protocol/index.js";
 
@@ -77,6 +78,36 @@ const sealed = sealRecord(
   key.seed,
 );
 const clock = { now: 1_763_888_400_000, offset_ms: -250, valid: true };
+const emptyFigures = {
+  types: [],
+  groups: { sales: [], credits: [] },
+  payments: { sales: [], credits: [] },
+  credit_notes: [],
+  reductions: { lines: 0, amount: 0 },
+  v1_records: 0,
+};
+const zReport = sealReport(
+  {
+    kind: "Z_REPORT",
+    v: 1,
+    device_id: "DEF-1",
+    merchant_nif: "N-1",
+    outlet_id: "O-1",
+    fiscal_authority_id: "F-1",
+    isf: "ISF-1",
+    issued_at: clock.now,
+    after_fiscal_number: 0,
+    prev_hash: hash,
+    number: 1,
+    period_from: null,
+    first_fiscal_number: null,
+    last_fiscal_number: null,
+    incomplete: 0,
+    figures: emptyFigures,
+    prev_report_hash: hash,
+  },
+  key.seed,
+);
 
 /** One valid argument object and one valid result per command. */
 const SAMPLES: { [C in Command]: { args: ArgsOf<C>; result: ResultOf<C> } } = {
@@ -130,6 +161,10 @@ const SAMPLES: { [C in Command]: { args: ArgsOf<C>; result: ResultOf<C> } } = {
   },
   GET_RECORD: { args: { payload_hash: hash }, result: sealed },
   JOURNAL_READ: { args: { from: 1, limit: 32 }, result: { entries: [sealed, sealed], next: null, last: 2 } },
+  Z_REPORT: { args: { isf: "ISF-1", number: 1 }, result: { report: zReport, closures: [] } },
+  X_REPORT: { args: { isf: "ISF-1" }, result: { report: zReport } },
+  GET_REPORT: { args: { kind: "Z_REPORT", number: 1 }, result: { report: zReport, last: 1 } },
+  A_REPORT: { args: { isf: "ISF-1", from: 1, to: 2 }, result: { report: zReport } },
   TIME_GET: { args: {}, result: clock },
   TIME_SET: { args: { now: clock.now }, result: clock },
   SELF_TEST: {
@@ -154,8 +189,10 @@ describe("message catalogue", () => {
     expect([...COMMAND_NAMES].sort()).toEqual([
       "ABORT",
       "ACTIVATE",
+      "A_REPORT",
       "COMMIT",
       "GET_RECORD",
+      "GET_REPORT",
       "INFO",
       "JOURNAL_READ",
       "LIST_PENDING",
@@ -164,6 +201,8 @@ describe("message catalogue", () => {
       "STATUS",
       "TIME_GET",
       "TIME_SET",
+      "X_REPORT",
+      "Z_REPORT",
     ]);
   });
 

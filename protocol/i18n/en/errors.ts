@@ -27,6 +27,8 @@ export const ERRORS_EN: Readonly<Record<string, string>> = {
   "error.DEVICE_UNTRUSTED":
     "the connected device is not trusted: its activation does not chain to the pinned cloud root key, " +
     "names another merchant or outlet, or it is an emulator",
+  "error.REPORT_NUMBER_MISMATCH":
+    "the device's next Z number is not the one asked for: that day may already be closed",
   "error.FRAME_CRC": "frame check failed",
   "error.FRAME_TOO_LARGE": "frame exceeds the maximum size",
   "error.FRAME_VERSION": "unsupported frame version",

@@ -27,6 +27,8 @@ export const ERRORS_FR: Readonly<Record<string, string>> = {
   "error.DEVICE_UNTRUSTED":
     "l'appareil fiscal connecté n'est pas de confiance : son activation ne remonte pas à la clé racine " +
     "épinglée du cloud ou désigne un autre commerçant ou point de vente, ou bien c'est un émulateur",
+  "error.REPORT_NUMBER_MISMATCH":
+    "le prochain numéro de Z de l'appareil n'est pas celui demandé : cette journée est peut-être déjà clôturée",
   "error.FRAME_CRC": "le contrôle de la trame a échoué",
   "error.FRAME_TOO_LARGE": "la trame dépasse la taille maximale",
   "error.FRAME_VERSION": "version de trame non prise en charge",

@@ -59,7 +59,9 @@ const TRANSPORT_FAULTS: readonly { status: number; name: ErrorName; phrase: stri
  * - a process that refuses to start (the POS sees "connection refused"): STATE_LOCKED, ADDRESS_IN_USE,
  *   LINK_PATH_IN_USE, CONFIG_INSECURE;
  * - stored only, as the `error` of an ABORTED invoice (the "state ABORTED" row): ABORTED_BY_POS 324,
- *   INTERRUPTED 325.
+ *   INTERRUPTED 325;
+ * - the device's refusal of a Z number already made, which the daemon settles itself:
+ *   REPORT_NUMBER_MISMATCH 122.
  */
 const NOT_POS_ANSWERS: readonly ErrorName[] = [
   "USAGE",
@@ -83,6 +85,7 @@ const NOT_POS_ANSWERS: readonly ErrorName[] = [
   "LINK_PATH_IN_USE",
   "ABORTED_BY_POS",
   "INTERRUPTED",
+  "REPORT_NUMBER_MISMATCH",
 ];
 
 /**
