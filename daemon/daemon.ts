@@ -20,12 +20,14 @@ import type { RaisedCondition } from "./fiscal/types.js";
 import { type ApiInstance, buildApp, listen } from "./http/app.js";
 import { createDaemonLogger } from "./logging.js";
 import { Receipts } from "./receipt/receipts.js";
+import { DayReports } from "./reports/day-reports.js";
 import { StatusBoard } from "./status.js";
 import { ApiKeyStore } from "./store/api-keys.js";
 import { AuditLog } from "./store/audit.js";
 import { ChainBreaks } from "./store/chain-breaks.js";
 import { type Db, openDatabase } from "./store/database.js";
 import { DeviceBindingStore } from "./store/device-binding.js";
+import { FiscalReports } from "./store/fiscal-reports.js";
 import { InvoiceStore } from "./store/invoice-store.js";
 import { OutboxStore } from "./store/outbox.js";
 import { ReceiptPrints } from "./store/receipt-prints.js";
@@ -235,7 +237,19 @@ export class Daemon {
     await cloud.start();
     cloud.parts.admin?.serveDevice(this.device);
     const breaks = new ChainBreaks(db, audit);
-    const reconciler = new Reconciler(store, this.device, service, this.identity, breaks);
+    const fiscalReports = new FiscalReports(db);
+    const dayReports = new DayReports({
+      reports: fiscalReports,
+      invoices: store,
+      device: this.device,
+      identity: this.identity,
+      isf: () => sfe?.isf,
+      audit,
+    });
+    const reconciler = new Reconciler(store, this.device, service, this.identity, breaks, Date.now, {
+      store: fiscalReports,
+      importJournaled: (source) => dayReports.importJournaled(source),
+    });
     this.reconciler = reconciler;
     const board = new StatusBoard({
       version: DAEMON_VERSION,

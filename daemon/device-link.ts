@@ -1,14 +1,15 @@
 /**
- * What the composition root needs from the device layer: the DEF commands (DevicePort), the link's
- * maintenance commands (clock, self-test), the
+ * What the composition root needs from the device layer: the DEF commands (DevicePort), the fiscal
+ * day's reports (ReportDevice), the link's maintenance commands (clock, self-test), the
  * link's life (open, close, connected, a hook after every connect) and its counters, plus a switch to refuse
  * fiscal calls while a wrong device is plugged in.
  */
 import type { ArgsOf, FiscalError, ResultOf } from "../protocol/index.js";
 import type { DevicePort } from "./fiscal/device-port.js";
+import type { ReportDevice } from "./reports/day-reports.js";
 
 /** The device, as the daemon drives it. */
-export interface DeviceLink extends DevicePort {
+export interface DeviceLink extends DevicePort, ReportDevice {
   /** Starts connecting (and reconnecting after unplugs) in the background; resolves once started. */
   open(): Promise<void>;
   /** Stops reconnecting, rejects every waiting request, closes the transport. */

@@ -133,6 +133,33 @@ export class FiscalDevice {
     return this.session.request("JOURNAL_READ", { from, limit });
   }
 
+  /**
+   * Closes the fiscal day as Z number `number` (docs/PROTOCOL.md §13). A lost reply is resolved like a
+   * COMMIT's: GET_REPORT tells whether that Z was made, and only if not is it sent again, so a day is
+   * never closed twice (its closures then come through reconciliation, not in the reply).
+   */
+  zReport(isf: string, number: number): Promise<ResultOf<"Z_REPORT">> {
+    if (this.refusal !== null) return Promise.reject(this.refusal);
+    return this.session.request("Z_REPORT", { isf, number });
+  }
+
+  /** The open day's figures, signed; journals nothing. */
+  xReport(isf: string): Promise<ResultOf<"X_REPORT">> {
+    if (this.refusal !== null) return Promise.reject(this.refusal);
+    return this.session.request("X_REPORT", { isf });
+  }
+
+  /** A journaled report by kind and number, or the latest; RECORD_NOT_FOUND when there is none. */
+  getReport(args: ArgsOf<"GET_REPORT">): Promise<ResultOf<"GET_REPORT">> {
+    return this.session.request("GET_REPORT", args);
+  }
+
+  /** The signed digest of the article lines of fiscal numbers `from` … `to`. */
+  aReport(isf: string, from: number, to: number): Promise<ResultOf<"A_REPORT">> {
+    if (this.refusal !== null) return Promise.reject(this.refusal);
+    return this.session.request("A_REPORT", { isf, from, to });
+  }
+
   /** The device clock. */
   timeGet(): Promise<ResultOf<"TIME_GET">> {
     return this.session.request("TIME_GET", {});

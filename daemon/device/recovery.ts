@@ -1,12 +1,15 @@
 /**
  * The ambiguity rule: what to do when a request that may have changed the device irreversibly was
  * transmitted but its reply was lost (every retransmission unanswered, the link dropped, or the reply
- * unreadable). Only COMMIT (it seals) and ACTIVATE (it binds the device for good) are resolved, by
- * asking the device for the true outcome (docs/DEVICE_LINK.md §5); never a blind fresh COMMIT:
+ * unreadable). Only COMMIT (it seals), ACTIVATE (it binds the device for good) and Z_REPORT (it closes
+ * the day) are resolved, by asking the device for the true outcome (docs/DEVICE_LINK.md §5); never a
+ * blind fresh COMMIT:
  *
  *   COMMIT    ABORT {nonce} (NONCE_UNKNOWN / NONCE_EXPIRED are fine: either way the nonce can no longer
  *             commit), then GET_RECORD {payload_hash}: found = committed, RECORD_NOT_FOUND = not.
  *   ACTIVATE  INFO: activated by this bundle = done; not activated = ACTIVATE again.
+ *   Z_REPORT  GET_REPORT {kind: Z_REPORT}: the asked Z number made = done (that Z; its closures come
+ *             through reconciliation); not made = Z_REPORT again (the device refuses any other number).
  *
  * Every other command fails as soon as its exchange does, because it cannot have sealed anything:
  * PREPARE moves no counter (a nonce it may have left expires, and reconciliation aborts nonces nobody
@@ -79,7 +82,7 @@ export interface RecoveryContext {
 }
 
 /** The commands whose lost replies are resolved: they may have changed the device irreversibly. */
-export type ResolvedCommand = "ACTIVATE" | "COMMIT";
+export type ResolvedCommand = "ACTIVATE" | "COMMIT" | "Z_REPORT";
 
 /** Why a reply is in doubt: the exchange failed, or the reply came but could not be read. */
 export type LostReplyCause = ExchangeFailure | "undecodable";
@@ -119,6 +122,17 @@ const RECOVERY: { readonly [C in ResolvedCommand]: Strategy<C> } = {
     if (bytesEqual(record.bundle_hash, sha256(args.bundle.bytes))) return { activation: info.activation };
     throw new FiscalError("DEVICE_ALREADY_ACTIVATED", "the device is activated with another bundle");
   },
+  Z_REPORT: async (ctx, args) => {
+    let last = 0;
+    try {
+      last = (await ctx.call("GET_REPORT", { kind: "Z_REPORT" })).last;
+    } catch (err) {
+      if (!isFiscalError(err, "RECORD_NOT_FOUND")) throw unsettled(err);
+    }
+    if (last < args.number) return ctx.call("Z_REPORT", args);
+    const made = await ctx.call("GET_REPORT", { kind: "Z_REPORT", number: args.number });
+    return { report: made.report, closures: [] };
+  },
 };
 
 function unsettled(err: unknown): unknown {
@@ -127,7 +141,7 @@ function unsettled(err: unknown): unknown {
   return new UnsettledError(`recovery got an unexpected answer: ${(err as Error).message}`, { cause: err });
 }
 
-/** True for the commands whose lost replies are resolved (COMMIT, ACTIVATE). */
+/** True for the commands whose lost replies are resolved (COMMIT, ACTIVATE, Z_REPORT). */
 export function needsResolution(cmd: Command): cmd is ResolvedCommand {
   return cmd in RECOVERY;
 }

@@ -3,15 +3,25 @@
  *   1. settle every invoice left PREPARING/PREPARED (sealed on the device → FISCALIZED, else ABORTED),
  *      under its key's lock and re-read there, except a two-step invoice whose nonce the device holds
  *      at that moment: its POS may still commit it;
- *   2. import every journal record the store lacks (a crash right after COMMIT, a restored backup),
- *      verifying its signature and its chain link. A record of a payload the store knows unsealed is
- *      attached to that invoice, never imported beside it; a broken chain link is recorded (audit log
- *      and a status condition until a technician acknowledges it);
+ *   2. import every journaled report (Z, closures) the store lacks, verified (daemon/reports/), then
+ *      every journal record the store lacks (a crash right after COMMIT, a restored backup), verifying
+ *      its signature and its chain link, which may pass through those reports (PROTOCOL.md §13.1). A
+ *      record of a payload the store knows unsealed is attached to that invoice, never imported beside
+ *      it; a broken chain link is recorded (audit log and a status condition until a technician
+ *      acknowledges it);
  *   3. abort pending PREPAREs on the device that no open invoice owns.
  * The device journal is the authority: reconciliation only ever adds what it proves.
  */
-import { openSealedRecord, recordHash } from "../../protocol/index.js";
+import {
+  chainTipAfter,
+  decodeReport,
+  openSealedRecord,
+  type ReportLink,
+  recordHash,
+  toHex,
+} from "../../protocol/index.js";
 import type { ChainBreaks } from "../store/chain-breaks.js";
+import type { FiscalReports } from "../store/fiscal-reports.js";
 import type { InvoiceStore } from "../store/invoice-store.js";
 import type { DevicePort } from "./device-port.js";
 import type { DeviceIdentity } from "./identity.js";
@@ -31,8 +41,16 @@ export interface ReconcileReport {
   /** Records of known invoices found sealed in the journal and attached to them. */
   readonly attached: number;
   readonly chain_breaks: number;
+  /** Journaled reports (Z, closures) found on the device and stored. */
+  readonly reports_imported: number;
   readonly stale_nonces_aborted: number;
   readonly duration_ms: number;
+}
+
+/** The journaled reports of the store, and how to import the device's (daemon/reports/day-reports.ts). */
+export interface ReconcileReports {
+  readonly store: FiscalReports;
+  importJournaled(source: string): Promise<number>;
 }
 
 /** Runs reconciliations; one at a time. */
@@ -48,6 +66,7 @@ export class Reconciler {
     private readonly identity: DeviceIdentity,
     private readonly breaks: ChainBreaks,
     private readonly now: () => number = Date.now,
+    private readonly reports?: ReconcileReports,
   ) {}
 
   /** Reconciles now, or joins the reconciliation already running. */
@@ -74,6 +93,7 @@ export class Reconciler {
       else settledSealed++;
     }
 
+    const reportsImported = (await this.reports?.importJournaled("reconciliation")) ?? 0;
     const status = await this.device.status();
     let imported = 0;
     let attached = 0;
@@ -85,7 +105,10 @@ export class Reconciler {
         const record = openSealedRecord(entry, publicKey);
         if (this.store.recordByNumber(deviceId, record.fiscal_number) !== undefined) continue;
         const previous = this.store.recordByNumber(deviceId, record.fiscal_number - 1);
-        if (previous !== undefined && Buffer.compare(recordHash(previous.record), record.prev_hash) !== 0) {
+        if (
+          previous !== undefined &&
+          this.expectedPrev(deviceId, previous.fiscal_number, previous.record) !== toHex(record.prev_hash)
+        ) {
           chainBreaks++;
           this.breaks.record(deviceId, record.fiscal_number, "reconciliation");
         }
@@ -118,9 +141,19 @@ export class Reconciler {
       imported,
       attached,
       chain_breaks: chainBreaks,
+      reports_imported: reportsImported,
       stale_nonces_aborted: staleAborted,
       duration_ms: this.now() - started,
     };
     return this.last;
+  }
+
+  /** What the record after `fiscalNumber` must name: that record's hash, or the last report after it. */
+  private expectedPrev(deviceId: string, fiscalNumber: number, recordBytes: Uint8Array): string {
+    const links: ReportLink[] = (this.reports?.store.placedAfter(deviceId, fiscalNumber) ?? []).map((r) => ({
+      hash: toHex(r.recordHash),
+      prev: toHex(decodeReport(r.sealed.record).prev_hash),
+    }));
+    return chainTipAfter(toHex(recordHash(recordBytes)), links);
   }
 }

@@ -172,6 +172,22 @@ export class InvoiceReads {
     ) as RecordRow | undefined;
   }
 
+  /**
+   * The records of fiscal numbers `from` … `to` with the canonical invoice each seals (null when the
+   * store has none, as for a record v1), in fiscal-number order: what a report covers.
+   */
+  recordsBetween(
+    deviceId: string,
+    from: number,
+    to: number,
+  ): { fiscal_number: number; record: Uint8Array; payload: Uint8Array | null }[] {
+    return statement(
+      this.db,
+      `SELECT r.fiscal_number, r.record, i.payload FROM fiscal_records r JOIN invoices i ON i.id = r.invoice_id
+         WHERE r.device_id = ? AND r.fiscal_number BETWEEN ? AND ? ORDER BY r.fiscal_number`,
+    ).all(deviceId, from, to) as { fiscal_number: number; record: Uint8Array; payload: Uint8Array | null }[];
+  }
+
   /** The highest fiscal number stored for a device and how many records are stored (0, 0 when none). */
   journalExtent(deviceId: string): { max: number; count: number } {
     const row = statement(

@@ -311,4 +311,34 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER receipt_prints_no_delete BEFORE DELETE ON receipt_prints
     BEGIN SELECT RAISE(ABORT, 'the receipt log is append-only'); END;
   `,
+  // 8: the fiscal day's reports (docs/PROTOCOL.md §13): every Z report, monthly and yearly closure
+  // the device journaled (imported by reconciliation too) and every A report, as signed, with their
+  // hash so the chain check can place them between records. `number` is the device's for journaled
+  // kinds and a local sequence for A reports. Append-only, but for the time the cloud took it.
+  `
+  CREATE TABLE fiscal_reports (
+    device_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    number INTEGER NOT NULL CHECK (number >= 1),
+    issued_at INTEGER NOT NULL,
+    after_fiscal_number INTEGER NOT NULL,
+    first_fiscal_number INTEGER,
+    last_fiscal_number INTEGER,
+    period TEXT,
+    record BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    record_hash BLOB NOT NULL,
+    source TEXT NOT NULL,
+    stored_at INTEGER NOT NULL,
+    uploaded_at INTEGER,
+    PRIMARY KEY (device_id, kind, number)
+  ) WITHOUT ROWID;
+  CREATE INDEX fiscal_reports_place ON fiscal_reports(device_id, after_fiscal_number);
+  CREATE TRIGGER fiscal_reports_no_delete BEFORE DELETE ON fiscal_reports
+    BEGIN SELECT RAISE(ABORT, 'fiscal reports are append-only'); END;
+  CREATE TRIGGER fiscal_reports_no_update BEFORE UPDATE ON fiscal_reports
+    WHEN NEW.record IS NOT OLD.record OR NEW.signature IS NOT OLD.signature OR NEW.kind IS NOT OLD.kind
+      OR NEW.number IS NOT OLD.number OR NEW.device_id IS NOT OLD.device_id
+    BEGIN SELECT RAISE(ABORT, 'fiscal reports are append-only'); END;
+  `,
 ];

@@ -157,7 +157,7 @@ describe("exchange machine", () => {
     );
   });
 
-  it("resolves lost replies only for COMMIT and ACTIVATE, the commands that may change the device for good", () => {
-    expect(COMMAND_NAMES.filter(needsResolution).sort()).toEqual(["ACTIVATE", "COMMIT"]);
+  it("resolves lost replies only for COMMIT, ACTIVATE and Z_REPORT, the commands that may change the device for good", () => {
+    expect(COMMAND_NAMES.filter(needsResolution).sort()).toEqual(["ACTIVATE", "COMMIT", "Z_REPORT"]);
   });
 });

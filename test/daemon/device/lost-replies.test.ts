@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   type ArgsOf,
   type Command,
+  decodeRequest,
   encodeCanonical,
   encodeFrame,
   FiscalError,
@@ -282,6 +283,63 @@ describe("lost ACTIVATE replies", () => {
         .map((r) => r.cmd)
         .slice(-2),
     ).toEqual(["INFO", "ACTIVATE"]);
+    await session.close();
+  });
+});
+
+describe("lost Z_REPORT replies", () => {
+  const argsOf = <C extends Command>(frame: { payload: Uint8Array }): ArgsOf<C> =>
+    decodeRequest(frame.payload).args as ArgsOf<C>;
+  const zReport = (number: number) => ({
+    record: new Uint8Array([0xa0, number]),
+    signature: new Uint8Array(64).fill(number),
+  });
+
+  it("settles a lost Z with GET_REPORT: the asked Z was made, so it is returned and never made again", async () => {
+    const made = zReport(4);
+    const { peer, session } = await setup((s, p) => {
+      // The device made Z 4; its replies are lost (no answer to Z_REPORT at all).
+      if (s.cmd === "GET_REPORT") {
+        const args = argsOf<"GET_REPORT">(s.frame);
+        p.reply(s.frame.seq, "GET_REPORT", {
+          report: args.number === undefined || args.number === 4 ? made : zReport(3),
+          last: 4,
+        });
+      }
+    });
+    const result = settle(session.request("Z_REPORT", { isf: "ISF-1", number: 4 }));
+    await vi.advanceTimersByTimeAsync(EXCHANGE_MS + 200);
+    expect(await result).toEqual({ ok: true, value: { report: made, closures: [] } });
+    expect(peer.requests("Z_REPORT")).toHaveLength(1 + RETRANSMITS);
+    expect(
+      peer
+        .requests()
+        .map((r) => r.cmd)
+        .slice(-2),
+    ).toEqual(["GET_REPORT", "GET_REPORT"]);
+    await session.close();
+  });
+
+  it("sends the same Z again when GET_REPORT shows it was not made (no Z yet: RECORD_NOT_FOUND)", async () => {
+    const made = zReport(1);
+    let zs = 0;
+    const { peer, session } = await setup((s, p) => {
+      if (s.cmd === "Z_REPORT" && ++zs > 1 + RETRANSMITS)
+        p.reply(s.frame.seq, "Z_REPORT", { report: made, closures: [] });
+      if (s.cmd === "GET_REPORT")
+        p.replyError(s.frame.seq, new FiscalError("RECORD_NOT_FOUND", "no Z_REPORT yet"));
+    });
+    const result = settle(session.request("Z_REPORT", { isf: "ISF-1", number: 1 }));
+    await vi.advanceTimersByTimeAsync(EXCHANGE_MS + 200);
+    expect(await result).toEqual({ ok: true, value: { report: made, closures: [] } });
+    const sent = peer.requests("Z_REPORT").map((r) => argsOf<"Z_REPORT">(r.frame).number);
+    expect(new Set(sent)).toEqual(new Set([1]));
+    expect(
+      peer
+        .requests()
+        .map((r) => r.cmd)
+        .slice(-2),
+    ).toEqual(["GET_REPORT", "Z_REPORT"]);
     await session.close();
   });
 });

@@ -14,10 +14,12 @@ import { Reconciler } from "../../../daemon/fiscal/reconcile.js";
 import { FiscalService, type FiscalServiceHooks } from "../../../daemon/fiscal/service.js";
 import type { SfeIdentity } from "../../../daemon/fiscal/sfe.js";
 import type { Caller } from "../../../daemon/fiscal/types.js";
+import { DayReports } from "../../../daemon/reports/day-reports.js";
 import { ApiKeyStore } from "../../../daemon/store/api-keys.js";
 import { AuditLog } from "../../../daemon/store/audit.js";
 import { ChainBreaks } from "../../../daemon/store/chain-breaks.js";
 import { type Db, openDatabase } from "../../../daemon/store/database.js";
+import { FiscalReports } from "../../../daemon/store/fiscal-reports.js";
 import { InvoiceStore } from "../../../daemon/store/invoice-store.js";
 import { OutboxStore } from "../../../daemon/store/outbox.js";
 import { type DeviceConfig, resolveDeviceConfig } from "../../../emulator/config.js";
@@ -169,6 +171,18 @@ export class DirectDevice implements DevicePort {
   readJournal(from: number, limit: number) {
     return this.call("JOURNAL_READ", { from, limit });
   }
+  zReport(isf: string, number: number) {
+    return this.call("Z_REPORT", { isf, number });
+  }
+  xReport(isf: string) {
+    return this.call("X_REPORT", { isf });
+  }
+  getReport(args: ArgsOf<"GET_REPORT">) {
+    return this.call("GET_REPORT", args);
+  }
+  aReport(isf: string, from: number, to: number) {
+    return this.call("A_REPORT", { isf, from, to });
+  }
 }
 
 /** How a harness is built. */
@@ -195,6 +209,8 @@ export class ServiceHarness {
   identity = new DeviceIdentity();
   service!: FiscalService;
   reconciler!: Reconciler;
+  reports!: FiscalReports;
+  dayReports!: DayReports;
   caller!: Caller;
   /** The API key (Bearer secret) of `caller`. */
   apiKey!: string;
@@ -242,7 +258,19 @@ export class ServiceHarness {
       now,
       sfe: () => TEST_SFE,
     });
-    this.reconciler = new Reconciler(this.store, this.port, this.service, this.identity, this.breaks, now);
+    this.reports = new FiscalReports(this.db, now);
+    this.dayReports = new DayReports({
+      reports: this.reports,
+      invoices: this.store,
+      device: this.port,
+      identity: this.identity,
+      isf: () => TEST_SFE.isf,
+      audit: this.audit,
+    });
+    this.reconciler = new Reconciler(this.store, this.port, this.service, this.identity, this.breaks, now, {
+      store: this.reports,
+      importJournaled: (source) => this.dayReports.importJournaled(source),
+    });
   }
 
   /** A second service on the same store and device, with another SFE identity (or none configured). */

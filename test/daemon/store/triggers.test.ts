@@ -32,7 +32,7 @@ describe("store immutability", () => {
     expect(h.db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(h.db.pragma("synchronous", { simple: true })).toBe(2);
     expect(h.db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(7);
+    expect(SCHEMA_VERSION).toBe(8);
     // A secret a row gives up is zeroed in its page (1 = on, 2 = fast).
     expect(h.db.pragma("secure_delete", { simple: true })).toBe(2);
   });
@@ -102,5 +102,17 @@ describe("migration 4 triggers", () => {
     expect(run("DELETE FROM chain_breaks")).toThrow(/never deleted/);
     expect(h.breaks.acknowledge("tech-1")).toBe(1);
     expect(h.breaks.list()).toMatchObject([{ fiscal_number: 7, acknowledged_by: "tech-1" }]);
+  });
+});
+
+describe("migration 8 triggers", () => {
+  it("keeps fiscal reports: no delete, no rewrite of what was signed; the upload time may be set", async () => {
+    await h.service.fiscalise(posSale(), "Z-1", h.caller);
+    await h.dayReports.closeDay("test");
+    expect(run("DELETE FROM fiscal_reports")).toThrow(/append-only/);
+    expect(run("UPDATE fiscal_reports SET record = x'00'")).toThrow(/append-only/);
+    expect(run("UPDATE fiscal_reports SET number = 9")).toThrow(/append-only/);
+    expect(run("UPDATE fiscal_reports SET uploaded_at = 1")).not.toThrow();
+    expect(h.db.prepare("SELECT COUNT(*) AS n FROM fiscal_reports").get()).toEqual({ n: 1 });
   });
 });
