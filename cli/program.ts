@@ -19,6 +19,7 @@ import { registerInvoiceCommand } from "./commands/invoice.js";
 import { registerJournalCommand } from "./commands/journal.js";
 import { registerKeysCommand } from "./commands/keys.js";
 import { registerQueueCommand } from "./commands/queue.js";
+import { registerReportCommand } from "./commands/report.js";
 import { registerVerifyCommand } from "./commands/verify.js";
 import { registerVerifyQrCommand } from "./commands/verify-qr.js";
 import { HELP_DESCRIPTION, helpConfiguration } from "./help.js";
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerQueueCommand(program);
   registerInvoiceCommand(program);
+  registerReportCommand(program);
   registerJournalCommand(program);
   registerBackupCommand(program);
   registerDoctorCommand(program);

@@ -50,6 +50,10 @@ export const ENV_VARIABLES: Readonly<Record<string, { readonly path: string; rea
   STALELA_FX_USD_DATE: { path: "sfe.fx.usdRateDate", kind: "string" },
   STALELA_FX_TOLERANCE_BP: { path: "sfe.fx.toleranceBp", kind: "integer" },
   STALELA_TIME_ZONE: { path: "locale.timeZone", kind: "string" },
+  STALELA_DAY_CLOSING_TIME: { path: "day.closingTime", kind: "string" },
+  STALELA_DAY_AUTO_CLOSE: { path: "day.autoClose", kind: "boolean" },
+  STALELA_DAY_ERROR_AFTER_HOURS: { path: "day.errorAfterHours", kind: "integer" },
+  STALELA_DAY_REFUSE_SALES_AFTER_HOURS: { path: "day.refuseSalesAfterHours", kind: "integer" },
   ...Object.fromEntries(
     Object.entries(SYNC_ENV_VARIABLES).map(([name, key]) => [
       name,

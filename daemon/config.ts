@@ -20,6 +20,7 @@ import {
   sessionConfigConflict,
 } from "./device/config.js";
 import { defaultSfeConfig, type SfeConfig, SfeConfigSchema } from "./fiscal/sfe.js";
+import { CLOSING_TIME_PATTERN, type DaySettings, DEFAULT_DAY_SETTINGS } from "./reports/closing.js";
 import { checkCloudEndpoint, isLoopbackHost } from "./sync/client.js";
 import {
   configIssueError,
@@ -128,6 +129,26 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    day: Type.Object(
+      {
+        closingTime: Type.String({
+          pattern: CLOSING_TIME_PATTERN,
+          description: "when the fiscal day closes, HH:MM in the shop's time zone",
+        }),
+        autoClose: Type.Boolean({ description: "make the Z report at the closing time" }),
+        errorAfterHours: Type.Integer({
+          minimum: 1,
+          maximum: 720,
+          description: "hours after the closing time from which an unclosed day is an error condition",
+        }),
+        refuseSalesAfterHours: Type.Integer({
+          minimum: 0,
+          maximum: 720,
+          description: "hours after the closing time from which new sales are refused until the Z; 0: never",
+        }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -173,6 +194,8 @@ export interface DaemonConfig {
   sfe: SfeConfig;
   /** How times read for people: receipts, reports, the console (protocol/i18n/time.ts). */
   locale: { timeZone: string };
+  /** The fiscal day's closing rules (daemon/reports/closing.ts). */
+  day: DaySettings;
 }
 
 /** A partial configuration, as a file, the environment or flags give it: any section in part. */
@@ -206,6 +229,7 @@ export function defaultConfig(): DaemonConfig {
     merchant: {},
     sfe: defaultSfeConfig(),
     locale: { timeZone: DEFAULT_TIME_ZONE },
+    day: { ...DEFAULT_DAY_SETTINGS },
   };
 }
 

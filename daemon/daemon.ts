@@ -21,6 +21,7 @@ import { type ApiInstance, buildApp, listen } from "./http/app.js";
 import { createDaemonLogger } from "./logging.js";
 import { Receipts } from "./receipt/receipts.js";
 import { DayReports } from "./reports/day-reports.js";
+import { DayWatch } from "./reports/day-watch.js";
 import { StatusBoard } from "./status.js";
 import { ApiKeyStore } from "./store/api-keys.js";
 import { AuditLog } from "./store/audit.js";
@@ -212,7 +213,10 @@ export class Daemon {
       const params = { settings: sfeMissing.join(", ") };
       this.addConditionSource(() => [{ code: "SFE_NOT_CONFIGURED", severity: "error", params, since }]);
     }
+    // The day watch comes later (it reads the reports, which need the service's store): bound late.
+    let dayWatch: DayWatch | undefined;
     const service = new FiscalService(store, outbox, this.device, this.identity, {
+      admission: () => dayWatch?.admission(),
       hooks: this.hooks,
       requestBoundMs: this.config.requestBoundMs,
       sfe: () => sfe,
@@ -246,6 +250,14 @@ export class Daemon {
       isf: () => sfe?.isf,
       audit,
     });
+    const watch = new DayWatch(dayReports, this.config.day, this.config.locale.timeZone, this.logger);
+    dayWatch = watch;
+    this.addConditionSource(() => watch.conditions());
+    this.parts.push({ name: "day watch", stop: () => watch.stop() });
+    cloud.parts.admin?.serveReports({
+      day: dayReports,
+      seller: () => (sfe === undefined ? undefined : { name: sfe.seller.name, address: sfe.seller.address }),
+    });
     const reconciler = new Reconciler(store, this.device, service, this.identity, breaks, Date.now, {
       store: fiscalReports,
       importJournaled: (source) => dayReports.importJournaled(source),
@@ -273,6 +285,7 @@ export class Daemon {
     const app: ApiInstance = buildApp({
       invoices: service,
       receipts,
+      reports: dayReports,
       keys,
       status: board,
       logger: this.logger,
@@ -307,6 +320,7 @@ export class Daemon {
       void this.pollStatus();
     }, this.config.statusPollMs);
     this.pollTimer.unref();
+    watch.start();
     const sweep = new ExpirySweep(service, this.logger);
     this.parts.push({ name: "expiry sweep", stop: () => sweep.stop() });
     sweep.start(EXPIRY_SWEEP_MS);

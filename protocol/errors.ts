@@ -124,6 +124,11 @@ export const ERRORS = {
   ),
   FX_REFERENCE_MISSING: row(334, 422, "no reference exchange rate is configured for this currency"),
   SELLER_MISMATCH: row(335, 422, "the invoice's seller is not the merchant this device is activated for"),
+  DAY_NOT_CLOSED: row(
+    337,
+    503,
+    "the fiscal day is not closed long after its closing time: make the Z report first",
+  ),
   SFE_NOT_CONFIGURED: row(
     336,
     503,
@@ -177,6 +182,7 @@ export const RETRYABLE_ERRORS: ReadonlySet<ErrorName> = new Set<ErrorName>([
   "DEVICE_IDENTITY_MISMATCH",
   "DEVICE_UNTRUSTED",
   "SFE_NOT_CONFIGURED",
+  "DAY_NOT_CLOSED",
   "FRAME_CRC",
   "FRAME_VERSION",
   "FRAME_TYPE",

@@ -3,10 +3,13 @@
  * fetch cannot speak to a socket path). Error answers become the same FiscalError the daemon threw,
  * so the CLI prints the same `E503 ACTIVATION_CODE_USED: …` and can branch on the code.
  */
+
 import { request } from "node:http";
 import { errorNameOf, FiscalError } from "../../protocol/index.js";
 import type { ActivationResult } from "../activation/activation.js";
 import type { RaisedCondition, SyncStatus } from "../fiscal/types.js";
+import type { ReportSeller } from "../receipt/report-view.js";
+import type { ReportView } from "../reports/views.js";
 import type { SyncAttemptRow } from "../store/sync-log.js";
 import type { QueueEntry, QueueSummary } from "../store/sync-queue.js";
 import type { SyncCounters } from "../sync/agent.js";
@@ -95,6 +98,38 @@ export class AdminClient {
   /** One JOURNAL_READ page (at most JOURNAL_PAGE_MAX records), bytes as hex. */
   deviceJournal(from: number, limit: number): Promise<JournalPage> {
     return this.call("GET", `/admin/v1/device/journal?from=${from}&limit=${limit}`);
+  }
+
+  /** Closes the fiscal day (Z), with the closures it made. */
+  closeDay(): Promise<{ z: ReportView; closures: ReportView[]; seller: ReportSeller | null }> {
+    return this.call("POST", "/admin/v1/reports/z", {});
+  }
+
+  /** The open day's X report. */
+  readDay(): Promise<{ report: ReportView; seller: ReportSeller | null }> {
+    return this.call("GET", "/admin/v1/reports/x");
+  }
+
+  /** The A report of a range (default: since the last A report). */
+  articles(range: {
+    from?: number;
+    to?: number;
+  }): Promise<{ report: ReportView; seller: ReportSeller | null }> {
+    return this.call("POST", "/admin/v1/reports/a", range);
+  }
+
+  /** The stored reports, newest first. */
+  reports(
+    kind: string | undefined,
+    limit: number,
+  ): Promise<{ items: ReportView[]; seller: ReportSeller | null }> {
+    const query = new URLSearchParams({ limit: String(limit), ...(kind === undefined ? {} : { kind }) });
+    return this.call("GET", `/admin/v1/reports?${query}`);
+  }
+
+  /** One stored report. */
+  report(kind: string, number: number): Promise<{ report: ReportView; seller: ReportSeller | null }> {
+    return this.call("GET", `/admin/v1/reports/${encodeURIComponent(kind)}/${number}`);
   }
 
   /** The latest sync attempts, newest first. */

@@ -2,8 +2,9 @@
  * The admin channel (docs/ADMIN.md): HTTP over a Unix socket, `admin.sock` in the state directory,
  * mode 0600. Only the daemon's user (and root) can connect, which the kernel enforces; a POS holds an
  * API key for the TCP API and can never reach these routes, and there is no second secret to leak or
- * rotate. Routes: activation (code or bundle file), queue status / list / retry, sync attempts, and
- * the device's reads, clock and self-test (device-routes.ts) while the daemon holds its port.
+ * rotate. Routes: activation (code or bundle file), queue status / list / retry, sync attempts, the
+ * device's reads, clock and self-test (device-routes.ts) while the daemon holds its port, and the
+ * fiscal day's reports (report-routes.ts).
  */
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -18,6 +19,7 @@ import type { SyncAttemptLog } from "../store/sync-log.js";
 import type { SyncQueue } from "../store/sync-queue.js";
 import type { SyncAgent } from "../sync/agent.js";
 import { type AdminDevice, registerDeviceRoutes } from "./device-routes.js";
+import { type AdminReports, registerReportRoutes } from "./report-routes.js";
 
 /** The socket's file name inside the state directory. */
 export const ADMIN_SOCKET_FILE = "admin.sock";
@@ -48,6 +50,7 @@ export interface AdminDeps {
 export function buildAdminApp(
   deps: AdminDeps,
   deviceOf: () => AdminDevice | undefined = () => deps.device,
+  reportsOf: () => AdminReports | undefined = () => undefined,
 ): FastifyInstance {
   const app = Fastify({ bodyLimit: ADMIN_BODY_LIMIT_BYTES, logger: false });
   app.setErrorHandler((err, _request, reply) => {
@@ -105,6 +108,7 @@ export function buildAdminApp(
     items: deps.attempts.latest(Math.min(Number(request.query.limit ?? 100) || 100, QUEUE_LIST_MAX)),
   }));
   registerDeviceRoutes(app, deviceOf);
+  registerReportRoutes(app, reportsOf);
   return app;
 }
 
@@ -112,6 +116,7 @@ export function buildAdminApp(
 export class AdminServer {
   private app: FastifyInstance | undefined;
   private device: AdminDevice | undefined;
+  private reports: AdminReports | undefined;
   /** The socket path, once started. */
   readonly socketPath: string;
 
@@ -129,6 +134,11 @@ export class AdminServer {
     this.device = device;
   }
 
+  /** Hands the daemon's fiscal day to the report routes (before or after start). */
+  serveReports(reports: AdminReports): void {
+    this.reports = reports;
+  }
+
   /**
    * Listens on the socket (replacing a stale one left by a crash), owner-only from the moment it
    * exists: it is bound in a 0700 directory under ADMIN_SOCKET_UMASK, then set to ADMIN_SOCKET_MODE.
@@ -136,7 +146,11 @@ export class AdminServer {
   async start(): Promise<void> {
     makePrivateDirectory(dirname(this.socketPath));
     if (existsSync(this.socketPath)) unlinkSync(this.socketPath);
-    this.app = buildAdminApp(this.deps, () => this.device);
+    this.app = buildAdminApp(
+      this.deps,
+      () => this.device,
+      () => this.reports,
+    );
     // Plugins load first, so the umask below is in force only while the socket is bound.
     await this.app.ready();
     const umask = process.umask(ADMIN_SOCKET_UMASK);

@@ -100,6 +100,11 @@ export interface FiscalServiceOptions {
   readonly sfe?: () => SfeIdentity | undefined;
   /** The settings that leave `sfe` undefined, named in the refusal. */
   readonly sfeMissing?: readonly string[];
+  /**
+   * A refusal of every new sale while it gives one: the shop's opt-in rule that the fiscal day must
+   * be closed first (DAY_NOT_CLOSED, daemon/reports/day-watch.ts). Retryable: nothing is bound.
+   */
+  readonly admission?: () => FiscalError | undefined;
 }
 
 /** Implements the invoice operations on top of the store and the device. */
@@ -113,6 +118,7 @@ export class FiscalService implements InvoiceOperations {
   private readonly journal: JournalSettlement;
   private readonly sfe: () => SfeIdentity | undefined;
   private readonly sfeMissing: readonly string[];
+  private readonly admission: () => FiscalError | undefined;
 
   constructor(
     private readonly store: InvoiceStore,
@@ -126,6 +132,7 @@ export class FiscalService implements InvoiceOperations {
     this.now = options.now ?? Date.now;
     this.sfe = options.sfe ?? (() => undefined);
     this.sfeMissing = options.sfeMissing ?? ["sfe.isf", "sfe.seller.name", "sfe.seller.address"];
+    this.admission = options.admission ?? (() => undefined);
     this.journal = new JournalSettlement(store, device, identity, this.counters, this.locks, this.now);
   }
 
@@ -283,6 +290,8 @@ export class FiscalService implements InvoiceOperations {
     caller: Caller,
     twoStep: boolean,
   ): Promise<InvoiceRow> {
+    const refused = this.admission();
+    if (refused !== undefined) throw refused;
     const invoice = canonicalSaleOf(body, {
       sfe: this.sfe(),
       sfeMissing: this.sfeMissing,

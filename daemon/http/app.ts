@@ -25,12 +25,13 @@ import { FiscalError } from "../../protocol/index.js";
 import type { ApiKeyVerifier, InvoiceOperations, StatusSource } from "../fiscal/types.js";
 import type { Receipts } from "../receipt/receipts.js";
 import { authenticate, DEFAULT_ALLOWED_HOSTS, HostAllowList } from "./auth.js";
-import { API_PREFIX, type ApiInstance, type RouteContext } from "./context.js";
+import { API_PREFIX, type ApiInstance, type DayReportOperations, type RouteContext } from "./context.js";
 import { type ApiFailure, bodyNotUtf8Error, errorBody, retryAfterSeconds, toApiFailure } from "./errors.js";
 import { HttpMetrics } from "./metrics.js";
 import { openApiOptions } from "./openapi.js";
 import { invoiceRoutes, REPLAYED_HEADER } from "./routes/invoices.js";
 import { receiptRoutes } from "./routes/receipts.js";
+import { reportRoutes } from "./routes/reports.js";
 import { METRICS_ROUTE, PUBLIC_ROUTES, statusRoutes } from "./routes/status.js";
 import { validatorCompiler } from "./validation.js";
 
@@ -65,6 +66,8 @@ export interface HttpConfig {
 export interface HttpDeps {
   readonly invoices: InvoiceOperations;
   readonly receipts: Receipts;
+  /** The fiscal day (daemon/reports/day-reports.ts `DayReports`). */
+  readonly reports: DayReportOperations;
   readonly keys: ApiKeyVerifier;
   readonly status: StatusSource;
   /** Registry the API's metrics go to (the daemon adds its own); default a new one. */
@@ -304,6 +307,7 @@ export function buildApp(deps: HttpDeps): ApiInstance {
   const ctx: RouteContext = {
     invoices: deps.invoices,
     receipts: deps.receipts,
+    reports: deps.reports,
     status: deps.status,
     metrics,
     version: config.version,
@@ -314,6 +318,7 @@ export function buildApp(deps: HttpDeps): ApiInstance {
   app.register(async (scope: ApiInstance) => {
     invoiceRoutes(scope, ctx);
     receiptRoutes(scope, ctx);
+    reportRoutes(scope, ctx);
     statusRoutes(scope, ctx);
   });
   return app;

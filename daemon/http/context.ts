@@ -12,6 +12,7 @@ import type {
 } from "fastify";
 import type { InvoiceOperations, StatusSource } from "../fiscal/types.js";
 import type { Receipts } from "../receipt/receipts.js";
+import type { DayReports } from "../reports/day-reports.js";
 import type { HttpMetrics } from "./metrics.js";
 
 /** The API's fastify instance: routes are typed from their typebox schemas. */
@@ -23,11 +24,19 @@ export type ApiInstance = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** What the report routes call of the daemon's fiscal day (daemon/reports/day-reports.ts). */
+export type DayReportOperations = Pick<
+  DayReports,
+  "closeDay" | "readDay" | "articles" | "stored" | "storedList"
+>;
+
 /** The dependencies routes use. */
 export interface RouteContext {
   readonly invoices: InvoiceOperations;
   /** Receipt renderings and their count (daemon/receipt/receipts.ts). */
   readonly receipts: Receipts;
+  /** The fiscal day: Z, X and A reports, and the stored ones. */
+  readonly reports: DayReportOperations;
   readonly status: StatusSource;
   readonly metrics: HttpMetrics;
   readonly version: string;

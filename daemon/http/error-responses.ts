@@ -111,9 +111,62 @@ export const DEVICE: FaultGroup = {
 /** A route that may need a new journal record (PREPARE and COMMIT check it). */
 export const JOURNAL: FaultGroup = { reasons: { 507: "the fiscal journal is full" } };
 
-/** `GET /v1/invoices`: the query. */
+/** A route's query (`GET /v1/invoices`, the receipt, `GET /v1/reports`). */
 export const LIST_QUERY: FaultGroup = {
   reasons: { 422: "a query parameter is unknown or invalid; `issues` lists each" },
+};
+
+/**
+ * A route that has the device make a report (Z, X, A): the device's faults (a report needs no journal
+ * record and a locked device still makes it, docs/PROTOCOL.md §13.1), and the check of its seal.
+ */
+export const REPORT_MAKING: FaultGroup = {
+  reasons: {
+    400: "the device does not know the report commands (UNKNOWN_COMMAND: its firmware predates them) or could not read the request",
+    409: "the device is not activated (DEVICE_NOT_ACTIVATED), or is not the one this daemon is bound to (DEVICE_IDENTITY_MISMATCH)",
+    422: "the report's signature does not verify with the bound device key (SIGNATURE_INVALID), or a sum passes 2^53 − 1 (FIELD_RANGE)",
+    500: "the device answered bytes that are not a report (JOURNAL_CORRUPT)",
+    502: "the device link garbled a reply",
+    503: "the device is unavailable, busy or untrusted, its queue is full, its clock is not valid (CLOCK_INVALID), or the daemon's ISF is not configured (SFE_NOT_CONFIGURED); retry after Retry-After seconds",
+    504: "the device did not answer within the request bound (DEVICE_TIMEOUT)",
+  },
+  retryAfter: [503],
+};
+
+/** `POST /v1/reports/z`: a device fault may leave the POS not knowing whether the day was closed. */
+export const CLOSE_DAY: FaultGroup = {
+  reasons: {
+    502: "the day may be closed or not: read `GET /v1/reports/x` before closing again",
+    503: "the day may be closed or not (a reply lost): read `GET /v1/reports/x` before closing again",
+    504: "the day may be closed or not: read `GET /v1/reports/x` before closing again",
+  },
+};
+
+/** A route that reads reports from the daemon's store: each is verified again with the device key. */
+export const STORED_REPORTS: FaultGroup = {
+  reasons: {
+    422: "a stored report's signature does not verify with the bound device key (SIGNATURE_INVALID): the store was altered",
+    503: "the device was never seen yet, so there is no key to verify reports with (DEVICE_UNAVAILABLE)",
+  },
+  retryAfter: [503],
+};
+
+/** `GET /v1/reports/a`: the range of fiscal numbers. */
+export const ARTICLES_RANGE: FaultGroup = {
+  reasons: {
+    404: "no invoice since the last A report, or `to` is past the device's last fiscal number (RECORD_NOT_FOUND)",
+    422: "a query parameter is unknown or invalid, or `from` is after `to`; `issues` lists each",
+  },
+};
+
+/** `GET /v1/reports/z/{number}`: the router's URL checks and the lookup. */
+export const Z_NUMBER_PARAM: FaultGroup = {
+  reasons: {
+    400: "the URL cannot be decoded (malformed percent-encoding)",
+    404: "the daemon stores no Z report of this number (RECORD_NOT_FOUND)",
+    414: "a path segment is over 400 characters",
+    422: "`number` is not a Z number (a positive decimal integer); `issues` says why",
+  },
 };
 
 type ErrorResponseSchema = ReturnType<typeof errorResponseSchema> & { headers?: ResponseHeaders };

@@ -28,6 +28,7 @@ export const RETRY_AFTER_SECONDS: Readonly<Partial<Record<ErrorName, number>>> =
   DEVICE_UNTRUSTED: 30,
   SFE_NOT_CONFIGURED: 30,
   SELF_TEST_FAILED: 60,
+  DAY_NOT_CLOSED: 60,
 };
 /** Retry-After, in seconds, for any other 503. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;

@@ -33,6 +33,7 @@ export function openApiOptions(version: string): SwaggerOptions {
       security: [{ apiKey: [] }],
       tags: [
         { name: "invoices", description: "Fiscalise, look up and list invoices" },
+        { name: "reports", description: "Close the fiscal day (Z), read it (X), A reports, stored reports" },
         { name: "service", description: "Liveness, status and metrics" },
       ],
     },

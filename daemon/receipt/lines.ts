@@ -64,7 +64,7 @@ export function wrap(text: string, width: number, indent = ""): string[] {
 }
 
 /** `label ……… value` on one line when both fit, else the label wrapped and the value right-aligned. */
-function pair(label: string, value: string, width: number): string[] {
+export function pair(label: string, value: string, width: number): string[] {
   const l = mono(label);
   const v = mono(value);
   const gap = width - widthOf(l) - widthOf(v);

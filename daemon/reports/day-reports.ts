@@ -24,6 +24,7 @@ import {
   type JournaledReportKind,
   openSealedReport,
   type PeriodEntry,
+  type ReportKind,
   type ReportRecord,
   type ResultOf,
   type SealedReport,
@@ -57,9 +58,17 @@ export interface VerifiedReport {
   readonly matches_store: boolean;
 }
 
+/** A stored report: its number in the store (the device's, or the A reports' sequence) and origin. */
+export interface StoredVerified extends VerifiedReport {
+  readonly number: number;
+  readonly source: string;
+}
+
 /** An A report with its article lines, rebuilt from the store and checked against the signed digest. */
 export interface ArticlesReport extends VerifiedReport {
   readonly lines: readonly ArticleLine[];
+  /** Its number in the store's sequence of A reports. */
+  readonly number: number;
 }
 
 /** What DayReports is built from. */
@@ -136,16 +145,42 @@ export class DayReports {
       if (verified.report.kind !== "A_REPORT") throw new FiscalError("SIGNATURE_INVALID", "not an A report");
       const lines = articlesOf(this.entries(deviceId, from, to));
       const matches = bytesEqual(articlesHash(lines), verified.report.articles_hash);
-      this.deps.reports.add(
-        deviceId,
-        verified.report,
-        this.deps.reports.lastNumber(deviceId, "A_REPORT") + 1,
-        verified.sealed,
-        "a-report",
-      );
+      const number = this.deps.reports.lastNumber(deviceId, "A_REPORT") + 1;
+      this.deps.reports.add(deviceId, verified.report, number, verified.sealed, "a-report");
       this.deps.audit.append(actor, "report.a", { device_id: deviceId, from, to, matches_store: matches });
-      return { ...verified, matches_store: matches, lines };
+      return { ...verified, matches_store: matches, lines, number };
     });
+  }
+
+  /**
+   * Device time of the open day's first invoice: the first record after the last stored Z, or null
+   * when every stored invoice is in a Z (or no device is bound yet). What the closing rules read.
+   */
+  openSince(): number | null {
+    const bound = this.deps.identity.current;
+    if (bound === undefined) return null;
+    const lastZ = this.deps.reports.list(bound.deviceId, "Z_REPORT", 1)[0];
+    return (
+      this.deps.invoices.recordByNumber(bound.deviceId, (lastZ?.afterFiscalNumber ?? 0) + 1)?.issued_at ??
+      null
+    );
+  }
+
+  /** A stored report by kind and number (verified again with the bound key), or undefined. */
+  stored(kind: ReportKind, number: number): StoredVerified | undefined {
+    const { deviceId } = this.deps.identity.require();
+    const row = this.deps.reports.get(deviceId, kind, number);
+    return row === undefined
+      ? undefined
+      : { number: row.number, source: row.source, ...this.verify(row.sealed) };
+  }
+
+  /** The stored reports of `kind` (every kind when undefined), newest first, at most `limit`. */
+  storedList(kind: ReportKind | undefined, limit: number): StoredVerified[] {
+    const { deviceId } = this.deps.identity.require();
+    return this.deps.reports
+      .list(deviceId, kind, limit)
+      .map((row) => ({ number: row.number, source: row.source, ...this.verify(row.sealed) }));
   }
 
   /**

@@ -5,11 +5,13 @@ import { CONDITIONS_FR } from "./fr/conditions.js";
 import { ERRORS_FR } from "./fr/errors.js";
 import { HELP_FR } from "./fr/help.js";
 import { RECEIPT_FR } from "./fr/receipt.js";
+import { REPORT_FR } from "./fr/report.js";
 
 export const FR: Readonly<Record<string, string>> = {
   ...ERRORS_FR,
   ...CONDITIONS_FR,
   ...RECEIPT_FR,
+  ...REPORT_FR,
   ...CLI_FR,
   ...AUDIT_FR,
   ...HELP_FR,

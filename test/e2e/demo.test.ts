@@ -1,12 +1,13 @@
 /**
  * `stalela demo` (npm start) from a newcomer's point of view: it comes up, prints a curl command, that
- * exact request returns a sealed invoice which then reaches the cloud emulator; Ctrl+C stops it and
- * removes its temporary state.
+ * exact request returns a sealed invoice which then reaches the cloud emulator, its report commands
+ * read and close the day; Ctrl+C stops it and removes its temporary state.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CLI_MAIN } from "../../bench/processes.js";
+import { runCli } from "../cli/run-cli.js";
 
 /** How long the demo may take to print its banner, in ms. */
 const BANNER_TIMEOUT_MS = 20_000;
@@ -84,6 +85,17 @@ describe("stalela demo", () => {
         sync = ((await got.json()) as { sync: { status: string } }).sync.status;
       }
       expect(sync).toBe("ACKED");
+      // The banner's report commands: the X reads the day, the Z closes it, once.
+      const reportState = /report x --state (\S+)/.exec(out)![1]!;
+      expect(out).toContain(`report z --state ${reportState}`);
+      const x = await runCli(["report", "x", "--state", reportState]);
+      expect(x.code).toBe(0);
+      expect(x.stdout).toMatch(/RAPPORT X[\s\S]*Factures n°\s+1 à 1 \(1 facture\)/);
+      const z = await runCli(["report", "z", "--state", reportState, "--json"]);
+      expect(z.code).toBe(0);
+      expect(JSON.parse(z.stdout)).toMatchObject({
+        z: { kind: "Z_REPORT", number: 1, last_fiscal_number: 1 },
+      });
       child.kill("SIGINT");
       expect(await exited).toBe(0);
       expect(existsSync(state)).toBe(false);

@@ -48,6 +48,7 @@ const CONDITION_CODES = [
   "CLOUD_OFFLINE_DAYS",
   // daemon/daemon.ts
   "SFE_NOT_CONFIGURED",
+  "DAY_NOT_CLOSED",
 ] as const;
 
 /** A value for every placeholder a catalogue message uses. */
@@ -63,6 +64,8 @@ const SAMPLES: Readonly<Record<string, PrimitiveType>> = {
   minutes: 60,
   days: 8,
   settings: "sfe.isf (STALELA_ISF)",
+  closing: "01/12/2026 23:00:00 (UTC+01:00)",
+  hours: 2,
 };
 
 /** Texts that are the same in both languages on purpose (none yet: every text has words to translate). */

@@ -107,4 +107,8 @@ export const CONDITIONS_EN: Readonly<Record<string, string>> = {
   "condition.SFE_NOT_CONFIGURED.hint":
     "set STALELA_ISF (the ISF the DGI assigned), STALELA_SELLER_NAME and STALELA_SELLER_ADDRESS in " +
     "/etc/stalela/daemon.env, then run `systemctl restart stalela-daemon` (docs/INSTALL.md §3)",
+  "condition.DAY_NOT_CLOSED.message":
+    "the fiscal day is not closed: its closing time ({closing}) passed {hours, plural, one {# hour} other {# hours}} ago",
+  "condition.DAY_NOT_CLOSED.hint":
+    "make the Z report: `stalela report z` (or POST /v1/reports/z from the till); the closing time is STALELA_DAY_CLOSING_TIME in /etc/stalela/daemon.env",
 };

@@ -29,6 +29,7 @@ export const ERRORS_EN: Readonly<Record<string, string>> = {
     "names another merchant or outlet, or it is an emulator",
   "error.REPORT_NUMBER_MISMATCH":
     "the device's next Z number is not the one asked for: that day may already be closed",
+  "error.DAY_NOT_CLOSED": "the fiscal day is not closed long after its closing time: make the Z report first",
   "error.FRAME_CRC": "frame check failed",
   "error.FRAME_TOO_LARGE": "frame exceeds the maximum size",
   "error.FRAME_VERSION": "unsupported frame version",

@@ -209,4 +209,22 @@ export const HELP_EN: Readonly<Record<string, string>> = {
   "help.doctor.after":
     "Exit codes: 0 nothing failed (warnings allowed), 3 the device check failed, 4 only the cloud\n" +
     "check failed, 1 another check failed.",
+  // `stalela report …` (cli/commands/report.ts)
+  "help.report": "the fiscal day's reports: X, Z (closure), A (articles) (needs the running daemon)",
+  "help.report.z":
+    "close the fiscal day: a Z report signed by the fiscal device, with the monthly and yearly closures it brings",
+  "help.report.x": "X report: the open day's figures, without closing it",
+  "help.report.a":
+    "A report: sales and returns per article, since the last A report (or from --from to --to)",
+  "help.report.a.from": "first fiscal number covered",
+  "help.report.a.to": "last fiscal number covered (default: the fiscal device's last)",
+  "help.report.list": "the reports the daemon keeps, newest first",
+  "help.report.list.kind": "only this kind of report",
+  "help.report.list.limit": "most reports to list",
+  "help.report.show": "one stored report, by kind and number (e.g. Z_REPORT 12)",
+  "help.report.show.kind": "the kind: Z_REPORT, MONTH_CLOSURE, YEAR_CLOSURE or A_REPORT",
+  "help.report.show.number": "its number",
+  "help.option.width": "characters per line of the printed report: 32 (58 mm), 42 or 48 (80 mm)",
+  "help.exits.report":
+    "Exit codes: 0 ok, 2 bad arguments or unknown report, 3 fiscal device error or refusal, 1 no daemon on admin.sock or other failure.",
 };

@@ -31,6 +31,7 @@
  *
  * daemon/daemon.ts (`addConditionSource` while sfeIdentityOf gives undefined):
  * - SFE_NOT_CONFIGURED: {settings} (the missing settings, missingSfeSettings in daemon/fiscal/sfe.ts)
+ * - DAY_NOT_CLOSED: {closing} (the closing time passed, as the shop reads it), {hours} since then
  */
 export const CONDITIONS_FR: Readonly<Record<string, string>> = {
   "condition.DEVICE_IDENTITY_MISMATCH.message":
@@ -147,4 +148,8 @@ export const CONDITIONS_FR: Readonly<Record<string, string>> = {
   "condition.SFE_NOT_CONFIGURED.hint":
     "renseignez STALELA_ISF (l'ISF attribué par la DGI), STALELA_SELLER_NAME et STALELA_SELLER_ADDRESS " +
     "dans /etc/stalela/daemon.env, puis lancez `systemctl restart stalela-daemon` (docs/INSTALL.md §3)",
+  "condition.DAY_NOT_CLOSED.message":
+    "la journée fiscale n'est pas clôturée : l'heure de clôture ({closing}) est passée depuis {hours, plural, one {# heure} other {# heures}}",
+  "condition.DAY_NOT_CLOSED.hint":
+    "faites le rapport Z : `stalela report z` (ou POST /v1/reports/z depuis la caisse) ; l'heure de clôture est STALELA_DAY_CLOSING_TIME dans /etc/stalela/daemon.env",
 };

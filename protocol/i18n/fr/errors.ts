@@ -29,6 +29,8 @@ export const ERRORS_FR: Readonly<Record<string, string>> = {
     "épinglée du cloud ou désigne un autre commerçant ou point de vente, ou bien c'est un émulateur",
   "error.REPORT_NUMBER_MISMATCH":
     "le prochain numéro de Z de l'appareil n'est pas celui demandé : cette journée est peut-être déjà clôturée",
+  "error.DAY_NOT_CLOSED":
+    "la journée fiscale n'est toujours pas clôturée longtemps après son heure de clôture : faites d'abord le rapport Z",
   "error.FRAME_CRC": "le contrôle de la trame a échoué",
   "error.FRAME_TOO_LARGE": "la trame dépasse la taille maximale",
   "error.FRAME_VERSION": "version de trame non prise en charge",

@@ -238,4 +238,23 @@ export const HELP_FR: Readonly<Record<string, string>> = {
   "help.doctor.after":
     "Codes de sortie : 0 aucun échec (alertes permises), 3 la vérification de l'appareil fiscal a\n" +
     "échoué, 4 seule la vérification du cloud a échoué, 1 une autre vérification a échoué.",
+  // `stalela report …` (cli/commands/report.ts)
+  "help.report":
+    "les rapports de la journée fiscale : X, Z (clôture), A (articles) (le service doit être en marche)",
+  "help.report.z":
+    "clôturer la journée fiscale : rapport Z signé par l'appareil fiscal, avec les clôtures mensuelle et annuelle qu'il entraîne",
+  "help.report.x": "rapport X : les chiffres de la journée en cours, sans la clôturer",
+  "help.report.a":
+    "A-rapport : ventes et retours par article, depuis le dernier A-rapport (ou de --from à --to)",
+  "help.report.a.from": "premier numéro fiscal couvert",
+  "help.report.a.to": "dernier numéro fiscal couvert (par défaut le dernier de l'appareil fiscal)",
+  "help.report.list": "les rapports gardés par le service, du plus récent au plus ancien",
+  "help.report.list.kind": "seulement ce type de rapport",
+  "help.report.list.limit": "nombre maximal de rapports",
+  "help.report.show": "un rapport gardé, par type et numéro (par exemple : Z_REPORT 12)",
+  "help.report.show.kind": "le type : Z_REPORT, MONTH_CLOSURE, YEAR_CLOSURE ou A_REPORT",
+  "help.report.show.number": "son numéro",
+  "help.option.width": "caractères par ligne du rapport imprimé : 32 (58 mm), 42 ou 48 (80 mm)",
+  "help.exits.report":
+    "Codes de sortie : 0 ok, 2 arguments incorrects ou rapport inconnu, 3 erreur ou refus de l'appareil fiscal, 1 aucun service sur admin.sock ou autre échec.",
 };

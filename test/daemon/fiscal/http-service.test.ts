@@ -36,6 +36,7 @@ beforeEach(async () => {
   app = buildApp({
     invoices: h.service,
     receipts: receiptsFor(h.db),
+    reports: h.dayReports,
     keys: h.keys,
     status: { status: () => STATUS },
     config: { version: "test" },

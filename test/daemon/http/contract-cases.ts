@@ -5,6 +5,7 @@
  */
 import type { InjectOptions } from "fastify";
 import { ERRORS, type ErrorName, FiscalError } from "../../../protocol/index.js";
+import type { DayReportsUnderTest } from "./day-world.js";
 import type { FakeInvoiceService, FakeStatus } from "./fakes.js";
 import { saleBody } from "./fakes.js";
 import { KEYS } from "./harness.js";
@@ -16,6 +17,8 @@ export const CONTRACT_BODY_LIMIT_BYTES = 16 * 1024;
 export interface CaseWorld {
   readonly service: FakeInvoiceService;
   readonly status: FakeStatus;
+  /** The fiscal day of the report routes: a real DayReports over the emulator (day-world.ts). */
+  readonly reports: DayReportsUnderTest;
   /** Creates a sealed (or, two-step, a prepared) invoice under `key`. */
   seed(key: string, twoStep?: boolean): Promise<void>;
 }
@@ -36,11 +39,16 @@ export interface ContractCase {
 interface RouteUnderTest {
   readonly method: "GET" | "POST";
   readonly path: string;
-  /** The URL with `{id}` replaced by `id`. */
+  /** The URL with its path parameter (`{id}`, `{number}`) replaced by `id`. */
   readonly url: (id: string) => string;
+  /** The path parameter of the route's own requests; default: the case's key (an Idempotency-Key). */
+  readonly param?: string;
   readonly authenticated: boolean;
-  /** The service call a fault is injected into: an invoice operation, the status source, or none. */
-  readonly calls: "invoices" | "status" | "none";
+  /**
+   * The service call a fault is injected into: an invoice operation, the status source, the day's
+   * reports, or none.
+   */
+  readonly calls: "invoices" | "status" | "reports" | "none";
   /** Faults the service may throw on this route (names of the error table). */
   readonly faults: readonly ErrorName[];
   readonly create?: true;
@@ -67,8 +75,34 @@ const CREATE_FAULTS: readonly ErrorName[] = [
   "JOURNAL_FULL",
 ];
 
+/** What DayReports and the device may answer a route that has the device make a report. */
+const REPORT_MAKING_FAULTS: readonly ErrorName[] = [
+  ...DEVICE_FAULTS,
+  "DEVICE_NOT_ACTIVATED",
+  "DEVICE_IDENTITY_MISMATCH",
+  "UNKNOWN_COMMAND",
+  "SIGNATURE_INVALID",
+  "FIELD_RANGE",
+  "JOURNAL_CORRUPT",
+  "SFE_NOT_CONFIGURED",
+  "CLOCK_INVALID",
+];
+/** What reading the stored reports may meet: a report that no longer verifies, no device key yet. */
+const STORED_REPORT_FAULTS: readonly ErrorName[] = [
+  "SIGNATURE_INVALID",
+  "JOURNAL_CORRUPT",
+  "DEVICE_UNAVAILABLE",
+];
+
 const prepared = async (world: CaseWorld, key: string) => world.seed(key, true);
 const sealed = async (world: CaseWorld, key: string) => world.seed(key);
+/** An invoice sealed on the report world's device, so the next X, Z or A covers it. */
+const daySale = async (world: CaseWorld) => world.reports.seal();
+/** A day closed, so that Z 1 is stored. */
+const dayClosed = async (world: CaseWorld) => {
+  await world.reports.seal();
+  await world.reports.closeDay("contract");
+};
 
 /** Every route of the API (the test fails if /openapi.json lists one this table lacks, or the reverse). */
 export const ROUTES_UNDER_TEST: readonly RouteUnderTest[] = [
@@ -169,6 +203,52 @@ export const ROUTES_UNDER_TEST: readonly RouteUnderTest[] = [
     success: { status: 200 },
   },
   {
+    method: "POST",
+    path: "/v1/reports/z",
+    url: () => "/v1/reports/z",
+    authenticated: true,
+    calls: "reports",
+    faults: REPORT_MAKING_FAULTS,
+    success: { status: 201, arrange: daySale },
+  },
+  {
+    method: "GET",
+    path: "/v1/reports/x",
+    url: () => "/v1/reports/x",
+    authenticated: true,
+    calls: "reports",
+    faults: REPORT_MAKING_FAULTS,
+    success: { status: 200, arrange: daySale },
+  },
+  {
+    method: "GET",
+    path: "/v1/reports/a",
+    url: () => "/v1/reports/a",
+    authenticated: true,
+    calls: "reports",
+    faults: [...REPORT_MAKING_FAULTS, "RECORD_NOT_FOUND"],
+    success: { status: 200, arrange: daySale },
+  },
+  {
+    method: "GET",
+    path: "/v1/reports/z/{number}",
+    url: (number) => `/v1/reports/z/${number}`,
+    param: "1",
+    authenticated: true,
+    calls: "reports",
+    faults: STORED_REPORT_FAULTS,
+    success: { status: 200, arrange: dayClosed },
+  },
+  {
+    method: "GET",
+    path: "/v1/reports",
+    url: () => "/v1/reports?kind=Z_REPORT&limit=5",
+    authenticated: true,
+    calls: "reports",
+    faults: STORED_REPORT_FAULTS,
+    success: { status: 200, arrange: dayClosed },
+  },
+  {
     method: "GET",
     path: "/v1/status",
     url: () => "/v1/status",
@@ -221,7 +301,7 @@ function requestFor(
   const payload = over.payload ?? (route.create ? JSON.stringify(saleBody()) : undefined);
   return {
     method: route.method,
-    url: route.url(over.id ?? key),
+    url: route.url(over.id ?? route.param ?? key),
     headers: headersFor(route, key, over.headers),
     ...(payload === undefined ? {} : { payload }),
   };
@@ -297,6 +377,21 @@ function casesOf(route: RouteUnderTest): ContractCase[] {
       requestFor(route, nextKey(), { id: "NO-SUCH-INVOICE" }),
     );
   }
+  if (route.path.includes("{number}")) {
+    add(
+      "malformed percent-encoding",
+      ERRORS.MESSAGE_INVALID.http,
+      requestFor(route, nextKey(), { id: "%zz" }),
+    );
+    add("a 401-character number", 414, requestFor(route, nextKey(), { id: "1".repeat(401) }));
+    add("a number that is not decimal", ERRORS.FIELD_TYPE.http, requestFor(route, nextKey(), { id: "0x10" }));
+    add("Z number 0", ERRORS.FIELD_TYPE.http, requestFor(route, nextKey(), { id: "0" }));
+    add(
+      "a Z number not stored",
+      ERRORS.RECORD_NOT_FOUND.http,
+      requestFor(route, nextKey(), { id: "999999" }),
+    );
+  }
   if (route.method === "POST") {
     const json = { "content-type": "application/json" };
     add("a body that is not JSON", 400, requestFor(route, nextKey(), { headers: json, payload: '{"type":' }));
@@ -333,11 +428,32 @@ function casesOf(route: RouteUnderTest): ContractCase[] {
       url: "/v1/invoices?limit=1.5",
     });
   }
+  if (route.path === "/v1/reports/a") {
+    const query = (q: string) => ({ ...requestFor(route, nextKey()), url: `/v1/reports/a?${q}` });
+    add("from=abc", ERRORS.FIELD_TYPE.http, query("from=abc"));
+    add("from after to", ERRORS.FIELD_RANGE.http, query("from=5&to=2"));
+    add("to=0", ERRORS.FIELD_RANGE.http, query("to=0"));
+    add("an unknown parameter", ERRORS.FIELD_UNKNOWN.http, query("since=1"));
+    add(
+      "to past the device's last fiscal number",
+      ERRORS.RECORD_NOT_FOUND.http,
+      query("from=999998&to=999999"),
+    );
+  }
+  if (route.path === "/v1/reports") {
+    const query = (q: string) => ({ ...requestFor(route, nextKey()), url: `/v1/reports?${q}` });
+    add("every kind, by default", 200, query("limit=100"));
+    add("limit=0", ERRORS.FIELD_RANGE.http, query("limit=0"));
+    add("limit=101", ERRORS.FIELD_RANGE.http, query("limit=101"));
+    add("kind=FOO", ERRORS.FIELD_TYPE.http, query("kind=FOO"));
+    add("kind=X_REPORT (never stored)", ERRORS.FIELD_TYPE.http, query("kind=X_REPORT"));
+  }
   for (const name of route.faults) {
     const faultKey = nextKey();
     add(`the service throws ${name}`, ERRORS[name].http, requestFor(route, faultKey), async (w) => {
       await success.arrange?.(w, faultKey);
-      w.service.failNext(faultError(name));
+      if (route.calls === "reports") w.reports.failNext(faultError(name));
+      else w.service.failNext(faultError(name));
     });
   }
   if (route.calls !== "none") {
@@ -350,6 +466,7 @@ function casesOf(route: RouteUnderTest): ContractCase[] {
         await success.arrange?.(w, bugKey);
         const bug = new TypeError("contract: an unexpected exception");
         if (route.calls === "status") w.status.failure = bug;
+        else if (route.calls === "reports") w.reports.failNext(bug);
         else w.service.failNext(bug);
       },
     );

@@ -9,6 +9,7 @@ import type { TSchema } from "typebox";
 import { expect } from "vitest";
 import { buildApp, type HttpConfig } from "../../../daemon/http/app.js";
 import { compileChecker, type IssueChecker } from "../../../protocol/schema-issues.js";
+import { DayReportsUnderTest } from "./day-world.js";
 import { FakeInvoiceService, FakeKeys, FakeStatus, receiptsFor } from "./fakes.js";
 
 /** The known keys of `makeApp`. */
@@ -26,9 +27,13 @@ export function captureLogger(): { logger: Logger; lines: string[] } {
   return { logger: pino({ level: "info" }, stream), lines };
 }
 
-/** An app over the fakes, with one valid and one revoked key. */
+/**
+ * An app over the fakes, with one valid and one revoked key; the report routes reach a real DayReports
+ * (day-world.ts), whose device and store are removed when the app closes.
+ */
 export function makeApp(config: Partial<HttpConfig> = {}, logger?: Logger) {
   const service = new FakeInvoiceService();
+  const reports = new DayReportsUnderTest();
   const keys = new FakeKeys();
   const caller = keys.add(KEYS.cashier1, "CASHIER-1");
   keys.add(KEYS.revoked, "CASHIER-2", true);
@@ -37,13 +42,15 @@ export function makeApp(config: Partial<HttpConfig> = {}, logger?: Logger) {
   const app = buildApp({
     invoices: service,
     receipts: receiptsFor(),
+    reports,
     keys,
     status,
     metrics: registry,
     logger,
     config: { version: "0.1.0-test", ...config },
   });
-  return { app, service, keys, status, registry, caller };
+  app.addHook("onClose", async () => reports.stop());
+  return { app, service, reports, keys, status, registry, caller };
 }
 
 /** Headers of an authenticated JSON request on the default Host. */

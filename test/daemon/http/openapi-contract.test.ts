@@ -46,6 +46,7 @@ const h = makeApp({ bodyLimitBytes: CONTRACT_BODY_LIMIT_BYTES });
 const world: CaseWorld = {
   service: h.service,
   status: h.status,
+  reports: h.reports,
   async seed(key, twoStep = false) {
     const body = saleBody();
     if (twoStep) await h.service.prepare(body, key, h.caller);

@@ -38,7 +38,9 @@ afterAll(async () => {
  * every route 400 (two Host headers), 421 and 503 (shutting down); every route with a key 401, and
  * 500 (the key store or the service call may fail; health and the metrics call nothing that can); `{id}` routes 400 (undecodable URL), 404, 414 and 422; routes
  * that read a body 400, 413 and 415; routes that reach the device 409, 502, 503 and 504, and 507 when
- * they may need a journal record.
+ * they may need a journal record. The report routes (docs/API.md §11): those that have the device make
+ * a report also 422 (a seal that does not verify) and, for the A report, 404 and 422 (the range);
+ * those that read stored reports 422 (a stored seal that no longer verifies, or the query or number).
  */
 const ROUTES: Record<string, Record<string, string[]>> = {
   "/v1/invoices": {
@@ -78,6 +80,15 @@ const ROUTES: Record<string, Record<string, string[]>> = {
     get: ["200", "400", "401", "404", "414", "421", "422", "500", "503"],
   },
   "/v1/invoices/{id}/qr.svg": { get: ["200", "400", "401", "404", "414", "421", "422", "500", "503"] },
+  "/v1/reports/z": {
+    post: ["201", "400", "401", "409", "413", "415", "421", "422", "500", "502", "503", "504"],
+  },
+  "/v1/reports/x": { get: ["200", "400", "401", "409", "421", "422", "500", "502", "503", "504"] },
+  "/v1/reports/a": {
+    get: ["200", "400", "401", "404", "409", "421", "422", "500", "502", "503", "504"],
+  },
+  "/v1/reports/z/{number}": { get: ["200", "400", "401", "404", "414", "421", "422", "500", "503"] },
+  "/v1/reports": { get: ["200", "400", "401", "421", "422", "500", "503"] },
   "/v1/status": { get: ["200", "400", "401", "421", "500", "503"] },
   "/v1/health": { get: ["200", "400", "421", "503"] },
   "/metrics": { get: ["200", "400", "421", "503"] },
@@ -96,6 +107,11 @@ const RETRY_AFTER: Record<string, Record<string, string[]>> = {
   "/v1/invoices/{id}/delivered": { post: ["409", "503"] },
   "/v1/invoices/{id}/receipt": { get: ["503"] },
   "/v1/invoices/{id}/qr.svg": { get: ["503"] },
+  "/v1/reports/z": { post: ["503"] },
+  "/v1/reports/x": { get: ["503"] },
+  "/v1/reports/a": { get: ["503"] },
+  "/v1/reports/z/{number}": { get: ["503"] },
+  "/v1/reports": { get: ["503"] },
   "/v1/status": { get: ["503"] },
   "/v1/health": { get: ["503"] },
   "/metrics": { get: ["503"] },

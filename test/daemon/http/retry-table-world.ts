@@ -13,14 +13,16 @@ import { DeviceIdentity } from "../../../daemon/fiscal/identity.js";
 import { FiscalService, type FiscalServiceHooks } from "../../../daemon/fiscal/service.js";
 import type { InvoiceView, StatusReport, StatusSource } from "../../../daemon/fiscal/types.js";
 import { type ApiInstance, buildApp } from "../../../daemon/http/app.js";
+import { DayReports } from "../../../daemon/reports/day-reports.js";
 import { ApiKeyStore } from "../../../daemon/store/api-keys.js";
 import { AuditLog } from "../../../daemon/store/audit.js";
 import { type Db, openDatabase } from "../../../daemon/store/database.js";
+import { FiscalReports } from "../../../daemon/store/fiscal-reports.js";
 import { InvoiceStore } from "../../../daemon/store/invoice-store.js";
 import { OutboxStore } from "../../../daemon/store/outbox.js";
 import { resolveDeviceConfig } from "../../../emulator/config.js";
 import { FiscalDevice } from "../../../emulator/device/fiscal-device.js";
-import type { SealedRecord } from "../../../protocol/index.js";
+import { FiscalError, type SealedRecord } from "../../../protocol/index.js";
 import { bundleFor } from "../../emulator/fixtures.js";
 import { TEST_SFE } from "../fiscal/harness.js";
 import { receiptsFor } from "./fakes.js";
@@ -77,6 +79,8 @@ export class RetryWorld {
   apiKey!: string;
   /** Whether the daemon's SFE identity (ISF, seller) is configured; a test unsets it. */
   sfeConfigured = true;
+  /** Whether the shop's opt-in rule refuses sales until the day is closed; a test sets it. */
+  dayOverdue = false;
   private readonly apps: ApiInstance[] = [];
 
   constructor(private readonly options: WorldOptions = {}) {
@@ -113,16 +117,30 @@ export class RetryWorld {
     this.link = new TroubledLink(this.core);
     this.db = openDatabase(join(this.dir, "daemon.sqlite"));
     this.store = new InvoiceStore(this.db);
-    this.keys = new ApiKeyStore(this.db, new AuditLog(this.db));
+    const audit = new AuditLog(this.db);
+    this.keys = new ApiKeyStore(this.db, audit);
     const hooks: FiscalServiceHooks = { afterDeviceCommit: () => this.afterDeviceCommit?.() };
     this.service = new FiscalService(this.store, new OutboxStore(this.db), this.link, this.identity, {
       hooks,
       sfe: () => (this.sfeConfigured ? TEST_SFE : undefined),
+      admission: () =>
+        this.dayOverdue
+          ? new FiscalError("DAY_NOT_CLOSED", "the fiscal day is not closed: make the Z report first")
+          : undefined,
       ...(this.options.requestBoundMs !== undefined && { requestBoundMs: this.options.requestBoundMs }),
+    });
+    const reports = new DayReports({
+      reports: new FiscalReports(this.db),
+      invoices: this.store,
+      device: this.link,
+      identity: this.identity,
+      isf: () => (this.sfeConfigured ? TEST_SFE.isf : undefined),
+      audit,
     });
     this.app = buildApp({
       invoices: this.service,
       receipts: receiptsFor(this.db),
+      reports,
       keys: this.keys,
       status: staticStatus,
       config: { version: "0" },

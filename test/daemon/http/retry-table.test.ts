@@ -333,6 +333,13 @@ describe("device conditions: retry the same key once the condition clears", () =
       },
     },
     {
+      row: "503 337",
+      how: "the shop's opt-in rule refuses sales until the fiscal day is closed (Z)",
+      toggle: (w, on) => {
+        w.dayOverdue = on;
+      },
+    },
+    {
       row: "503 121",
       how: "a device that fails the trust check is plugged in (the daemon's session refuses every command)",
       toggle: (w, on) => {

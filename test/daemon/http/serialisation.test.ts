@@ -8,6 +8,7 @@ import type { StatusReport } from "../../../daemon/fiscal/types.js";
 import { buildApp } from "../../../daemon/http/app.js";
 import { InvoicePageSchema, InvoiceViewSchema, StatusReportSchema } from "../../../daemon/http/schemas.js";
 import { FiscalError } from "../../../protocol/index.js";
+import { DayReportsUnderTest } from "./day-world.js";
 import { FakeInvoiceService, FakeKeys, FakeStatus, receiptsFor, saleBody } from "./fakes.js";
 import { authHeaders, expectConforms, KEYS } from "./harness.js";
 
@@ -66,9 +67,11 @@ const service = new LeakyService();
 const keys = new FakeKeys();
 keys.add(KEYS.cashier1, "CASHIER-1");
 const status = new LeakyStatus();
+const reports = new DayReportsUnderTest();
 const app = buildApp({
   invoices: service,
   receipts: receiptsFor(),
+  reports,
   keys,
   status,
   config: { version: "0.1.0-test" },
@@ -78,6 +81,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
+  reports.stop();
 });
 
 function create(key: string, body: Record<string, unknown> = saleBody(), path = "/v1/invoices") {

@@ -47,7 +47,7 @@ type Misbehaviour =
   | { readonly kind: "misreport"; readonly answer: (sealed: SealedRecord) => SealedRecord };
 
 /**
- * A DevicePort straight onto the emulator's device core. Every outcome is the core's own; the link
+ * A DevicePort (and the day's ReportDevice) straight onto the emulator's device core. Every outcome is the core's own; the link
  * only decides whether a command reaches it and whether its reply comes back.
  */
 export class TroubledLink implements DevicePort {
@@ -136,5 +136,17 @@ export class TroubledLink implements DevicePort {
   }
   readJournal(from: number, limit: number) {
     return this.call("JOURNAL_READ", { from, limit });
+  }
+  zReport(isf: string, number: number) {
+    return this.call("Z_REPORT", { isf, number });
+  }
+  xReport(isf: string) {
+    return this.call("X_REPORT", { isf });
+  }
+  getReport(args: ArgsOf<"GET_REPORT">) {
+    return this.call("GET_REPORT", args);
+  }
+  aReport(isf: string, from: number, to: number) {
+    return this.call("A_REPORT", { isf, from, to });
   }
 }

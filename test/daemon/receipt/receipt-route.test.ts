@@ -20,6 +20,7 @@ beforeAll(async () => {
   app = buildApp({
     invoices: h.service,
     receipts: receiptsFor(h.db),
+    reports: h.dayReports,
     keys: h.keys,
     status: { status: () => ({}) as never },
     config: { version: "test" },
