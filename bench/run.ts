@@ -4,7 +4,8 @@
  * `bench:report` markers, leaving every other section alone. Load and soak are long, so they run only
  * when asked, in short versions: `--load SECONDS`, `--soak SECONDS`; their tables go to the
  * `bench:load` / `bench:soak` sections, and the large store's to `bench:large-store`. Other flags: `--sync N` (backlog, default 20,000),
- * `--invoices N` (large store, default 1,000,000), `--verify N` (records, default 20,000),
+ * `--invoices N` (large store, default 1,000,000), `--verify N` (records, default 20,000), `--day N`
+ * (invoices in the day the fiscal-day bench closes, default 10,000),
  * `--no-write` (print only).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ import { REPO_ROOT } from "./processes.js";
 import { protocolTable, runProtocolBench } from "./protocol.js";
 import { formatSoakBench, runSoakBench } from "./soak.js";
 import { runVerifyBench } from "./verify.js";
+import { formatZReportBench, runZReportBench, Z_BENCH_INVOICES } from "./z-report.js";
 
 /** Backlog drained by the sync bench in the report run (bench/sync's own default is 100,000). */
 const REPORT_SYNC_INVOICES = 20_000;
@@ -94,6 +96,8 @@ async function main(): Promise<void> {
   const sync = await syncDrain(numberFlag("sync", REPORT_SYNC_INVOICES));
   log("verify");
   const verify = runVerifyBench(numberFlag("verify", REPORT_VERIFY_RECORDS));
+  log("fiscal day (Z after a day of invoices)");
+  const day = runZReportBench(numberFlag("day", Z_BENCH_INVOICES));
   log("large store (generated once, then reused)");
   const large = await runLargeStoreBench(numberFlag("invoices", LARGE_STORE_INVOICES));
 
@@ -132,7 +136,10 @@ async function main(): Promise<void> {
     "</details>",
   ].join("\n");
 
-  const extra = [{ name: "large-store", title: "Large store", body: formatLargeStoreBench(large) }];
+  const extra = [
+    { name: "large-store", title: "Large store", body: formatLargeStoreBench(large) },
+    { name: "fiscal-day", title: "Fiscal day", body: formatZReportBench(day) },
+  ];
   if (process.argv.includes("--load")) {
     log("load");
     const r = await runLoadBench(numberFlag("load", 60));

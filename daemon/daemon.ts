@@ -20,6 +20,7 @@ import type { RaisedCondition } from "./fiscal/types.js";
 import { type ApiInstance, buildApp, listen } from "./http/app.js";
 import { createDaemonLogger } from "./logging.js";
 import { Receipts } from "./receipt/receipts.js";
+import { ReportPrinter } from "./receipt/report-printer.js";
 import { DayReports } from "./reports/day-reports.js";
 import { DayWatch } from "./reports/day-watch.js";
 import { StatusBoard } from "./status.js";
@@ -254,10 +255,9 @@ export class Daemon {
     dayWatch = watch;
     this.addConditionSource(() => watch.conditions());
     this.parts.push({ name: "day watch", stop: () => watch.stop() });
-    cloud.parts.admin?.serveReports({
-      day: dayReports,
-      seller: () => (sfe === undefined ? undefined : { name: sfe.seller.name, address: sfe.seller.address }),
-    });
+    const reportSeller = () =>
+      sfe === undefined ? undefined : { name: sfe.seller.name, address: sfe.seller.address };
+    cloud.parts.admin?.serveReports({ day: dayReports, seller: reportSeller });
     const reconciler = new Reconciler(store, this.device, service, this.identity, breaks, Date.now, {
       store: fiscalReports,
       importJournaled: (source) => dayReports.importJournaled(source),
@@ -286,6 +286,7 @@ export class Daemon {
       invoices: service,
       receipts,
       reports: dayReports,
+      reportPrinter: new ReportPrinter(reportSeller, this.config.locale.timeZone),
       keys,
       status: board,
       logger: this.logger,

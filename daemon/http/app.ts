@@ -24,6 +24,7 @@ import { langOfAcceptLanguage } from "../../protocol/i18n/index.js";
 import { FiscalError } from "../../protocol/index.js";
 import type { ApiKeyVerifier, InvoiceOperations, StatusSource } from "../fiscal/types.js";
 import type { Receipts } from "../receipt/receipts.js";
+import { ReportPrinter } from "../receipt/report-printer.js";
 import { authenticate, DEFAULT_ALLOWED_HOSTS, HostAllowList } from "./auth.js";
 import { API_PREFIX, type ApiInstance, type DayReportOperations, type RouteContext } from "./context.js";
 import { type ApiFailure, bodyNotUtf8Error, errorBody, retryAfterSeconds, toApiFailure } from "./errors.js";
@@ -31,6 +32,7 @@ import { HttpMetrics } from "./metrics.js";
 import { openApiOptions } from "./openapi.js";
 import { invoiceRoutes, REPLAYED_HEADER } from "./routes/invoices.js";
 import { receiptRoutes } from "./routes/receipts.js";
+import { reportPrintRoutes } from "./routes/report-print.js";
 import { reportRoutes } from "./routes/reports.js";
 import { METRICS_ROUTE, PUBLIC_ROUTES, statusRoutes } from "./routes/status.js";
 import { validatorCompiler } from "./validation.js";
@@ -68,6 +70,8 @@ export interface HttpDeps {
   readonly receipts: Receipts;
   /** The fiscal day (daemon/reports/day-reports.ts `DayReports`). */
   readonly reports: DayReportOperations;
+  /** Prints reports; default: no seller name, Kinshasa's time. */
+  readonly reportPrinter?: ReportPrinter;
   readonly keys: ApiKeyVerifier;
   readonly status: StatusSource;
   /** Registry the API's metrics go to (the daemon adds its own); default a new one. */
@@ -308,6 +312,7 @@ export function buildApp(deps: HttpDeps): ApiInstance {
     invoices: deps.invoices,
     receipts: deps.receipts,
     reports: deps.reports,
+    reportPrinter: deps.reportPrinter ?? new ReportPrinter(),
     status: deps.status,
     metrics,
     version: config.version,
@@ -319,6 +324,7 @@ export function buildApp(deps: HttpDeps): ApiInstance {
     invoiceRoutes(scope, ctx);
     receiptRoutes(scope, ctx);
     reportRoutes(scope, ctx);
+    reportPrintRoutes(scope, ctx);
     statusRoutes(scope, ctx);
   });
   return app;

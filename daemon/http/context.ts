@@ -12,6 +12,7 @@ import type {
 } from "fastify";
 import type { InvoiceOperations, StatusSource } from "../fiscal/types.js";
 import type { Receipts } from "../receipt/receipts.js";
+import type { ReportPrinter } from "../receipt/report-printer.js";
 import type { DayReports } from "../reports/day-reports.js";
 import type { HttpMetrics } from "./metrics.js";
 
@@ -37,6 +38,8 @@ export interface RouteContext {
   readonly receipts: Receipts;
   /** The fiscal day: Z, X and A reports, and the stored ones. */
   readonly reports: DayReportOperations;
+  /** Prints a report for paper (daemon/receipt/report-printer.ts). */
+  readonly reportPrinter: ReportPrinter;
   readonly status: StatusSource;
   readonly metrics: HttpMetrics;
   readonly version: string;

@@ -11,10 +11,10 @@ import {
   type CanonicalInvoiceV2,
   type Closure,
   type DayReport,
-  decodeCanonical,
-  decodeRecord,
   decodeReport,
+  decodeStored,
   FiscalError,
+  type FiscalRecord,
   figuresOf,
   fiscalMonthOf,
   fiscalYearOf,
@@ -32,13 +32,17 @@ import type { ReportAppend, StoredActivation, StoredReport } from "../store/fisc
 import type { JournalRow } from "../store/journal-queries.js";
 import type { FiscalDevice } from "./fiscal-device.js";
 
-/** The period entries of journal rows: each record, and the invoice the journal keeps for it. */
+/**
+ * The period entries of journal rows: each record, and the invoice the journal keeps for it. The
+ * device wrote both itself at COMMIT, after checking them, so they are read back with the decoder
+ * for stored bytes (no canonical re-check, no schema): that makes a Z over a day of 10,000 invoices
+ * three times faster (1.8 s to 0.6 s, docs/BENCHMARKS.md §Fiscal day).
+ */
 function entriesOf(rows: readonly JournalRow[]): PeriodEntry[] {
   return rows.map((row) => {
-    const record = decodeRecord(row.sealed.record);
-    // The device stored these bytes itself at COMMIT, after validating them.
+    const record = decodeStored(row.sealed.record) as unknown as FiscalRecord;
     const invoice =
-      row.invoice === null ? undefined : (decodeCanonical(row.invoice) as unknown as CanonicalInvoiceV2);
+      row.invoice === null ? undefined : (decodeStored(row.invoice) as unknown as CanonicalInvoiceV2);
     return invoice === undefined ? { record } : { record, invoice };
   });
 }

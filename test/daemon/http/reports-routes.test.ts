@@ -511,3 +511,33 @@ describe("refusals", () => {
     },
   );
 });
+
+describe("printed reports", () => {
+  it("prints the X and a stored Z in text, HTML and PDF, French by default, English on request", async () => {
+    await firstDay();
+    const x = await get("/v1/reports/x/print?width=32");
+    expect(x.statusCode).toBe(200);
+    expect(x.headers["content-type"]).toBe("text/plain; charset=utf-8");
+    expect(x.headers["content-language"]).toBe("fr");
+    expect(x.body).toContain("RAPPORT X");
+    expect(x.body.split("\n").every((line) => [...line].length <= 32)).toBe(true);
+    // Group B of the day's sales, in fr-CD: 8 160,00 CDF TTC.
+    expect(x.body.replace(/[\u00a0\u202f]/g, " ")).toMatch(/Total\s+8 160,00/);
+    const english = await get("/v1/reports/x/print", { "accept-language": "en" });
+    expect(english.body).toContain("X REPORT");
+    expect(english.headers["content-language"]).toBe("en");
+
+    expect((await closeDay()).statusCode).toBe(201);
+    const html = await get("/v1/reports/z/1/print?format=html");
+    expect(html.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(html.headers["content-security-policy"]).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    );
+    expect(html.body).toContain("RAPPORT Z n° 1");
+    const pdf = await get("/v1/reports/z/1/print?format=pdf&lang=en");
+    expect(pdf.headers["content-type"]).toBe("application/pdf");
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
+    expect((await get("/v1/reports/z/2/print")).statusCode).toBe(404);
+    expect((await get("/v1/reports/z/1/print?format=escpos")).statusCode).toBe(422);
+  });
+});
