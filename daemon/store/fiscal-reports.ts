@@ -2,6 +2,8 @@
  * The store's fiscal reports (docs/PROTOCOL.md §13): Z reports and closures as the device journaled
  * them, and A reports, each with the bytes and signature the device gave, verified before they get
  * here. Journaled reports are keyed by the device's own numbers, so importing one twice is a no-op.
+ * `uploaded_at` is set once the Stalela Cloud acknowledged a report (daemon/sync): the one column the
+ * append-only trigger lets change.
  */
 import {
   type JournaledReportKind,
@@ -25,6 +27,13 @@ export interface StoredReport {
   readonly source: string;
   readonly storedAt: number;
   readonly uploadedAt: number | null;
+}
+
+/** Where a listing of reports pending upload resumes: the last report of the previous page. */
+export interface ReportCursor {
+  readonly issuedAt: number;
+  readonly kind: ReportKind;
+  readonly number: number;
 }
 
 interface Row {
@@ -147,5 +156,57 @@ export class FiscalReports {
       `SELECT * FROM fiscal_reports WHERE device_id = ? AND kind IN (${kinds.map(() => "?").join(", ")})`,
     ).all(deviceId, ...kinds) as Row[];
     return rows.map((r) => toStored(r)!);
+  }
+
+  /**
+   * Reports of `kinds` the cloud has not acknowledged yet (uploaded_at NULL), oldest first: by device
+   * time, then kind and number (a month closure, a year closure, then the Z journaled with them), after
+   * `after` when given, at most `limit`. No index: a device stores a few hundred reports a year.
+   */
+  pendingUpload(
+    deviceId: string,
+    kinds: readonly ReportKind[],
+    limit: number,
+    after?: ReportCursor,
+  ): StoredReport[] {
+    const rows = statement(
+      this.db,
+      `SELECT * FROM fiscal_reports WHERE device_id = ? AND uploaded_at IS NULL
+         AND kind IN (${kinds.map(() => "?").join(", ")})
+         AND (? IS NULL OR (issued_at, kind, number) > (?, ?, ?))
+         ORDER BY issued_at, kind, number LIMIT ?`,
+    ).all(
+      deviceId,
+      ...kinds,
+      after === undefined ? null : 1,
+      after?.issuedAt ?? 0,
+      after?.kind ?? "",
+      after?.number ?? 0,
+      limit,
+    ) as Row[];
+    return rows.map((r) => toStored(r)!);
+  }
+
+  /**
+   * Marks reports acknowledged by the cloud at `at`, in one transaction; a report already marked keeps
+   * its first time. Returns how many were pending.
+   */
+  markUploaded(
+    deviceId: string,
+    reports: readonly Pick<StoredReport, "kind" | "number">[],
+    at: number = this.now(),
+  ): number {
+    const mark = statement(
+      this.db,
+      `UPDATE fiscal_reports SET uploaded_at = ?
+         WHERE device_id = ? AND kind = ? AND number = ? AND uploaded_at IS NULL`,
+    );
+    let n = 0;
+    this.db
+      .transaction(() => {
+        for (const r of reports) n += mark.run(at, deviceId, r.kind, r.number).changes;
+      })
+      .immediate();
+    return n;
   }
 }

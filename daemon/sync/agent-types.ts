@@ -8,6 +8,7 @@ import type { AttemptOutcome, SyncAttemptLog } from "../store/sync-log.js";
 import type { QueueSummary, SyncQueue } from "../store/sync-queue.js";
 import type { CloudPort } from "./client.js";
 import type { SyncConfig } from "./config.js";
+import type { ReportUploadStore } from "./report-lane.js";
 
 /** What the agent needs. */
 export interface SyncAgentDeps {
@@ -18,6 +19,11 @@ export interface SyncAgentDeps {
     replace(deviceId: string, credential: string, actor: string): void;
   };
   readonly cloud: CloudPort;
+  /**
+   * The stored fiscal reports to upload (FiscalReports), in a lane of their own beside the invoices
+   * (report-lane.ts); without it the agent uploads no report.
+   */
+  readonly reports?: ReportUploadStore;
   readonly config: SyncConfig;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -31,11 +37,19 @@ export interface SyncCounters {
   accepted: number;
   duplicate: number;
   rejected: number;
-  /** Acks that matched no record the daemon sent (CLOUD_ACK_MISMATCH): never taken as acks. */
+  /**
+   * Acks that matched no record or report the daemon sent (CLOUD_ACK_MISMATCH): never taken as acks.
+   */
   ackMismatches: number;
+  /** Report uploads (report-lane.ts): requests, failed requests, and the acks per outcome. */
+  reportAttempts: number;
+  failedReportAttempts: number;
+  reportsAccepted: number;
+  reportsDuplicate: number;
+  reportsRejected: number;
 }
 
-/** What one step of the agent did. */
+/** What one step of the agent did (`items`: invoices, or reports for the report lane). */
 export type SyncStep =
   | { readonly kind: "idle" }
   | { readonly kind: "waiting"; readonly waitMs: number }

@@ -7,6 +7,9 @@
  * and logged. An ack is taken only when it names an item of the batch and carries the hash of the
  * record sent (upload-items.ts `matchAcks`); any other ack is CLOUD_ACK_MISMATCH: logged, counted,
  * and its row stays PENDING. Without a configured cloud URL the agent uploads nothing.
+ *
+ * The stored fiscal reports (Z, closures, A) go up in a second lane (report-lane.ts), with its own
+ * loop, backoff and failures, so nothing a report upload meets ever delays an invoice.
  */
 import { randomUUID } from "node:crypto";
 import { FiscalError, isFiscalError } from "../../protocol/index.js";
@@ -19,14 +22,17 @@ import { backoffDelayMs } from "./backoff.js";
 import { isCloudConfigured } from "./client.js";
 import { syncConditions } from "./conditions.js";
 import type { UploadResponse } from "./contract.js";
+import { DrainLoop } from "./drain-loop.js";
+import { type CloudContact, ReportLane, type ReportUploadState } from "./report-lane.js";
 import { type AckMismatch, logAckMismatches, matchAcks, uploadItemOf } from "./upload-items.js";
 
 /** One day in ms: the offline warning is logged at most this often. */
 const DAY_MS = 86_400_000;
 
 export type { SyncAgentDeps, SyncCounters, SyncHealth, SyncStep } from "./agent-types.js";
+export type { ReportUploadState } from "./report-lane.js";
 
-/** Uploads the outbox. */
+/** Uploads the outbox, and the stored reports in a lane of their own. */
 export class SyncAgent {
   readonly counters: SyncCounters = {
     attempts: 0,
@@ -35,11 +41,18 @@ export class SyncAgent {
     duplicate: 0,
     rejected: 0,
     ackMismatches: 0,
+    reportAttempts: 0,
+    failedReportAttempts: 0,
+    reportsAccepted: 0,
+    reportsDuplicate: 0,
+    reportsRejected: 0,
   };
   /** "new" until start(); drain() may be called directly before (tests, the benchmark). */
   private phase: "new" | "running" | "stopped" = "new";
-  private timer: NodeJS.Timeout | undefined;
-  private current: Promise<void> | undefined;
+  private readonly invoiceLoop = new DrainLoop(() => this.round());
+  /** The report lane and its loop, when the agent was given the stored reports. */
+  private readonly reportLane: ReportLane | undefined;
+  private readonly reportLoop: DrainLoop | undefined;
   private consecutiveFailures = 0;
   private startedAt = 0;
   private lastContactAt: number | undefined;
@@ -48,7 +61,33 @@ export class SyncAgent {
   private ackMismatchSince: number | undefined;
   private offlineLoggedAt = 0;
 
-  constructor(private readonly deps: SyncAgentDeps) {}
+  constructor(private readonly deps: SyncAgentDeps) {
+    if (deps.reports !== undefined) {
+      const contact: CloudContact = {
+        answered: (at, clean) => {
+          this.unreachableSince = undefined;
+          this.credentialRefusedAt = undefined;
+          if (clean) this.lastContactAt = at;
+        },
+        failed: (outcome, at) => {
+          if (outcome === "unreachable") this.unreachableSince ??= at;
+          if (outcome === "auth-refused") this.credentialRefusedAt ??= at;
+          this.logOfflineDaily(at);
+        },
+      };
+      this.reportLane = new ReportLane({
+        reports: deps.reports,
+        cloud: deps.cloud,
+        config: deps.config,
+        logger: deps.logger,
+        now: () => this.now(),
+        random: deps.random,
+        counters: this.counters,
+        contact,
+      });
+      this.reportLoop = new DrainLoop(() => this.reportRound());
+    }
+  }
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
@@ -59,30 +98,44 @@ export class SyncAgent {
     this.startedAt = this.now();
     this.lastContactAt = this.deps.attempts.lastContactAt();
     this.phase = "running";
-    this.schedule(0);
+    this.invoiceLoop.start();
+    this.reportLoop?.start();
   }
 
   /** Stops; an upload in flight finishes (its acks are applied) before this resolves. */
   async stop(): Promise<void> {
     this.phase = "stopped";
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.current;
+    await Promise.all([this.invoiceLoop.stop(), this.reportLoop?.stop()]);
   }
 
   /** Looks at the queue now rather than at the next poll (after a retry or an activation). */
   wake(): void {
-    if (this.phase !== "running" || this.current !== undefined) return;
-    this.consecutiveFailures = 0;
-    this.schedule(0);
+    if (this.phase !== "running") return;
+    if (!this.invoiceLoop.busy) {
+      this.consecutiveFailures = 0;
+      this.invoiceLoop.schedule(0);
+    }
+    if (this.reportLoop !== undefined && !this.reportLoop.busy) {
+      this.reportLane?.resetBackoff();
+      this.reportLoop.schedule(0);
+    }
   }
 
-  /** Manual retry (admin channel): FAILED invoices back to PENDING. Returns how many. */
+  /**
+   * Manual retry (admin channel): FAILED invoices back to PENDING, and, when no invoice is named, the
+   * reports set aside sent again too. Returns how many.
+   */
   retry(invoiceIds?: readonly string[]): number {
     const n = this.deps.queue.retry(invoiceIds);
-    this.deps.logger.info({ requeued: n, invoiceIds }, "manual sync retry");
+    const reports = invoiceIds === undefined ? (this.reportLane?.retry() ?? 0) : 0;
+    this.deps.logger.info({ requeued: n, requeuedReports: reports, invoiceIds }, "manual sync retry");
     this.wake();
-    return n;
+    return n + reports;
+  }
+
+  /** The report lane's upload state of a pending report it tried since start (tests and tools). */
+  reportState(kind: string, number: number): ReportUploadState | undefined {
+    return this.reportLane?.state(kind, number);
   }
 
   /**
@@ -113,7 +166,7 @@ export class SyncAgent {
       credentialRefusedAt: this.credentialRefusedAt,
       hasCredential: this.deps.credentials.current() !== undefined,
       cloudConfigured: isCloudConfigured(this.deps.cloud),
-      ackMismatchSince: this.ackMismatchSince,
+      ackMismatchSince: earliest(this.ackMismatchSince, this.reportLane?.ackMismatchSince),
       ackMismatches: this.counters.ackMismatches,
       // O(1): the outbox depth is kept by triggers (migration 3), the head read from an index.
       summary: this.deps.queue.summary(),
@@ -180,6 +233,19 @@ export class SyncAgent {
     if (failure !== undefined) return failure;
     if (items > 0) return { kind: "uploaded", items };
     return waitMs > 0 ? { kind: "waiting", waitMs } : { kind: "idle" };
+  }
+
+  /**
+   * Uploads the pending stored reports, oldest first, until none is left, the next one waits for a
+   * retry, a request fails or `stop()` is called (report-lane.ts). Idle without a cloud URL, a
+   * credential, the stored reports or a cloud port that takes reports.
+   */
+  async drainReports(): Promise<SyncStep> {
+    const lane = this.reportLane;
+    if (lane === undefined || !lane.supported || !isCloudConfigured(this.deps.cloud)) return { kind: "idle" };
+    const credential = this.deps.credentials.current();
+    if (credential === undefined) return { kind: "idle" };
+    return lane.drain(credential, () => this.phase === "stopped");
   }
 
   private async upload(
@@ -340,18 +406,8 @@ export class SyncAgent {
     }
   }
 
-  private schedule(ms: number): void {
-    if (this.phase !== "running") return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.current = this.loop().finally(() => {
-        this.current = undefined;
-      });
-    }, ms);
-  }
-
-  private async loop(): Promise<void> {
+  /** One round of the invoice loop: a drain; answers the ms until the next. */
+  private async round(): Promise<number> {
     let step: SyncStep;
     try {
       step = await this.drain();
@@ -360,8 +416,32 @@ export class SyncAgent {
       this.deps.logger.error({ err }, "sync step failed");
       step = { kind: "failed", outcome: "cloud-error", waitMs: this.deps.config.backoffMaxMs };
     }
-    const next =
-      step.kind === "uploaded" ? 0 : step.kind === "idle" ? this.deps.config.pollIntervalMs : step.waitMs;
-    this.schedule(next);
+    return this.delayAfter(step);
   }
+
+  /** One round of the report loop, as `round` for the invoices. */
+  private async reportRound(): Promise<number> {
+    let step: SyncStep;
+    try {
+      step = await this.drainReports();
+    } catch (err) {
+      this.deps.logger.error({ err }, "report sync step failed");
+      step = { kind: "failed", outcome: "cloud-error", waitMs: this.deps.config.backoffMaxMs };
+    }
+    return this.delayAfter(step);
+  }
+
+  private delayAfter(step: SyncStep): number {
+    return step.kind === "uploaded"
+      ? 0
+      : step.kind === "idle"
+        ? this.deps.config.pollIntervalMs
+        : step.waitMs;
+  }
+}
+
+/** The earlier of two optional times. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }

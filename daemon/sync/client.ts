@@ -23,6 +23,8 @@ import {
   firstContractIssue,
   type RegisterActivationRequest,
   type RegisterActivationResponse,
+  type ReportUploadRequest,
+  type ReportUploadResponse,
   type RotateResponse,
   type UploadRequest,
   type UploadResponse,
@@ -44,6 +46,16 @@ export interface CloudPort {
   claim(request: ClaimRequest): Promise<ClaimResponse>;
   registerActivation(credential: string, deviceId: string, request: RegisterActivationRequest): Promise<void>;
   upload(credential: string, request: UploadRequest): Promise<UploadResponse>;
+  /**
+   * Uploads signed fiscal reports of `deviceId` (docs/CLOUD_API.md §Report upload). Optional: a port
+   * without it (a stand-in for the invoice uploads only) gets no report upload; the agent then leaves
+   * the reports pending.
+   */
+  uploadReports?(
+    credential: string,
+    deviceId: string,
+    request: ReportUploadRequest,
+  ): Promise<ReportUploadResponse>;
   rotate(credential: string): Promise<RotateResponse>;
 }
 
@@ -128,6 +140,15 @@ export class CloudClient implements CloudPort {
     return this.post(CONTRACT_CHECKERS.uploadResponse, "/uploads", request, credential);
   }
 
+  uploadReports(
+    credential: string,
+    deviceId: string,
+    request: ReportUploadRequest,
+  ): Promise<ReportUploadResponse> {
+    const path = `/devices/${encodeURIComponent(deviceId)}/reports`;
+    return this.post(CONTRACT_CHECKERS.reportUploadResponse, path, request, credential);
+  }
+
   rotate(credential: string): Promise<RotateResponse> {
     return this.post(CONTRACT_CHECKERS.rotateResponse, "/credentials/rotate", {}, credential);
   }
@@ -195,7 +216,8 @@ function errorFromAnswer(status: number, body: CloudErrorBody, url: string): Fis
 
 /**
  * The cloud port of a daemon with no cloud URL configured: nothing is sent anywhere, and every call
- * (activation by code, registration, rotation, upload) fails with CLOUD_NOT_CONFIGURED.
+ * (activation by code, registration, rotation, upload of invoices or reports) fails with
+ * CLOUD_NOT_CONFIGURED.
  */
 export class UnconfiguredCloud implements CloudPort {
   private refuse(): never {
@@ -211,6 +233,9 @@ export class UnconfiguredCloud implements CloudPort {
     this.refuse();
   }
   async upload(): Promise<UploadResponse> {
+    this.refuse();
+  }
+  async uploadReports(): Promise<ReportUploadResponse> {
     this.refuse();
   }
   async rotate(): Promise<RotateResponse> {

@@ -6,6 +6,8 @@
  *   await cloud.start();   // after the store, before HTTP;  await cloud.stop() in reverse
  *
  * The constructor only assigns; `start()` builds the parts, starts the agent and opens `admin.sock`.
+ * The agent uploads the invoices of the outbox and the fiscal reports of the store (`fiscal_reports`,
+ * read through its own FiscalReports on `db`).
  * Without `config.endpoint` the cloud port is `UnconfiguredCloud`: nothing is uploaded, activation by
  * code fails with CLOUD_NOT_CONFIGURED, and the status says so (CLOUD_NOT_CONFIGURED, error).
  */
@@ -20,6 +22,7 @@ import type { AuditLog } from "../store/audit.js";
 import { CloudCredentialStore } from "../store/cloud-credential.js";
 import type { Db } from "../store/database.js";
 import type { DeviceBindingStore } from "../store/device-binding.js";
+import { FiscalReports } from "../store/fiscal-reports.js";
 import type { InvoiceStore } from "../store/invoice-store.js";
 import { SyncAttemptLog } from "../store/sync-log.js";
 import { SyncQueue } from "../store/sync-queue.js";
@@ -102,6 +105,7 @@ export class CloudSync {
       attempts,
       credentials,
       cloud,
+      reports: new FiscalReports(o.db),
       config,
       logger: o.logger.child({ part: "sync" }),
     });

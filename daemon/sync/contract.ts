@@ -2,9 +2,9 @@
  * The daemon ↔ Stalela Cloud contract, v1 (docs/CLOUD_API.md): the JSON bodies both sides exchange,
  * as typebox schemas. The daemon's client checks every reply against them (CLOUD_REPLY_INVALID
  * otherwise) and the cloud emulator checks every request with the same ones, so the contract lives
- * in this one place. Byte fields (signed records, signatures, bundles) travel as base64url so the
- * exact signed bytes reach the cloud and its signatures stay verifiable after any JSON
- * re-serialisation. Every object is closed (`additionalProperties: false`): a reply with a field the
+ * in this one place. Byte fields (signed records and reports, signatures, bundles) travel as
+ * base64url so the exact signed bytes reach the cloud and its signatures stay verifiable after any
+ * JSON re-serialisation. Every object is closed (`additionalProperties: false`): a reply with a field the
  * contract does not name is not this contract.
  */
 import Type, { type Static } from "typebox";
@@ -138,6 +138,70 @@ export const UploadResponseSchema = Type.Object(
 );
 export type UploadResponse = Static<typeof UploadResponseSchema>;
 
+/**
+ * The report kinds the daemon stores and uploads (docs/PROTOCOL.md §13): Z reports, monthly and
+ * yearly closures (journaled, numbered by the device) and A reports (numbered by the daemon's store).
+ * An X report is neither stored nor uploaded.
+ */
+export const UPLOADED_REPORT_KINDS = ["Z_REPORT", "MONTH_CLOSURE", "YEAR_CLOSURE", "A_REPORT"] as const;
+export type UploadedReportKind = (typeof UPLOADED_REPORT_KINDS)[number];
+
+const ReportKindField = Type.Enum([...UPLOADED_REPORT_KINDS]);
+const ReportNumber = Type.Integer({ minimum: 1, maximum: 4_294_967_295 });
+
+/**
+ * One signed fiscal report in a report upload, keyed by (device, kind, number). As in an invoice
+ * item, the byte fields are plain strings here so that a malformed one is answered per report, with
+ * a `rejected` ack, rather than refusing the whole request.
+ */
+export const ReportItemSchema = Type.Object(
+  {
+    kind: ReportKindField,
+    /** The device's number for a Z or a closure, the store's sequence for an A report. */
+    number: ReportNumber,
+    /** base64url of the signed report bytes (canonical CBOR, PROTOCOL §13.2). */
+    record: Type.String({ maxLength: CONTRACT_BYTES_MAX }),
+    /** base64url of the device's Ed25519 signature over `record`. */
+    signature: Type.String({ maxLength: CONTRACT_STRING_MAX }),
+  },
+  closed,
+);
+export type ReportItem = Static<typeof ReportItemSchema>;
+
+/** Most reports per report upload, and acks per answer. */
+export const MAX_REPORT_ITEMS = 100;
+
+/** POST /cloud/v1/devices/{device_id}/reports (bearer credential). */
+export const ReportUploadRequestSchema = Type.Object(
+  { batch_id: Text, reports: Type.Array(ReportItemSchema, { maxItems: MAX_REPORT_ITEMS }) },
+  closed,
+);
+export type ReportUploadRequest = Static<typeof ReportUploadRequestSchema>;
+
+/**
+ * The cloud's answer for one report, matched by (device_id, kind, number) and by `record_hash`:
+ * base64url(SHA-256) of the report bytes the cloud received, as for an invoice's ack.
+ */
+export const ReportAckSchema = Type.Object(
+  {
+    device_id: Text,
+    kind: ReportKindField,
+    number: ReportNumber,
+    record_hash: Sha256B64,
+    outcome: Type.Enum([...ACK_OUTCOMES]),
+    reason: Type.Optional(Text),
+  },
+  closed,
+);
+export type ReportAck = Static<typeof ReportAckSchema>;
+
+/** Answer to a report upload: one ack per report. */
+export const ReportUploadResponseSchema = Type.Object(
+  { acks: Type.Array(ReportAckSchema, { maxItems: MAX_REPORT_ITEMS }) },
+  closed,
+);
+export type ReportUploadResponse = Static<typeof ReportUploadResponseSchema>;
+
 /** POST /cloud/v1/credentials/rotate (bearer credential): the new credential. */
 export const RotateResponseSchema = Type.Object(
   {
@@ -183,6 +247,8 @@ export const CONTRACT_CHECKERS = {
   registerActivationResponse: compileChecker(RegisterActivationResponseSchema),
   uploadRequest: compileChecker(UploadRequestSchema),
   uploadResponse: compileChecker(UploadResponseSchema),
+  reportUploadRequest: compileChecker(ReportUploadRequestSchema),
+  reportUploadResponse: compileChecker(ReportUploadResponseSchema),
   rotateResponse: compileChecker(RotateResponseSchema),
   errorBody: compileChecker(CloudErrorBodySchema),
 } as const satisfies Record<string, IssueChecker>;

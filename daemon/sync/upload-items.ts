@@ -144,12 +144,11 @@ function mismatch(
 /** Mismatching acks logged one by one per attempt; the rest are counted in one summary line. */
 export const MAX_MISMATCH_LOGS_PER_ATTEMPT = 20;
 
-/** Logs an answer's mismatching acks at error, each with code CLOUD_ACK_MISMATCH (507) and the item. */
-export function logAckMismatches(
-  logger: Logger,
-  batch: { firstSeq: number; lastSeq: number; items: number },
-  mismatches: readonly AckMismatch[],
-): void {
+/**
+ * Logs an answer's mismatching acks at error, each with code CLOUD_ACK_MISMATCH (507) and the item:
+ * an invoice batch's (`AckMismatch`) or a report upload's (report-items.ts `ReportAckMismatch`).
+ */
+export function logAckMismatches(logger: Logger, batch: object, mismatches: readonly object[]): void {
   const code = "CLOUD_ACK_MISMATCH";
   const errorCode = ERRORS.CLOUD_ACK_MISMATCH.code;
   for (const item of mismatches.slice(0, MAX_MISMATCH_LOGS_PER_ATTEMPT)) {

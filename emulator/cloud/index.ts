@@ -9,12 +9,12 @@ import { DEV_CLOUD_ROOT_SEED } from "../dev-keys.js";
 import { listenError } from "../listen-error.js";
 import { type CloudFaultPatch, type CloudFaults, checkCloudFaultPatch, noCloudFaults } from "./faults.js";
 import { buildCloudApp } from "./server.js";
-import { CloudStore, type CodeIdentity, type ReceivedInvoice } from "./store.js";
+import { CloudStore, type CodeIdentity, type ReceivedInvoice, type ReceivedReport } from "./store.js";
 import type { CloudCounters } from "./uploads.js";
 import { VerifyPool } from "./verify-pool.js";
 
 export { type CloudFaultPatch, type CloudFaults, parseCloudFault } from "./faults.js";
-export type { CodeIdentity, ReceivedInvoice } from "./store.js";
+export type { CodeIdentity, ReceivedInvoice, ReceivedReport } from "./store.js";
 export type { CloudCounters } from "./uploads.js";
 
 /** The cloud emulator's database file inside its state directory. */
@@ -38,6 +38,8 @@ export class CloudEmulator {
   private app: FastifyInstance | undefined;
   readonly faults: CloudFaults = noCloudFaults();
   readonly counters: CloudCounters = { accepted: 0, duplicate: 0, rejected: 0, uploads: 0 };
+  /** The report uploads' counters: acks per outcome and requests. */
+  readonly reportCounters: CloudCounters = { accepted: 0, duplicate: 0, rejected: 0, uploads: 0 };
   readonly store: CloudStore;
   private readonly verifier: VerifyPool;
   /** Base URL, e.g. `http://127.0.0.1:41234`, once started. */
@@ -64,6 +66,7 @@ export class CloudEmulator {
         store: this.store,
         faults: this.faults,
         counters: this.counters,
+        reportCounters: this.reportCounters,
         rootSeed: this.options.rootSeed ?? DEV_CLOUD_ROOT_SEED,
       });
       let address: string;
@@ -93,6 +96,11 @@ export class CloudEmulator {
   /** What the cloud has received. */
   invoices(deviceId?: string): ReceivedInvoice[] {
     return this.store.invoices(deviceId);
+  }
+
+  /** The fiscal reports the cloud has received, by device, kind and number. */
+  reports(deviceId?: string, kind?: string): ReceivedReport[] {
+    return this.store.reports(deviceId, kind);
   }
 
   /** Stops listening (dropping open connections) and closes the store. */

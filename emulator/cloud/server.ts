@@ -1,7 +1,8 @@
 /**
  * The reference Stalela Cloud's HTTP routes (docs/CLOUD_API.md): activation claim and registration,
- * batch upload with per-item acks, credential rotation; plus the emulator-only `/admin` (issue codes,
- * list what arrived) and `/control/faults` routes, which a real cloud does not have.
+ * batch upload with per-item acks, report upload with per-report acks, credential rotation; plus the
+ * emulator-only `/admin` (issue codes, list what arrived) and `/control/faults` routes, which a real
+ * cloud does not have.
  */
 import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
@@ -10,6 +11,7 @@ import type {
   ClaimResponse,
   CloudErrorCode,
   RegisterActivationRequest,
+  ReportUploadRequest,
   UploadRequest,
 } from "../../daemon/sync/contract.js";
 import {
@@ -29,6 +31,7 @@ import {
 } from "../../protocol/index.js";
 import type { IssueChecker } from "../../protocol/schema-issues.js";
 import { type CloudFaults, checkCloudFaultPatch } from "./faults.js";
+import { decodeReportOf, ingestReport } from "./reports.js";
 import type { CloudStore, CodeIdentity } from "./store.js";
 import { type CloudCounters, decodeRecordOf, decodeSigned, ingestItem, signedOf } from "./uploads.js";
 import type { VerifyPool } from "./verify-pool.js";
@@ -43,6 +46,8 @@ export interface CloudAppDeps {
   readonly store: CloudStore;
   readonly faults: CloudFaults;
   readonly counters: CloudCounters;
+  /** The report uploads' own counters (`reports` in /admin/stats). */
+  readonly reportCounters: CloudCounters;
   readonly rootSeed: Uint8Array;
   readonly verifier: VerifyPool;
 }
@@ -86,7 +91,7 @@ function bearer(raw: IncomingMessage): string {
 
 /** Builds the cloud emulator's fastify app (not listening). */
 export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
-  const { store, faults, counters } = deps;
+  const { store, faults, counters, reportCounters } = deps;
   const app = Fastify({ bodyLimit: CLOUD_BODY_LIMIT_BYTES, forceCloseConnections: true, logger: false });
   const hung = new Set<NodeJS.Timeout>();
   app.addHook("onClose", async () => {
@@ -246,6 +251,35 @@ export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
     return { acks };
   });
 
+  app.post<{ Params: { device_id: string } }>(
+    `${CLOUD_API_PREFIX}/devices/:device_id/reports`,
+    async (request, reply) => {
+      const deviceId = authenticate(request);
+      if (deviceId !== request.params.device_id) {
+        throw new CloudHttpError(403, "WRONG_DEVICE", "the credential is bound to another device");
+      }
+      const body = bodyOf<ReportUploadRequest>(request, CONTRACT_CHECKERS.reportUploadRequest);
+      const device = store.device(deviceId);
+      if (device === undefined) throw new CloudHttpError(401, "AUTH_INVALID", "the device is not registered");
+      reportCounters.uploads++;
+      const signed = body.reports.map(decodeSigned);
+      // Reports are signed in the record context: the same workers check them.
+      const verifying = deps.verifier.verifyAll(device.public_key, signed.map(signedOf));
+      const decoded = signed.map(decodeReportOf);
+      const valid = await verifying;
+      const acks = store.inTransaction(() =>
+        body.reports.map((item, i) =>
+          ingestReport(store, deviceId, device.public_key, item, decoded[i]!, reportCounters, valid[i]),
+        ),
+      );
+      if (faults.lose_ack_next > 0) {
+        faults.lose_ack_next--;
+        return drop(request, reply);
+      }
+      return { acks };
+    },
+  );
+
   app.post(`${CLOUD_API_PREFIX}/credentials/rotate`, async (request) => {
     const deviceId = authenticate(request);
     const until = Date.now() + OLD_CREDENTIAL_GRACE_MS;
@@ -269,7 +303,14 @@ export function buildCloudApp(deps: CloudAppDeps): FastifyInstance {
   app.get<{ Querystring: { device_id?: string } }>("/admin/invoices", async (request) => ({
     items: store.invoices(request.query.device_id),
   }));
-  app.get("/admin/stats", async () => ({ ...counters, stored: store.invoiceCount() }));
+  app.get<{ Querystring: { device_id?: string; kind?: string } }>("/admin/reports", async (request) => ({
+    items: store.reports(request.query.device_id, request.query.kind),
+  }));
+  app.get("/admin/stats", async () => ({
+    ...counters,
+    stored: store.invoiceCount(),
+    reports: { ...reportCounters, stored: store.reportCount() },
+  }));
   app.get("/control/faults", async () => faults);
   app.post("/control/faults", async (request) => {
     try {

@@ -1,7 +1,7 @@
 /**
  * What the reference cloud remembers, in SQLite so a restart keeps it: activation codes, devices and
- * their keys, daemon credentials (stored hashed), and received invoices deduplicated by
- * (device_id, fiscal_number).
+ * their keys, daemon credentials (stored hashed), received invoices deduplicated by
+ * (device_id, fiscal_number), and received fiscal reports deduplicated by (device_id, kind, number).
  */
 import { createHash, randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
@@ -71,6 +71,28 @@ export interface StoredUpload extends UploadIdentifiers, SfeFields {
   readonly invoice: Uint8Array | null;
 }
 
+/** One received fiscal report, as the emulator's admin endpoint lists it (what its record says). */
+export interface ReceivedReport {
+  readonly device_id: string;
+  readonly kind: string;
+  readonly number: number;
+  readonly issued_at: number;
+  readonly after_fiscal_number: number;
+  readonly first_fiscal_number: number | null;
+  readonly last_fiscal_number: number | null;
+  /** `YYYY-MM` or `YYYY` for a closure, null otherwise. */
+  readonly period: string | null;
+  /** base64url(SHA-256) of the report bytes, as its ack carried. */
+  readonly record_hash: string;
+  readonly received_at: number;
+}
+
+/** The row stored for an accepted report. */
+export interface StoredReportUpload extends Omit<ReceivedReport, "received_at"> {
+  readonly record: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
 /** The DGI status the emulator reports for an accepted item: the real MCF is unknown (seed). */
 export const EMULATED_DGI_STATUS = "QUEUED_FOR_DGI";
 
@@ -94,6 +116,12 @@ const SCHEMA = `
     invoice BLOB, dgi_status TEXT NOT NULL, received_at INTEGER NOT NULL,
     record_v INTEGER NOT NULL DEFAULT 1, dgi_type TEXT, fiscal_year INTEGER, year_number INTEGER, isf TEXT, rn TEXT,
     PRIMARY KEY (device_id, fiscal_number)
+  );
+  CREATE TABLE IF NOT EXISTS reports (
+    device_id TEXT NOT NULL, kind TEXT NOT NULL, number INTEGER NOT NULL, issued_at INTEGER NOT NULL,
+    after_fiscal_number INTEGER NOT NULL, first_fiscal_number INTEGER, last_fiscal_number INTEGER, period TEXT,
+    record BLOB NOT NULL, signature BLOB NOT NULL, record_hash TEXT NOT NULL, received_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, kind, number)
   );
 `;
 
@@ -290,5 +318,44 @@ export class CloudStore {
   /** How many invoices are stored. */
   invoiceCount(): number {
     return (this.handle.prepare("SELECT COUNT(*) AS n FROM invoices").get() as { n: number }).n;
+  }
+
+  /** Stores a report; false when (device_id, kind, number) was already stored (a duplicate). */
+  insertReport(report: StoredReportUpload): boolean {
+    return (
+      this.cached(
+        `INSERT OR IGNORE INTO reports (device_id, kind, number, issued_at, after_fiscal_number,
+             first_fiscal_number, last_fiscal_number, period, record, signature, record_hash, received_at)
+           VALUES (@device_id, @kind, @number, @issued_at, @after_fiscal_number, @first_fiscal_number,
+             @last_fiscal_number, @period, @record, @signature, @record_hash, @received_at)`,
+      ).run({ ...report, received_at: Date.now() }).changes === 1
+    );
+  }
+
+  /** The report bytes already stored under (device_id, kind, number). */
+  storedReport(deviceId: string, kind: string, number: number): Buffer | undefined {
+    const row = this.cached("SELECT record FROM reports WHERE device_id = ? AND kind = ? AND number = ?").get(
+      deviceId,
+      kind,
+      number,
+    ) as { record: Buffer } | undefined;
+    return row?.record;
+  }
+
+  /** Received reports by device, kind and number (for tests and the admin endpoint). */
+  reports(deviceId?: string, kind?: string, limit = 1_000_000): ReceivedReport[] {
+    return this.handle
+      .prepare(
+        `SELECT device_id, kind, number, issued_at, after_fiscal_number, first_fiscal_number, last_fiscal_number,
+           period, record_hash, received_at FROM reports
+         WHERE (@device IS NULL OR device_id = @device) AND (@kind IS NULL OR kind = @kind)
+         ORDER BY device_id, kind, number LIMIT @limit`,
+      )
+      .all({ device: deviceId ?? null, kind: kind ?? null, limit }) as ReceivedReport[];
+  }
+
+  /** How many reports are stored. */
+  reportCount(): number {
+    return (this.handle.prepare("SELECT COUNT(*) AS n FROM reports").get() as { n: number }).n;
   }
 }

@@ -96,8 +96,11 @@ export type DecodedItem =
 
 const NOTHING = new Uint8Array(0);
 
-/** Decodes an item's base64url record and signature (the signature check needs only these). */
-export function decodeSigned(item: UploadItem): DecodedItem | SignedItem {
+/**
+ * Decodes an item's base64url record and signature (the signature check needs only these): an
+ * invoice item's, or a report item's (reports.ts).
+ */
+export function decodeSigned(item: Pick<UploadItem, "record" | "signature">): DecodedItem | SignedItem {
   try {
     return { bytes: fromBase64Url(item.record), signature: fromBase64Url(item.signature) };
   } catch (err) {
