@@ -52,6 +52,7 @@ export function runVerifyBench(n = VERIFY_BENCH_RECORDS): VerifyBench {
       },
     },
     range: { from: 1, to: n, last_on_device: n },
+    reports: [],
     records,
   };
   const parsed: unknown = JSON.parse(JSON.stringify(doc));

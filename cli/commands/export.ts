@@ -10,7 +10,7 @@ import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { AdminClient } from "../../daemon/admin/client.js";
-import { infoFromReport, journalFromPage } from "../../daemon/admin/device-routes.js";
+import { infoFromReport, journalFromPage, reportFromPage } from "../../daemon/admin/device-routes.js";
 import {
   type JournalReader,
   journalExportJson,
@@ -41,6 +41,7 @@ export function daemonJournalReader(admin: AdminClient): JournalReader {
   return {
     info: async () => infoFromReport(await admin.deviceInfo()),
     readJournal: async (from, limit) => journalFromPage(await admin.deviceJournal(from, limit)),
+    getReport: async ({ kind, number }) => reportFromPage(await admin.deviceReport(kind, number)),
   };
 }
 
@@ -66,14 +67,16 @@ async function exportCommand(opts: ExportOptions): Promise<void> {
   });
   const summary = {
     file: opts.out,
+    format: header.format,
     device_id: header.device.device_id,
     public_key: header.device.public_key,
     range: header.range,
     records: Math.max(0, header.range.to - header.range.from + 1),
+    reports: header.reports?.length ?? 0,
     via,
   };
   printResult(opts, summary, () => [
-    `exported fiscal numbers ${header.range.from}–${header.range.to} (${summary.records} records) of ${summary.device_id} to ${opts.out} (via the ${via})`,
+    `exported fiscal numbers ${header.range.from}–${header.range.to} (${summary.records} records, ${summary.reports} Z reports and closures) of ${summary.device_id} to ${opts.out} (via the ${via})`,
     `  device key ${summary.public_key}`,
     `  check it with: \`stalela verify ${opts.out} --pubkey KEY\`, KEY being the key registered for ${summary.device_id}`,
   ]);

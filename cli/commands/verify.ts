@@ -13,11 +13,13 @@ import type { Command } from "commander";
 import { type Lang, t } from "../../protocol/i18n/index.js";
 import {
   type DocumentIssueReason,
+  EXPORT_FORMAT,
   type ExportVerification,
   FiscalError,
   publicKeyFromHex,
   type RecordFailure,
   type RecordFailureReason,
+  type ReportFailureReason,
   type VerifyProgress,
   verifyExport,
   verifyExportLines,
@@ -100,9 +102,19 @@ function keyCaused(f: RecordFailure): boolean {
 }
 
 /** What a failure reason means, for the summary's legend (docs/EXPORT.md §3 has the full table). */
-export function reasonMeaning(reason: RecordFailureReason | DocumentIssueReason, lang: Lang): string {
+export function reasonMeaning(
+  reason: RecordFailureReason | ReportFailureReason | DocumentIssueReason,
+  lang: Lang,
+): string {
   return t(lang, `verify.reason.${reason}`);
 }
+
+/** How a report failure names its report: `Z 12`, `M 3`, `Y 1`. */
+const REPORT_SHORT: Readonly<Record<string, string>> = {
+  Z_REPORT: "Z",
+  MONTH_CLOSURE: "M",
+  YEAR_CLOSURE: "Y",
+};
 
 /** Unchecked credit notes listed one by one before the rest are counted. */
 const UNCHECKED_LISTED = 20;
@@ -133,6 +145,18 @@ export function humanReport(file: string, r: ExportVerification, lang: Lang = re
     const values = { printed: String(r.counts.printed), duplicates: String(r.counts.duplicates) };
     lines.push(`  ${t(lang, "verify.prints", values)}`);
   }
+  if (r.format === EXPORT_FORMAT) {
+    const { reports: rep } = r;
+    const values = {
+      z: String(rep.z),
+      months: String(rep.month_closures),
+      years: String(rep.year_closures),
+      checked: String(rep.days_checked),
+      unchecked: String(rep.days_unchecked),
+      open: String(rep.open_day_records),
+    };
+    lines.push(`  ${t(lang, "verify.reports", values)}`);
+  }
   for (const issue of r.document_issues) lines.push(`  FILE    ${issue.reason}: ${issue.message}`);
   const cause = wrongKeyCause(r, lang);
   if (cause !== undefined) lines.push(`  KEY     ${cause}`);
@@ -145,6 +169,10 @@ export function humanReport(file: string, r: ExportVerification, lang: Lang = re
       listed.set(f.reason, n + 1);
       lines.push(`  #${String(f.fiscal_number ?? "?").padEnd(6)} ${f.reason}: ${f.message}`);
     } else unlisted.set(f.reason, (unlisted.get(f.reason) ?? 0) + 1);
+  }
+  for (const f of r.reports.failures) {
+    const name = f.kind === null ? "?" : `${REPORT_SHORT[f.kind] ?? f.kind} ${f.number ?? ""}`.trim();
+    lines.push(`  ${name.padEnd(7)} ${f.reason}: ${f.message}`);
   }
   for (const [reason, n] of unlisted) lines.push(`  ${t(lang, "verify.more", { count: String(n), reason })}`);
   if (r.bad_fiscal_numbers.length > 0)
@@ -166,9 +194,10 @@ export function humanReport(file: string, r: ExportVerification, lang: Lang = re
         `    ${t(lang, "verify.unchecked.more", { count: String(unchecked.length - UNCHECKED_LISTED) })}`,
       );
   }
-  const reasons = new Set<RecordFailureReason | DocumentIssueReason>([
+  const reasons = new Set<RecordFailureReason | ReportFailureReason | DocumentIssueReason>([
     ...r.document_issues.map((i) => i.reason),
     ...r.failures.filter((f) => cause === undefined || !keyCaused(f)).map((f) => f.reason),
+    ...r.reports.failures.map((f) => f.reason),
   ]);
   if (reasons.size > 0) {
     lines.push(`  ${t(lang, "verify.reasons")}`);

@@ -5,7 +5,7 @@
  */
 
 import { request } from "node:http";
-import { errorNameOf, FiscalError } from "../../protocol/index.js";
+import { errorNameOf, FiscalError, type JournaledReportKind } from "../../protocol/index.js";
 import type { ActivationResult } from "../activation/activation.js";
 import type { RaisedCondition, SyncStatus } from "../fiscal/types.js";
 import type { ReportSeller } from "../receipt/report-view.js";
@@ -13,7 +13,14 @@ import type { ReportView } from "../reports/views.js";
 import type { SyncAttemptRow } from "../store/sync-log.js";
 import type { QueueEntry, QueueSummary } from "../store/sync-queue.js";
 import type { SyncCounters } from "../sync/agent.js";
-import type { InfoReport, JournalPage, SelfTestReport, StatusReport, TimeReport } from "./device-routes.js";
+import type {
+  InfoReport,
+  JournalPage,
+  ReportPage,
+  SelfTestReport,
+  StatusReport,
+  TimeReport,
+} from "./device-routes.js";
 
 /** How long the client waits for an admin answer, in ms (activation talks to the cloud and device). */
 export const ADMIN_REQUEST_TIMEOUT_MS = 120_000;
@@ -98,6 +105,12 @@ export class AdminClient {
   /** One JOURNAL_READ page (at most JOURNAL_PAGE_MAX records), bytes as hex. */
   deviceJournal(from: number, limit: number): Promise<JournalPage> {
     return this.call("GET", `/admin/v1/device/journal?from=${from}&limit=${limit}`);
+  }
+
+  /** One journaled report as the device signed it (GET_REPORT; the latest of its kind without `number`). */
+  deviceReport(kind: JournaledReportKind, number?: number): Promise<ReportPage> {
+    const query = number === undefined ? `kind=${kind}` : `kind=${kind}&number=${number}`;
+    return this.call("GET", `/admin/v1/device/report?${query}`);
   }
 
   /** Closes the fiscal day (Z), with the closures it made. */

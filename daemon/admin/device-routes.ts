@@ -11,6 +11,7 @@ import {
   FiscalError,
   fromHex,
   JOURNAL_PAGE_MAX,
+  JOURNALED_REPORT_KINDS,
   type ResultOf,
   type SealedRecord,
   toHex,
@@ -21,7 +22,7 @@ import type { DeviceLink } from "../device-link.js";
 /** What the routes need from the daemon's device link. */
 export type AdminDevice = Pick<
   DeviceLink,
-  "info" | "status" | "readJournal" | "timeGet" | "timeSet" | "selfTest"
+  "info" | "status" | "readJournal" | "getReport" | "timeGet" | "timeSet" | "selfTest"
 >;
 
 /** A protocol result as JSON: every byte string as lower-case hex. */
@@ -138,6 +139,17 @@ export function infoFromReport(report: InfoReport): ResultOf<"INFO"> {
   };
 }
 
+/** `GET /admin/v1/device/report`: GET_REPORT with the report's bytes as hex. */
+export type ReportPage = Hexed<ResultOf<"GET_REPORT">>;
+
+/** A GET_REPORT answer back from its JSON form. */
+export function reportFromPage(page: ReportPage): ResultOf<"GET_REPORT"> {
+  return {
+    report: { record: fromHex(page.report.record), signature: fromHex(page.report.signature) },
+    last: page.last,
+  };
+}
+
 /** A JOURNAL_READ page back from its JSON form. */
 export function journalFromPage(page: JournalPage): ResultOf<"JOURNAL_READ"> {
   const entries: SealedRecord[] = page.entries.map((e) => ({
@@ -164,6 +176,10 @@ const JournalQuery = Type.Object(
   { from: Count, limit: Type.Optional(Count) },
   { additionalProperties: false },
 );
+const ReportQuery = Type.Object(
+  { kind: Type.Enum([...JOURNALED_REPORT_KINDS]), number: Type.Optional(Count) },
+  { additionalProperties: false },
+);
 
 /** Validates a request part with its typebox schema; a mismatch is the first issue's 3xx code. */
 function validator<S extends TSchema>(schema: S, part: string): (value: unknown) => Static<S> {
@@ -182,6 +198,7 @@ function validator<S extends TSchema>(schema: S, part: string): (value: unknown)
 
 const timeSetBody = validator(TimeSetBody, "body");
 const journalQuery = validator(JournalQuery, "query");
+const reportQuery = validator(ReportQuery, "query");
 
 /**
  * Registers the device routes on the admin app. `deviceOf` gives the daemon's device link, or
@@ -206,5 +223,10 @@ export function registerDeviceRoutes(app: FastifyInstance, deviceOf: () => Admin
       throw new FiscalError("FIELD_RANGE", `/query/limit must be at most ${JOURNAL_PAGE_MAX}`);
     }
     return hexed(await device().readJournal(Number(query.from), limit));
+  });
+  app.get("/admin/v1/device/report", async (request) => {
+    const { kind, number } = reportQuery(request.query);
+    const args = number === undefined ? { kind } : { kind, number: Number(number) };
+    return hexed(await device().getReport(args));
   });
 }

@@ -8,13 +8,18 @@ import {
   type ArgsOf,
   type Command,
   decodeRecord,
+  decodeReport,
   EXPORT_FORMAT,
   type ExportedPrint,
   type ExportedRecord,
+  type ExportedReport,
   exportedDeviceOf,
   exportedRecordOf,
+  exportedReportOf,
   FiscalError,
+  isFiscalError,
   JOURNAL_PAGE_MAX,
+  JOURNALED_REPORT_KINDS,
   type JournalExport,
   type ResultOf,
 } from "../../protocol/index.js";
@@ -23,6 +28,7 @@ import {
 export interface JournalReader {
   info(): Promise<ResultOf<"INFO">>;
   readJournal(from: number, limit: number): Promise<ResultOf<"JOURNAL_READ">>;
+  getReport(args: ArgsOf<"GET_REPORT">): Promise<ResultOf<"GET_REPORT">>;
 }
 
 /** Progress of an export: records written out of those the range holds. */
@@ -65,6 +71,7 @@ export function commandJournalReader(
   return {
     info: async () => execute("INFO", {}),
     readJournal: async (from, limit) => execute("JOURNAL_READ", { from, limit }),
+    getReport: async (args) => execute("GET_REPORT", args),
   };
 }
 
@@ -105,12 +112,49 @@ export async function openJournalExport(
     exported_at: (options.now?.() ?? new Date()).toISOString(),
     device: exportedDeviceOf({ ...info, activation: info.activation }),
     range: { from, to, last_on_device: last },
+    reports: await readReports(reader, from, to),
   };
   const withPrints = (record: ExportedRecord): ExportedRecord => {
     const prints = options.printsOf?.(info.device_id, record.fiscal_number) ?? [];
     return prints.length === 0 ? record : { ...record, prints };
   };
   return { header, pages: readPages(reader, first, from, to, pageSize, options.onProgress, withPrints) };
+}
+
+/**
+ * The journaled reports made after fiscal numbers `from − 1` … `to` (docs/EXPORT.md §1), by kind
+ * then number: each kind is read from its latest back (GET_REPORT by number), until a report made
+ * before `from − 1`. A report whose bytes do not decode is copied all the same: the verifier says why.
+ */
+async function readReports(reader: JournalReader, from: number, to: number): Promise<ExportedReport[]> {
+  const reports: ExportedReport[] = [];
+  for (const kind of JOURNALED_REPORT_KINDS) {
+    let last: number;
+    try {
+      last = (await reader.getReport({ kind })).last;
+    } catch (err) {
+      if (isFiscalError(err, "RECORD_NOT_FOUND")) continue; // none of this kind yet
+      throw err;
+    }
+    const ofKind: ExportedReport[] = [];
+    for (let number = last; number >= 1; number--) {
+      const { report } = await reader.getReport({ kind, number });
+      const after = afterOf(report.record);
+      if (after !== null && after < from - 1) break;
+      if (after === null || after <= to) ofKind.push(exportedReportOf(kind, number, report));
+    }
+    reports.push(...ofKind.reverse());
+  }
+  return reports;
+}
+
+/** A report's after_fiscal_number, or null when its bytes are not a report. */
+function afterOf(recordBytes: Uint8Array): number | null {
+  try {
+    return decodeReport(recordBytes).after_fiscal_number;
+  } catch {
+    return null;
+  }
 }
 
 async function* readPages(
@@ -172,7 +216,14 @@ export async function exportJournal(
  * same document `exportJournal` returns.
  */
 export async function* journalExportJson(stream: JournalExportStream): AsyncGenerator<string, void, void> {
-  const headerText = JSON.stringify(stream.header, null, 2);
+  const { reports, ...rest } = stream.header;
+  // One report per line too, like the records: the header stays short and greppable.
+  let headerText = JSON.stringify(rest, null, 2);
+  if (reports !== undefined) {
+    const lines = reports.map((r) => `    ${JSON.stringify(r)}`).join(",\n");
+    const list = reports.length === 0 ? "[]" : `[\n${lines}\n  ]`;
+    headerText = `${headerText.slice(0, headerText.lastIndexOf("}")).trimEnd()},\n  "reports": ${list}\n}`;
+  }
   yield `${headerText.slice(0, headerText.lastIndexOf("}")).trimEnd()},\n  "records": [`;
   let count = 0;
   for await (const page of stream.pages) {

@@ -49,6 +49,11 @@ export interface JournalOrderContext {
   readonly activatedAt: number | null;
   /** Fiscal numbers of entries that did not decode: already reported, so not reported missing too. */
   readonly unreadable: ReadonlySet<number>;
+  /**
+   * Format /4: the hash invoice `fn + 1` must name, given invoice `fn`'s hash (the genesis hash for
+   * 0): the last journaled report made after `fn`, named in `report`, or that hash itself.
+   */
+  readonly tipAfter?: (fn: number, hash: string) => { readonly hash: string; readonly report: string | null };
 }
 
 /** The result of the order checks. */
@@ -127,19 +132,26 @@ export function checkJournalOrder(
   }
   if (ctx.to >= expected) gap(expected, ctx.to, null);
 
+  const tipAfter = ctx.tipAfter ?? ((_fn: number, hash: string) => ({ hash, report: null }));
   const lastOfType = new Map<string, VerifiedEntry>();
   for (const fn of sorted) {
     const e = byFn.get(fn)!;
     const prevHash = e.record.prev_hash;
     const before = byFn.get(fn - 1);
-    if (fn === 1 && ctx.genesis !== null && prevHash !== ctx.genesis) {
-      fail(e, "chain_break", `prev_hash ${short(prevHash)} is not the genesis hash ${short(ctx.genesis)}`);
-    } else if (before !== undefined && prevHash !== before.hash) {
-      fail(
-        e,
-        "chain_break",
-        `prev_hash ${short(prevHash)} is not the hash of record ${fn - 1} (${short(before.hash)})`,
-      );
+    const start = fn === 1 ? ctx.genesis : before === undefined ? null : before.hash;
+    const tip = start === null ? null : tipAfter(fn - 1, start);
+    if (tip !== null && prevHash !== tip.hash) {
+      const what =
+        tip.report !== null
+          ? `the hash of ${tip.report}, made after record ${fn - 1}`
+          : fn === 1
+            ? "the genesis hash"
+            : `the hash of record ${fn - 1}`;
+      const message =
+        fn === 1 && tip.report === null
+          ? `prev_hash ${short(prevHash)} is not the genesis hash ${short(tip.hash)}`
+          : `prev_hash ${short(prevHash)} is not ${what} (${short(tip.hash)})`;
+      fail(e, "chain_break", message);
     }
     checkTypeCounter(e, lastOfType.get(e.record.invoice_type), position, ctx.from, fail);
     lastOfType.set(e.record.invoice_type, e);
@@ -152,7 +164,7 @@ export function checkJournalOrder(
     genesisChecked: ctx.genesis !== null && byFn.has(1),
     chain: {
       first_prev_hash: first === null ? null : first.record.prev_hash,
-      last_hash: last === null ? null : last.hash,
+      last_hash: last === null ? null : tipAfter(last.record.fiscal_number, last.hash).hash,
     },
   };
 }

@@ -16,11 +16,11 @@ import { decodeAuditedRecord } from "./audited-record.js";
 import { chainFieldsOf, type VerifiedEntry } from "./chain.js";
 import type { LedgerEntry } from "./credit-ledger.js";
 import {
-  EXPORT_FORMAT,
   EXPORT_FORMAT_V1,
   type ExportedPrint,
   type ExportedRecord,
   type ExportFormat,
+  FORMATS_WITH_PRINTS,
   isIsoUtc,
   RECEIPT_FORMATS,
   sealedRecordOf,
@@ -51,19 +51,21 @@ const PrintSchema = Type.Object(
 const Prints = Type.Array(PrintSchema);
 /** What every entry must have; unknown fields are looked at separately (a non-fatal `malformed`). */
 const entryChecker = compileChecker(Type.Object({ ...ENTRY_FIELDS, invoice: Type.Optional(Type.String()) }));
-/** Entries are closed: /1 has the five fields, /2 adds `invoice`, /3 `prints`. */
+const withPrintsChecker = compileChecker(
+  Type.Object(
+    // The log itself is checked by checkPrints (prints_invalid), not here: one failure, its own name.
+    { ...ENTRY_FIELDS, invoice: Type.Optional(Type.String()), prints: Type.Optional(Type.Unknown()) },
+    { additionalProperties: false },
+  ),
+);
+/** Entries are closed: /1 has the five fields, /2 adds `invoice`, /3 `prints` (/4 the same as /3). */
 const closedChecker: Readonly<Record<ExportFormat, ReturnType<typeof compileChecker>>> = {
   "stalela-journal-export/1": compileChecker(Type.Object(ENTRY_FIELDS, { additionalProperties: false })),
   "stalela-journal-export/2": compileChecker(
     Type.Object({ ...ENTRY_FIELDS, invoice: Type.Optional(Type.String()) }, { additionalProperties: false }),
   ),
-  "stalela-journal-export/3": compileChecker(
-    Type.Object(
-      // The log itself is checked by checkPrints (prints_invalid), not here: one failure, its own name.
-      { ...ENTRY_FIELDS, invoice: Type.Optional(Type.String()), prints: Type.Optional(Type.Unknown()) },
-      { additionalProperties: false },
-    ),
-  ),
+  "stalela-journal-export/3": withPrintsChecker,
+  "stalela-journal-export/4": withPrintsChecker,
 };
 const printsChecker = compileChecker(Prints);
 
@@ -79,6 +81,8 @@ export interface EntryContext {
 export interface CheckedEntry {
   readonly chain: VerifiedEntry;
   readonly ledger: LedgerEntry;
+  /** The decoded record (for the day it belongs to, format /4); not kept by the verifier. */
+  readonly record: FiscalRecord;
   readonly invoiceType: string;
   /** Receipts printed of the record (format /3): the original and the duplicates. */
   readonly printed: number;
@@ -142,10 +146,11 @@ export function checkEntry(
   } else if (ctx.format !== EXPORT_FORMAT_V1 && record.v === 2) {
     bad("invoice_missing", "a version-2 record's entry carries its invoice (the device keeps every one)");
   }
-  const printed = ctx.format === EXPORT_FORMAT ? checkPrints(given.prints, bad) : 0;
+  const printed = FORMATS_WITH_PRINTS.has(ctx.format) ? checkPrints(given.prints, bad) : 0;
   return {
     chain: { index, record: chainFieldsOf(record), hash: toHex(recordHash(sealed.record)) },
     ledger,
+    record,
     invoiceType: record.invoice_type,
     printed,
   };
@@ -199,18 +204,30 @@ function checkSeal(
   } catch (err) {
     bad("qr_invalid", messageOf(err));
   }
-  if (record.device_id !== ctx.deviceId) {
-    bad("foreign_device", `record of device ${record.device_id}, export of ${ctx.deviceId}`);
-  } else if (ctx.activation !== null) {
-    for (const field of ["merchant_nif", "outlet_id", "fiscal_authority_id"] as const) {
-      if (record[field] !== ctx.activation[field]) {
-        bad(
-          "foreign_device",
-          `${field} ${record[field]} differs from the activation's ${ctx.activation[field]}`,
-        );
-      }
-    }
-  }
+  for (const problem of identityProblems("record", record, ctx)) bad("foreign_device", problem);
+}
+
+/** The identity a signed record or report carries. */
+type Identity = Pick<FiscalRecord, "device_id" | "merchant_nif" | "outlet_id" | "fiscal_authority_id">;
+
+/**
+ * How a record's or report's identity differs from the export's: another device, or another NIF,
+ * outlet or fiscal authority than the activation's. Empty when it is the exported device's.
+ */
+export function identityProblems(
+  what: string,
+  signed: Identity,
+  ctx: Pick<EntryContext, "deviceId" | "activation">,
+): string[] {
+  if (signed.device_id !== ctx.deviceId)
+    return [`${what} of device ${signed.device_id}, export of ${ctx.deviceId}`];
+  const activation = ctx.activation;
+  if (activation === null) return [];
+  return (["merchant_nif", "outlet_id", "fiscal_authority_id"] as const).flatMap((field) =>
+    signed[field] === activation[field]
+      ? []
+      : [`${field} ${signed[field]} differs from the activation's ${activation[field]}`],
+  );
 }
 
 /** A FiscalError's text without its code prefix; any other error's message. */

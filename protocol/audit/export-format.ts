@@ -5,6 +5,7 @@
  * QR) travel as the receipt prints them.
  */
 import { fromBase64Url, fromHex, toBase64Url, toHex } from "../bytes.js";
+import type { JournaledReportKind, SealedReport } from "../reports/schema.js";
 import type { SignedBlob } from "../security/activation.js";
 import type { SealedRecord } from "../security/record.js";
 
@@ -12,15 +13,20 @@ import type { SealedRecord } from "../security/record.js";
  * The `format` field the exporter writes: name and major version. /2 added each entry's `invoice`
  * (the canonical invoice bytes), so an auditor checks payload hashes, line arithmetic and credit-note
  * lines from the file alone; /3 adds each entry's `prints`, the receipts printed of it (the original,
- * then every DUPLICATA), from the daemon's receipt log.
+ * then every DUPLICATA), from the daemon's receipt log; /4 adds `reports`, the journaled reports (Z
+ * reports and the monthly and yearly closures) that sit in the range's hash chain.
  */
-export const EXPORT_FORMAT = "stalela-journal-export/3";
+export const EXPORT_FORMAT = "stalela-journal-export/4";
+/** Entries with `prints`, no `reports`. Still read. */
+export const EXPORT_FORMAT_V3 = "stalela-journal-export/3";
 /** Entries with `invoice`, without `prints`. Still read. */
 export const EXPORT_FORMAT_V2 = "stalela-journal-export/2";
 /** The first format: entries without `invoice`. Still read, so exports made before stay verifiable. */
 export const EXPORT_FORMAT_V1 = "stalela-journal-export/1";
 /** Every format a reader accepts; it refuses any other value. */
-export const EXPORT_FORMATS = [EXPORT_FORMAT_V1, EXPORT_FORMAT_V2, EXPORT_FORMAT] as const;
+export const EXPORT_FORMATS = [EXPORT_FORMAT_V1, EXPORT_FORMAT_V2, EXPORT_FORMAT_V3, EXPORT_FORMAT] as const;
+/** The formats whose entries may carry `prints`. */
+export const FORMATS_WITH_PRINTS: ReadonlySet<string> = new Set([EXPORT_FORMAT_V3, EXPORT_FORMAT]);
 
 /** The formats a receipt is rendered in (docs/RECEIPTS.md), as the receipt log and exports name them. */
 export const RECEIPT_FORMATS = ["text", "escpos", "html", "pdf"] as const;
@@ -71,6 +77,28 @@ export interface ExportedRecord {
   readonly prints?: readonly ExportedPrint[];
 }
 
+/**
+ * One journaled report in an export (format /4): a Z report or a monthly or yearly closure, exactly
+ * as the device signed it (GET_REPORT). `kind` and `number` repeat the signed ones to index the file.
+ */
+export interface ExportedReport {
+  readonly kind: JournaledReportKind;
+  readonly number: number;
+  /** base64url of the report's canonical CBOR, exactly as signed and hashed. */
+  readonly record: string;
+  /** base64url of the 64-byte Ed25519 signature (context `STALELA-DEF/v1/record`). */
+  readonly signature: string;
+}
+
+/** The export form of a sealed report. */
+export function exportedReportOf(
+  kind: JournaledReportKind,
+  number: number,
+  sealed: SealedReport,
+): ExportedReport {
+  return { kind, number, record: toBase64Url(sealed.record), signature: toBase64Url(sealed.signature) };
+}
+
 /** The device an export comes from. */
 export interface ExportedDevice {
   readonly device_id: string;
@@ -95,6 +123,12 @@ export interface JournalExport {
    * device's last fiscal number at export time, so a reader knows whether the range is the whole journal.
    */
   readonly range: { readonly from: number; readonly to: number; readonly last_on_device: number };
+  /**
+   * Format /4: the journaled reports made after fiscal numbers `from − 1` … `to` (their
+   * `after_fiscal_number`), by kind (Z_REPORT, MONTH_CLOSURE, YEAR_CLOSURE), then number. Written
+   * before `records`, so a verifier reading line by line knows the days before their invoices.
+   */
+  readonly reports?: readonly ExportedReport[];
   readonly records: readonly ExportedRecord[];
 }
 

@@ -44,9 +44,59 @@ export const RECORD_FAILURE_REASONS = [
 /** A record failure reason. */
 export type RecordFailureReason = (typeof RECORD_FAILURE_REASONS)[number];
 
+/** Why a journaled report (format /4) failed. Stable, like the record reasons; docs/EXPORT.md §3.6. */
+export const REPORT_FAILURE_REASONS = [
+  "report_malformed", // the entry is not a report entry (missing field, bad base64url), or kind/number differ from the signed ones
+  "report_not_a_report", // the bytes are not a canonical report record of a journaled kind (PROTOCOL §13.2)
+  "report_signature", // the report signature does not verify with the device key
+  "report_foreign_device", // the report names another device or another merchant identity
+  "report_duplicate", // the same kind and number appear twice
+  "report_gap", // a number of the kind is missing between two in the file, or the first of a full export is not 1
+  "report_chain", // prev_report_hash is not the previous report of its kind, or prev_hash is not its place in the journal's chain
+  "report_range", // a Z's day is not the invoices after the previous Z: first, last or period_from differ
+  "report_figures", // a Z's figures are not those recomputed from its day's invoices
+  "report_time", // the report is older than an invoice it covers, or than the report before it
+  "closure_period", // a closure sums a Z of another period, or its Z range does not follow the previous closure's
+  "closure_sums", // a closure's figures, incomplete count or fiscal numbers are not the sums of its Z reports
+  "closure_missing", // a new month (or year) began between two Z reports and no closure of the old one is in the journal
+] as const;
+/** A report failure reason. */
+export type ReportFailureReason = (typeof REPORT_FAILURE_REASONS)[number];
+
+/** One problem with one journaled report. */
+export interface ReportFailure {
+  /** The report's kind and number as signed (as the entry claims when it cannot be read; null if neither). */
+  readonly kind: string | null;
+  readonly number: number | null;
+  /** Position of the entry in `reports` (0-based); null for a report that is missing. */
+  readonly index: number | null;
+  readonly reason: ReportFailureReason;
+  readonly message: string;
+}
+
+/** What the verifier found of the journaled reports (format /4; all zero before). */
+export interface ReportsVerification {
+  /** Report entries in the file. */
+  readonly entries: number;
+  /** Of those, Z reports, monthly and yearly closures that decoded. */
+  readonly z: number;
+  readonly month_closures: number;
+  readonly year_closures: number;
+  /** Z reports whose day lies wholly in the file and was recomputed from its invoices. */
+  readonly days_checked: number;
+  /** Z reports whose day was not recomputed: it starts before the range, or a record of it is missing or unreadable. */
+  readonly days_unchecked: number;
+  /** Closures whose Z reports are all in the file and were summed. */
+  readonly closures_checked: number;
+  /** Records after the last Z of the file: the open day, closed by no Z yet (not a failure). */
+  readonly open_day_records: number;
+  /** Sorted by kind, then number, then reason. */
+  readonly failures: readonly ReportFailure[];
+}
+
 /** Problems with the file as a whole. */
 export const DOCUMENT_ISSUE_REASONS = [
-  "format", // not a /1, /2 or /3 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601
+  "format", // not a /1 … /4 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601
   "public_key", // the file's key is malformed, or differs from the pinned key
   "activation", // the activation record is malformed, unsigned, or names another key or device
   "range", // the declared range is inconsistent
@@ -72,7 +122,7 @@ export interface DocumentIssue {
 
 /** The verification report. */
 export interface ExportVerification {
-  /** True when the document and every record verify and nothing is missing. */
+  /** True when the document, every record and every report verify and nothing is missing. */
   readonly ok: boolean;
   readonly format: string | null;
   readonly device_id: string | null;
@@ -103,7 +153,10 @@ export interface ExportVerification {
   readonly chain: {
     /** Hex prev_hash of the lowest fiscal number (the genesis hash for a full export). */
     readonly first_prev_hash: string | null;
-    /** Hex SHA-256 of the highest fiscal number's record: compare with the device's STATUS last_hash. */
+    /**
+     * Hex SHA-256 of the chain's last entry in the file: the highest fiscal number's record, or the
+     * last journaled report made after it (format /4). Compare with the device's STATUS last_hash.
+     */
     readonly last_hash: string | null;
   };
   readonly document_issues: readonly DocumentIssue[];
@@ -116,6 +169,8 @@ export interface ExportVerification {
   readonly failures: readonly RecordFailure[];
   /** The distinct fiscal numbers named by `failures`, ascending. */
   readonly bad_fiscal_numbers: readonly number[];
+  /** The journaled reports (format /4): what was checked, and what failed. */
+  readonly reports: ReportsVerification;
 }
 
 /** Progress of a long verification: entries done out of the total. */

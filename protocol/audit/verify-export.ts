@@ -20,6 +20,7 @@ import { CreditLedger } from "./credit-ledger.js";
 import { checkEntry, messageOf } from "./entry-check.js";
 import {
   activationBlobOf,
+  EXPORT_FORMAT,
   EXPORT_FORMATS,
   isIsoUtc,
   type JournalExport,
@@ -33,6 +34,7 @@ import type {
   RecordFailureReason,
   VerifyProgress,
 } from "./report.js";
+import { NO_REPORTS, ReportCheck } from "./report-check.js";
 
 /** Options of `verifyExport` and `ExportVerifier`. */
 export interface VerifyExportOptions {
@@ -65,6 +67,7 @@ function headerSchema(closed: boolean) {
         options,
       ),
       range: Type.Object({ from: Type.Integer({ minimum: 1 }), to: Uint, last_on_device: Uint }, options),
+      reports: Type.Optional(Type.Array(Type.Unknown())),
       records: Type.Optional(Type.Array(Type.Unknown())),
     },
     options,
@@ -93,6 +96,8 @@ export class ExportVerifier {
   private readonly key: Uint8Array | null = null;
   private readonly activation: ActivationRecord | null = null;
   private readonly ledger: CreditLedger | null = null;
+  /** Format /4: the journaled reports, checked with the records. */
+  private readonly reports: ReportCheck | null = null;
   private count = 0;
 
   constructor(
@@ -133,6 +138,7 @@ export class ExportVerifier {
         message: `range ends at ${range.to}, after the device's last record ${range.last_on_device}`,
       });
     }
+    this.reports = this.checkReports(header as { reports?: unknown });
     this.ledger = new CreditLedger({
       deviceId: device.device_id,
       from: range.from,
@@ -167,6 +173,7 @@ export class ExportVerifier {
     }
     this.entries.push(checked.chain);
     this.ledger?.add(checked.ledger);
+    this.reports?.add(checked.record, checked.ledger.invoiceV2);
     this.byType[checked.invoiceType] = (this.byType[checked.invoiceType] ?? 0) + 1;
     this.printed += checked.printed;
     this.duplicates += Math.max(0, checked.printed - 1);
@@ -188,6 +195,7 @@ export class ExportVerifier {
       genesis: this.activation === null ? null : toHex(genesisHash(activationBlobOf(header.device).bytes)),
       activatedAt: this.activation?.activated_at ?? null,
       unreadable: this.unreadable,
+      ...(this.reports === null ? {} : { tipAfter: this.reports.tipAfter }),
     });
     this.ledger.finish();
     const failures = [...this.failures, ...order.failures, ...this.ledger.failures].sort(
@@ -197,8 +205,10 @@ export class ExportVerifier {
         a.reason.localeCompare(b.reason),
     );
     const failed = new Set(failures.flatMap((f) => (f.index === null ? [] : [f.index]))).size;
+    const hashes = new Map(this.entries.map((e) => [e.record.fiscal_number, e.hash]));
+    const reports = this.reports?.finish((fn) => hashes.get(fn)) ?? NO_REPORTS;
     return {
-      ok: this.issues.length === 0 && failures.length === 0,
+      ok: this.issues.length === 0 && failures.length === 0 && reports.failures.length === 0,
       format: header.format,
       device_id: header.device.device_id,
       public_key: this.key === null ? null : toHex(this.key),
@@ -221,7 +231,30 @@ export class ExportVerifier {
       bad_fiscal_numbers: [
         ...new Set(failures.flatMap((f) => (f.fiscal_number === null ? [] : [f.fiscal_number]))),
       ],
+      reports,
     };
+  }
+
+  /** Format /4 requires `reports`; the formats before have none. */
+  private checkReports(header: { readonly reports?: unknown }): ReportCheck | null {
+    const { format, device, range } = this.header!;
+    if (format !== EXPORT_FORMAT) {
+      if (header.reports !== undefined)
+        this.issues.push({ reason: "format", message: `/reports is not a header field of ${format}` });
+      return null;
+    }
+    if (!Array.isArray(header.reports)) {
+      this.issues.push({ reason: "format", message: `/reports is required in ${format}` });
+      return null;
+    }
+    return new ReportCheck(header.reports, {
+      deviceId: device.device_id,
+      key: this.key,
+      activation: this.activation,
+      from: range.from,
+      to: range.to,
+      genesis: this.activation === null ? null : toHex(genesisHash(activationBlobOf(device).bytes)),
+    });
   }
 
   private chooseKey(): Uint8Array | null {
@@ -282,6 +315,7 @@ export class ExportVerifier {
       unchecked_credits: [],
       failures: [],
       bad_fiscal_numbers: [],
+      reports: NO_REPORTS,
     };
   }
 }

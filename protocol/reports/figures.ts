@@ -180,15 +180,21 @@ function reductionsOf(invoice: CanonicalInvoiceV2): { lines: number; amount: big
 }
 
 /**
- * The figures of the invoices of a period. A record v2 needs its invoice (payments, lines and the
- * credit nature are in it); JOURNAL_CORRUPT otherwise. A record v1 is counted in `v1_records`.
+ * The figures of a period, invoice by invoice: `add` each, in any order, then `figures()`. A verifier
+ * streaming an export keeps one of these per day instead of the day's invoices.
  */
-export function figuresOf(entries: readonly PeriodEntry[]): Figures {
-  const sums = new FigureSums();
-  for (const { record, invoice } of entries) {
+export class PeriodFigures {
+  private readonly sums = new FigureSums();
+
+  /**
+   * Adds one sealed invoice. A record v2 needs its invoice (payments, lines and the credit nature
+   * are in it); JOURNAL_CORRUPT otherwise. A record v1 is counted in `v1_records`.
+   */
+  add({ record, invoice }: PeriodEntry): void {
+    const sums = this.sums;
     if (record.v === 1) {
       sums.addV1(1);
-      continue;
+      return;
     }
     if (invoice === undefined) {
       throw new FiscalError("JOURNAL_CORRUPT", `record ${record.fiscal_number}: its invoice is missing`);
@@ -214,7 +220,17 @@ export function figuresOf(entries: readonly PeriodEntry[]): Figures {
       sums.addReductions(r.lines, r.amount);
     }
   }
-  return sums.figures();
+
+  figures(): Figures {
+    return this.sums.figures();
+  }
+}
+
+/** The figures of the invoices of a period (PeriodFigures over all of them). */
+export function figuresOf(entries: readonly PeriodEntry[]): Figures {
+  const period = new PeriodFigures();
+  for (const entry of entries) period.add(entry);
+  return period.figures();
 }
 
 /** The figures of several periods together (a monthly closure over its Z reports, a year over its months). */

@@ -34,8 +34,9 @@ describe("exportJournal", () => {
     expect(doc.device).toMatchObject({ device_id: j.device.deviceId, public_key: toHex(j.publicKey) });
     expect(doc.range).toEqual({ from: 1, to: 6, last_on_device: 6 });
     expect(doc.records.map((r) => r.fiscal_number)).toEqual([1, 2, 3, 4, 5, 6]);
-    // Format /3 (as /2): every entry carries the invoice the record's payload_hash binds.
-    expect(doc.format).toBe("stalela-journal-export/3");
+    // Format /4 (as /2): every entry carries the invoice the record's payload_hash binds.
+    expect(doc.format).toBe("stalela-journal-export/4");
+    expect(doc.reports).toEqual([]); // no day closed yet
     for (const r of doc.records) {
       const payloadHash = decodeRecord(fromBase64Url(r.record)).payload_hash;
       expect(toHex(sha256(fromBase64Url(r.invoice!)))).toBe(toHex(payloadHash));
@@ -94,6 +95,7 @@ describe("exportJournal", () => {
     const progress: number[] = [];
     const reader = {
       info: () => j.reader.info(),
+      getReport: j.reader.getReport,
       readJournal: async (from: number, limit: number) => {
         const page = await j.reader.readJournal(from, limit);
         pages.push(`${from}+${limit}→${page.entries.length}`);
@@ -121,6 +123,7 @@ describe("exportJournal", () => {
     const returned: number[] = [];
     const reader = {
       info: () => j.reader.info(),
+      getReport: j.reader.getReport,
       readJournal: async (from: number, limit: number) => {
         const page = await j.reader.readJournal(from, limit);
         returned.push(page.entries.length);

@@ -12,6 +12,7 @@ import type {
   CanonicalInvoiceV2,
   ExportedRecord,
   JournalExport,
+  ResultOf,
   SealedRecord,
 } from "../../protocol/index.js";
 import { bundleFor, credit, exportSale, sale } from "../emulator/fixtures.js";
@@ -28,6 +29,10 @@ export interface TestJournal {
   readonly sealed: SealedRecord[];
   /** Seals one more invoice. */
   seal(invoice: CanonicalInvoiceV2): SealedRecord;
+  /** Moves the device's clock to `ms` (UTC ms since the epoch); later seals step on from there. */
+  setTime(ms: number): void;
+  /** Closes the fiscal day: Z_REPORT with the device's next Z number. */
+  closeDay(): ResultOf<"Z_REPORT">;
   close(): void;
 }
 
@@ -59,12 +64,21 @@ export function openTestJournal(invoices: readonly CanonicalInvoiceV2[] = standa
     return record;
   };
   for (const invoice of invoices) seal(invoice);
+  let zNumber = 0;
   return {
     device,
     reader: commandJournalReader((cmd, args) => device.execute(cmd, args)),
     publicKey: device.publicKey,
     sealed,
     seal,
+    setTime: (ms) => {
+      now = ms;
+    },
+    closeDay: () => {
+      now += STEP_MS;
+      zNumber += 1;
+      return device.execute("Z_REPORT", { isf: "ISF-TEST-1", number: zNumber });
+    },
     close() {
       device.stop();
       rmSync(stateDir, { recursive: true, force: true });

@@ -16,15 +16,24 @@ const issuesOf = (r: ExportVerification) => r.document_issues.map((i) => i.reaso
 const failuresOf = (r: ExportVerification) => r.failures.map((f) => [f.fiscal_number, f.reason]);
 
 describe("reader rules", () => {
-  it("reads /1 (v1 records, no invoices), /2 and /3; refuses any other format", () => {
+  it("reads /1 (v1 records, no invoices), /2, /3 and /4; refuses any other format", () => {
     const v1 = syntheticJournal([{}, {}]);
     expect(v1.doc.format).toBe("stalela-journal-export/1");
     expect(verify(v1.doc, v1).ok).toBe(true);
     const v2 = syntheticJournalV2([{ invoice: sale("S-1") }]);
     expect(v2.doc.format).toBe(EXPORT_FORMAT);
+    expect(EXPORT_FORMAT).toBe("stalela-journal-export/4");
     expect(verify(v2.doc, v2).ok).toBe(true);
-    expect(verify({ ...v2.doc, format: "stalela-journal-export/2" }, v2).ok).toBe(true);
-    const report = verify({ ...v1.doc, format: "stalela-journal-export/4" }, v1);
+    const { reports, ...withoutReports } = v2.doc;
+    expect(reports).toEqual([]);
+    for (const format of ["stalela-journal-export/2", "stalela-journal-export/3"] as const) {
+      expect(verify({ ...withoutReports, format }, v2).ok).toBe(true);
+      // `reports` came with /4: in an earlier format it is an unknown header field.
+      expect(issuesOf(verify({ ...v2.doc, format }, v2))).toEqual(["format"]);
+    }
+    // /4 requires it.
+    expect(issuesOf(verify(withoutReports, v2))).toEqual(["format"]);
+    const report = verify({ ...v1.doc, format: "stalela-journal-export/5" }, v1);
     expect(issuesOf(report)).toEqual(["format"]);
     expect(report.counts.verified).toBe(0);
   });

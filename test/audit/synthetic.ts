@@ -115,6 +115,7 @@ function signJournal(
       activation,
     }),
     range: { from: 1, to: count, last_on_device: count },
+    ...(format === EXPORT_FORMAT ? { reports: [] } : {}),
     records,
   };
   return { doc, publicKey: keys.publicKey };

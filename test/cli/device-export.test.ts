@@ -43,7 +43,7 @@ describe("stalela device export", () => {
     const doc = JSON.parse(readFileSync(out, "utf8")) as JournalExport;
     expect(doc.records.map((r) => r.fiscal_number)).toEqual([1, 2, 3]);
     // Format /3, each entry with its invoice bytes, one entry per line; no store here, so no prints.
-    expect(doc.format).toBe("stalela-journal-export/3");
+    expect(doc.format).toBe("stalela-journal-export/4");
     expect(doc.records.some((r) => r.prints !== undefined)).toBe(false);
     expect(doc.records.every((r) => typeof r.invoice === "string" && r.invoice.length > 0)).toBe(true);
     expect(
@@ -71,7 +71,7 @@ describe("stalela device export", () => {
       "3",
     ]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain("exported fiscal numbers 2–3 (2 records)");
+    expect(first.stdout).toContain("exported fiscal numbers 2–3 (2 records, 0 Z reports and closures)");
     const partial = await runCli(["verify", out, "--pubkey", toHex(emulator.publicKey), "--lang", "en"]);
     expect(partial.code).toBe(0);
     expect(partial.stdout).toContain("fiscal numbers 2–3, 2 records");

@@ -12,6 +12,7 @@ import {
   type ExportVerification,
   generateKeyPair,
   RECORD_FAILURE_REASONS,
+  REPORT_FAILURE_REASONS,
   toHex,
   verifyExport,
 } from "../../protocol/index.js";
@@ -110,7 +111,7 @@ describe("the summary's language", () => {
   });
 
   it("explains every failure reason and document issue in both languages", () => {
-    for (const reason of [...RECORD_FAILURE_REASONS, ...DOCUMENT_ISSUE_REASONS]) {
+    for (const reason of [...RECORD_FAILURE_REASONS, ...REPORT_FAILURE_REASONS, ...DOCUMENT_ISSUE_REASONS]) {
       for (const lang of ["fr", "en"] as const) {
         expect(hasMessage(lang, `verify.reason.${reason}`), `${lang} ${reason}`).toBe(true);
       }

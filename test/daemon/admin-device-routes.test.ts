@@ -14,6 +14,8 @@ import {
   infoFromReport,
   type JournalPage,
   journalFromPage,
+  type ReportPage,
+  reportFromPage,
 } from "../../daemon/admin/device-routes.js";
 import { AdminServer, buildAdminApp } from "../../daemon/admin/server.js";
 import { isFiscalError, toHex } from "../../protocol/index.js";
@@ -29,6 +31,7 @@ function linkOf(harness: SyncHarness): Required<AdminDevice> {
     info: async () => run("INFO", {}),
     status: async () => run("STATUS", {}),
     readJournal: async (from, limit) => run("JOURNAL_READ", { from, limit }),
+    getReport: async (args) => run("GET_REPORT", args),
     timeGet: async () => run("TIME_GET", {}),
     timeSet: async (now) => run("TIME_SET", { now }),
     selfTest: async () => run("SELF_TEST", {}),
@@ -120,6 +123,26 @@ describe("admin device routes (inject)", () => {
     });
     expect((await get("/admin/v1/device/journal?from=0")).body.error).toMatchObject({ name: "FIELD_TYPE" });
     expect((await get("/admin/v1/device/journal")).body.error).toMatchObject({ name: "FIELD_REQUIRED" });
+  });
+
+  it("GET report answers GET_REPORT with bytes as hex, the latest without a number, and validates kind", async () => {
+    // The device was activated by the journal test above.
+    const none = await get("/admin/v1/device/report?kind=Z_REPORT");
+    expect(none.body.error).toMatchObject({ code: 115, name: "RECORD_NOT_FOUND" });
+    for (const number of [1, 2]) h.device.execute("Z_REPORT", { isf: "ISF-ADMIN-1", number });
+    const latest = await get("/admin/v1/device/report?kind=Z_REPORT");
+    expect(latest.status).toBe(200);
+    const page = latest.body as ReportPage;
+    expect(page.last).toBe(2);
+    expect(reportFromPage(page)).toEqual(h.device.execute("GET_REPORT", { kind: "Z_REPORT" }));
+    const first = (await get("/admin/v1/device/report?kind=Z_REPORT&number=1")).body as ReportPage;
+    expect(reportFromPage(first)).toEqual(h.device.execute("GET_REPORT", { kind: "Z_REPORT", number: 1 }));
+    expect(first.report.record).not.toBe(page.report.record);
+    for (const bad of ["kind=X_REPORT", "kind=Z_REPORT&number=0", "", "kind=Z_REPORT&extra=1"]) {
+      const { status, body } = await get(`/admin/v1/device/report?${bad}`);
+      expect(status, bad).toBeGreaterThanOrEqual(400);
+      expect(body.error.code, bad).toBeGreaterThanOrEqual(300);
+    }
   });
 
   it("without a device link: 503 DEVICE_UNAVAILABLE", async () => {

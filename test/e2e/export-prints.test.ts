@@ -1,7 +1,7 @@
 /**
  * The receipt log reaches the auditor's file: the real daemon on the real emulator over a PTY seals
  * an invoice, its receipt is printed twice (the original, then a DUPLICATA), and `stalela device
- * export` through the daemon writes both copies in the record's `prints` (format /3), which
+ * export` through the daemon writes both copies in the record's `prints` (format /3 on), which
  * `stalela verify` counts.
  */
 import { readFileSync } from "node:fs";
@@ -39,7 +39,7 @@ describe("printed receipts in the export", () => {
     const run = await runCli(["device", "export", "--out", out, "--state", sys.daemonState, "--json"]);
     expect(run.code).toBe(0);
     const doc = JSON.parse(readFileSync(out, "utf8")) as JournalExport;
-    expect(doc.format).toBe("stalela-journal-export/3");
+    expect(doc.format).toBe("stalela-journal-export/4");
     const prints = doc.records[0]?.prints ?? [];
     expect(prints.map((p) => [p.copy_number, p.format, p.lang])).toEqual([
       [1, "escpos", "fr"],

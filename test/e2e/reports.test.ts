@@ -4,9 +4,17 @@
  * French by default. The Z the CLI makes is the device's, signed, chained after the last invoice,
  * stored by the daemon, and never made twice.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReportView } from "../../daemon/reports/views.js";
-import { fromBase64Url, openSealedReport, type ZReport } from "../../protocol/index.js";
+import {
+  type ExportVerification,
+  fromBase64Url,
+  type JournalExport,
+  openSealedReport,
+  type ZReport,
+} from "../../protocol/index.js";
 import { runCli } from "../cli/run-cli.js";
 import { System, sale } from "./system.js";
 
@@ -75,5 +83,28 @@ describe("stalela report with the daemon running", () => {
     expect(a.code).toBe(0);
     expect(a.stdout).toContain("A-RAPPORT");
     expect(a.stdout.split("\n").every((line) => [...line].length <= 32)).toBe(true);
+  });
+
+  it("exports the Z reports through the daemon, and `stalela verify` checks each against its day", async () => {
+    const reply = await sys.api("POST", "/v1/invoices", sale(), { "Idempotency-Key": "REP-3" });
+    expect(reply.status).toBeLessThan(300);
+    const out = join(sys.dir, "with-reports.json");
+    const run = await runCli(["device", "export", "--out", out, ...state(), "--json"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      via: "daemon",
+      format: "stalela-journal-export/4",
+      reports: 2,
+    });
+    const doc = JSON.parse(readFileSync(out, "utf8")) as JournalExport;
+    expect(doc.reports?.map((r) => `${r.kind} ${r.number}`)).toEqual(["Z_REPORT 1", "Z_REPORT 2"]);
+
+    const verify = await runCli(["verify", out, "--pubkey", sys.emulator.ready.public_key, "--json"]);
+    expect(verify.code).toBe(0);
+    const report = JSON.parse(verify.stdout) as ExportVerification;
+    expect(report.reports).toMatchObject({ z: 2, days_checked: 2, open_day_records: 1, failures: [] });
+    const human = await runCli(["verify", out, "--pubkey", sys.emulator.ready.public_key]);
+    expect(human.stdout).toContain("rapports Z 2");
   });
 });

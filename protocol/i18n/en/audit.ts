@@ -16,6 +16,8 @@ export const AUDIT_EN: Readonly<Record<string, string>> = {
   "verify.no_genesis": "chain checked from fiscal number {from} on; the genesis was not checked",
   "verify.last_hash": "last hash {hash}",
   "verify.prints": "receipts printed {printed}, of which DUPLICATA {duplicates}",
+  "verify.reports":
+    "Z reports {z}, monthly closures {months}, yearly {years}; days recomputed {checked}, not recomputed {unchecked}; invoices of the open day {open}",
   "verify.more": "… and {count} more {reason} failures (--json lists every one)",
   "verify.bad_records": "bad records: {ranges}",
   "verify.unchecked":
@@ -65,8 +67,29 @@ export const AUDIT_EN: Readonly<Record<string, string>> = {
     "a credited line is not on the original, changes its price, or exceeds what was sold",
   "verify.reason.prints_invalid":
     "the receipt log (/3 prints) is malformed, misnumbered or out of time order",
+  "verify.reason.report_malformed":
+    "the entry is not a report entry (missing field, bad base64url), or its kind and number are not the signed report's",
+  "verify.reason.report_not_a_report":
+    "the bytes are not a canonical journaled report (a Z, a monthly or a yearly closure)",
+  "verify.reason.report_signature": "the report signature does not verify with the device key",
+  "verify.reason.report_foreign_device": "the report names another device or another merchant identity",
+  "verify.reason.report_duplicate": "the same report (kind and number) appears twice",
+  "verify.reason.report_gap":
+    "a report number is missing between two in the file, or the first of a full export is not 1",
+  "verify.reason.report_chain":
+    "prev_report_hash is not the previous report of its kind, or prev_hash is not its place in the journal's chain",
+  "verify.reason.report_range":
+    "a Z's day is not the invoices after the previous Z (first or last number, or period_from)",
+  "verify.reason.report_figures": "a Z's figures are not those recomputed from the invoices of its day",
+  "verify.reason.report_time": "the report is older than an invoice it covers, or than the report before it",
+  "verify.reason.closure_period":
+    "a closure sums a Z of another period, or its Z range does not follow the previous closure's",
+  "verify.reason.closure_sums":
+    "a closure's figures, incomplete count or fiscal numbers are not the sums of its Z reports",
+  "verify.reason.closure_missing":
+    "a new month (or year) began between two Z reports with no closure of the old one in the journal",
   "verify.reason.format":
-    "not a /1, /2 or /3 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601",
+    "not a /1 … /4 export, a header field missing, mistyped or unknown, or exported_at not ISO 8601",
   "verify.reason.public_key": "the file's key is malformed, or is not the pinned key",
   "verify.reason.activation": "the activation record is malformed, unsigned, or names another key or device",
   "verify.reason.range": "the declared range is inconsistent",

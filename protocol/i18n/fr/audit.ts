@@ -16,6 +16,8 @@ export const AUDIT_FR: Readonly<Record<string, string>> = {
   "verify.no_genesis": "chaîne vérifiée à partir du numéro fiscal {from} ; la genèse n'a pas été vérifiée",
   "verify.last_hash": "dernière empreinte {hash}",
   "verify.prints": "reçus imprimés {printed}, dont DUPLICATA {duplicates}",
+  "verify.reports":
+    "rapports Z {z}, clôtures mensuelles {months}, annuelles {years} ; journées recalculées {checked}, non recalculées {unchecked} ; factures de la journée ouverte {open}",
   "verify.more": "… et {count} autres échecs {reason} (--json les liste tous)",
   "verify.bad_records": "enregistrements en défaut : {ranges}",
   "verify.unchecked":
@@ -73,8 +75,32 @@ export const AUDIT_FR: Readonly<Record<string, string>> = {
     "une ligne créditée n'est pas sur la facture d'origine, change son prix, ou dépasse ce qui a été vendu",
   "verify.reason.prints_invalid":
     "le journal des reçus (prints du format /3) est mal formé, mal numéroté ou pas dans l'ordre du temps",
+  "verify.reason.report_malformed":
+    "l'entrée n'est pas une entrée de rapport (champ manquant, base64url invalide), ou son kind et son number ne sont pas ceux du rapport signé",
+  "verify.reason.report_not_a_report":
+    "les octets ne sont pas un rapport journalisé en CBOR canonique (Z, clôture mensuelle ou annuelle)",
+  "verify.reason.report_signature": "la signature du rapport ne se vérifie pas avec la clé de l'appareil",
+  "verify.reason.report_foreign_device":
+    "le rapport nomme un autre appareil ou une autre identité de commerçant",
+  "verify.reason.report_duplicate": "le même rapport (type et numéro) figure deux fois",
+  "verify.reason.report_gap":
+    "un numéro de rapport manque entre deux numéros du fichier, ou le premier d'un export complet n'est pas 1",
+  "verify.reason.report_chain":
+    "prev_report_hash n'est pas le rapport précédent de son type, ou prev_hash n'est pas sa place dans la chaîne du journal",
+  "verify.reason.report_range":
+    "la journée d'un Z n'est pas celle des factures après le Z précédent (premier, dernier numéro ou period_from)",
+  "verify.reason.report_figures":
+    "les chiffres d'un Z ne sont pas ceux recalculés à partir des factures de sa journée",
+  "verify.reason.report_time":
+    "le rapport est antérieur à une facture qu'il couvre, ou au rapport qui le précède",
+  "verify.reason.closure_period":
+    "une clôture somme un Z d'une autre période, ou sa plage de Z ne suit pas celle de la clôture précédente",
+  "verify.reason.closure_sums":
+    "les chiffres, le nombre de ventes incomplètes ou les numéros fiscaux d'une clôture ne sont pas les sommes de ses Z",
+  "verify.reason.closure_missing":
+    "un nouveau mois (ou une nouvelle année) a commencé entre deux Z sans clôture de l'ancien dans le journal",
   "verify.reason.format":
-    "pas un export /1, /2 ou /3, un champ d'en-tête manquant, mal typé ou inconnu, ou exported_at pas en ISO 8601",
+    "pas un export /1 à /4, un champ d'en-tête manquant, mal typé ou inconnu, ou exported_at pas en ISO 8601",
   "verify.reason.public_key": "la clé du fichier est mal formée, ou n'est pas la clé épinglée",
   "verify.reason.activation":
     "l'enregistrement d'activation est mal formé, non signé, ou nomme une autre clé ou un autre appareil",
