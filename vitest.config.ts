@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // test/install installs the .deb on the machine: `npm run test:install` (vitest.install.config.ts).
-    exclude: ["test/install/**", "**/node_modules/**"],
+    // test/browser drives Chromium through the console: `npm run test:browser` (vitest.browser.config.ts).
+    exclude: ["test/install/**", "test/browser/**", "**/node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

@@ -10,6 +10,7 @@ import { FiscalError } from "../protocol/index.js";
 import { registerBackupCommand } from "./commands/backup.js";
 import { registerCloudEmulatorCommand } from "./commands/cloud-emulator.js";
 import { registerConfigCommand } from "./commands/config.js";
+import { registerConsoleCommand } from "./commands/console.js";
 import { registerDaemonCommand } from "./commands/daemon.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerDeviceCommand } from "./commands/device.js";
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerVerifyCommand(program);
   registerVerifyQrCommand(program);
   registerKeysCommand(program);
+  registerConsoleCommand(program);
   registerQueueCommand(program);
   registerInvoiceCommand(program);
   registerReportCommand(program);

@@ -365,8 +365,8 @@ export function configWarnings(config: DaemonConfig): string[] {
   const warnings: string[] = [];
   if (!isLoopbackHost(config.http.host)) {
     warnings.push(
-      `http.host ${config.http.host} is not loopback: the POS API is reachable from the network ` +
-        "(http.allowNonLoopback is set)",
+      `http.host ${config.http.host} is not loopback: the POS API and the operator console (/console) ` +
+        "are reachable from the network (http.allowNonLoopback is set); the console still needs its password",
     );
   }
   return warnings;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { FiscalError, isFiscalError, type ResultOf } from "../protocol/index.js";
 import { configWarnings, type DaemonConfig } from "./config.js";
+import { LoginLockout } from "./console/lockout.js";
 import type { DeviceLink } from "./device-link.js";
 import { checkDeviceTrust, type DeviceTrustPolicy, trustPolicyFrom } from "./fiscal/device-trust.js";
 import { DeviceIdentity } from "./fiscal/identity.js";
@@ -27,6 +28,7 @@ import { StatusBoard } from "./status.js";
 import { ApiKeyStore } from "./store/api-keys.js";
 import { AuditLog } from "./store/audit.js";
 import { ChainBreaks } from "./store/chain-breaks.js";
+import { ConsolePasswords } from "./store/console-password.js";
 import { type Db, openDatabase } from "./store/database.js";
 import { DeviceBindingStore } from "./store/device-binding.js";
 import { FiscalReports } from "./store/fiscal-reports.js";
@@ -64,6 +66,8 @@ export type ConditionSource = () => readonly RaisedCondition[];
  * abandoned PREPARED invoice is ABORTED, and its device slot freed, at most this long after it expired.
  */
 export const EXPIRY_SWEEP_MS = 1_000;
+/** Seconds between two refreshes of the console's status page (docs/CONSOLE.md). */
+export const CONSOLE_REFRESH_SECONDS = 5;
 
 /** Runs FiscalService.expireAbandoned on a timer, one run at a time. */
 class ExpirySweep {
@@ -277,16 +281,39 @@ export class Daemon {
       chainBreaks: () => breaks.unacknowledged(),
       extraConditions: () => this.conditionSources.flatMap((source) => source()),
     });
+    const receiptLog = new ReceiptPrints(db);
     const receipts = new Receipts({
-      prints: new ReceiptPrints(db),
+      prints: receiptLog,
       originalCodeOf: (deviceId, fiscalNumber) => store.recordByNumber(deviceId, fiscalNumber)?.auth_code,
       timeZone: this.config.locale.timeZone,
     });
+    const sync = cloud.parts;
+    const reportPrinter = new ReportPrinter(reportSeller, this.config.locale.timeZone);
     const app: ApiInstance = buildApp({
+      console: {
+        passwords: new ConsolePasswords(db, audit),
+        lockout: new LoginLockout(),
+        audit,
+        status: board,
+        invoices: service,
+        reads: store,
+        receipts,
+        keys,
+        reports: dayReports,
+        reportPrinter,
+        sync: { queue: sync.queue, agent: sync.agent, attempts: sync.attempts },
+        device: this.device,
+        activation: sync.activation,
+        printsOf: (deviceId, fiscalNumber) => receiptLog.printsOfRecord(deviceId, fiscalNumber),
+        deviceId: () => this.identity.current?.deviceId ?? null,
+        timeZone: this.config.locale.timeZone,
+        refreshSeconds: CONSOLE_REFRESH_SECONDS,
+        now: Date.now,
+      },
       invoices: service,
       receipts,
       reports: dayReports,
-      reportPrinter: new ReportPrinter(reportSeller, this.config.locale.timeZone),
+      reportPrinter,
       keys,
       status: board,
       logger: this.logger,

@@ -8,6 +8,7 @@
  * (SIGINT), SIGTERM, SIGHUP (the terminal closed) and when a part fails to start. The default port
  * gives way to a free one when it is taken; a port asked for with --port is an error when taken.
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,7 @@ import { createFiscalDevice } from "../../daemon/device/index.js";
 import { createDaemonLogger } from "../../daemon/logging.js";
 import { ApiKeyStore } from "../../daemon/store/api-keys.js";
 import { AuditLog } from "../../daemon/store/audit.js";
+import { ConsolePasswords } from "../../daemon/store/console-password.js";
 import { openDatabase } from "../../daemon/store/database.js";
 import { startCloudEmulator } from "../../emulator/cloud/index.js";
 import { startEmulator } from "../../emulator/index.js";
@@ -115,12 +117,19 @@ class DemoParts {
   }
 }
 
-/** Makes the demo's API key in the daemon store before the daemon starts. */
-function createDemoKey(stateDir: string): string {
+/**
+ * Makes the demo's API key and a console password (docs/CONSOLE.md) in the daemon store before the
+ * daemon starts. A random password each run: the demo's state is temporary, and the banner shows it.
+ */
+async function createDemoAccess(stateDir: string): Promise<{ key: string; consolePassword: string }> {
   mkdirSync(stateDir, { recursive: true });
   const db = openDatabase(join(stateDir, STORE_FILE));
   try {
-    return new ApiKeyStore(db, new AuditLog(db)).create("DEMO-CASHIER", "demo", "demo").key;
+    const audit = new AuditLog(db);
+    const key = new ApiKeyStore(db, audit).create("DEMO-CASHIER", "demo", "demo").key;
+    const consolePassword = randomBytes(12).toString("base64url");
+    await new ConsolePasswords(db, audit).set(consolePassword, "demo");
+    return { key, consolePassword };
   } finally {
     db.close();
   }
@@ -157,7 +166,7 @@ async function startDemo(opts: DemoOptions, stateDir: string, parts: DemoParts):
   const emulator = await startEmulator({ stateDir: join(stateDir, "emulator"), links: [link] });
   parts.add("emulator", () => emulator.stop());
   const daemonState = join(stateDir, "daemon");
-  const key = createDemoKey(daemonState);
+  const { key, consolePassword } = await createDemoAccess(daemonState);
   let daemon: Daemon;
   let portNote: string[] = [];
   try {
@@ -183,6 +192,7 @@ async function startDemo(opts: DemoOptions, stateDir: string, parts: DemoParts):
       `  API        ${url}/v1   (OpenAPI: ${url}/openapi.json)`,
       ...portNote,
       `  API key    ${key}`,
+      `  console    ${url}/console/   (password ${consolePassword}; docs/CONSOLE.md)`,
       `  device     ${emulator.deviceId} on ${linkPath} (emulated, activated for ${DEMO_IDENTITY.merchant_nif})`,
       `  cloud      ${cloud.url} (reference Stalela Cloud emulator; sealed invoices upload there)`,
       `  state      ${stateDir}${opts.state === undefined ? " (deleted on exit)" : ""}`,

@@ -16,7 +16,6 @@ import {
   journalExportJson,
   openJournalExport,
 } from "../../daemon/export/journal-export.js";
-import { InvoiceStore } from "../../daemon/store/invoice-store.js";
 import { ReceiptPrints } from "../../daemon/store/receipt-prints.js";
 import type { ExportedPrint } from "../../protocol/index.js";
 import { FiscalError } from "../../protocol/index.js";
@@ -129,13 +128,9 @@ function receiptLogOf(
   const path = join(stateDirOf(opts), STORE_FILE);
   if (!existsSync(path)) return undefined;
   const db = openStore(stateDirOf(opts));
-  const store = new InvoiceStore(db);
   const log = new ReceiptPrints(db);
   return {
-    printsOf: (deviceId, fiscalNumber) => {
-      const row = store.recordByNumber(deviceId, fiscalNumber);
-      return row === undefined ? [] : (log.printsOf(row.invoice_id) as ExportedPrint[]);
-    },
+    printsOf: (deviceId, fiscalNumber) => log.printsOfRecord(deviceId, fiscalNumber),
     close: () => db.close(),
   };
 }

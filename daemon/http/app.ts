@@ -22,6 +22,7 @@ import type { Logger, LoggerOptions } from "pino";
 import { Registry } from "prom-client";
 import { langOfAcceptLanguage } from "../../protocol/i18n/index.js";
 import { FiscalError } from "../../protocol/index.js";
+import { type ConsoleDeps, isConsoleUrl, registerConsole } from "../console/console.js";
 import type { ApiKeyVerifier, InvoiceOperations, StatusSource } from "../fiscal/types.js";
 import type { Receipts } from "../receipt/receipts.js";
 import { ReportPrinter } from "../receipt/report-printer.js";
@@ -79,6 +80,8 @@ export interface HttpDeps {
   /** Pino options, or the daemon's logger (a child is made); false or absent: no logs. */
   readonly logger?: boolean | LoggerOptions | Logger;
   readonly config: HttpConfig;
+  /** The operator console under /console (docs/CONSOLE.md); absent: no console. */
+  readonly console?: ConsoleDeps;
 }
 
 /** Headers that may carry a secret; pino replaces them wherever they would be logged. */
@@ -273,6 +276,9 @@ export function buildApp(deps: HttpDeps): ApiInstance {
       throw new FiscalError("MESSAGE_INVALID", "an HTTP/1.1 request must have a Host header (RFC 9112 §3.2)");
     }
     if (!hosts.allows(request.headers.host)) throw new FiscalError("HOST_REJECTED");
+    // The console has its own login (daemon/console/): a POS key opens none of it, and the bearer
+    // check below is not its guard.
+    if (deps.console !== undefined && isConsoleUrl(request.url)) return;
     const route = request.routeOptions.url;
     const isPublic =
       route !== undefined && (PUBLIC_ROUTES.has(route) || (route === METRICS_ROUTE && !metricsRequireAuth));
@@ -327,6 +333,7 @@ export function buildApp(deps: HttpDeps): ApiInstance {
     reportPrintRoutes(scope, ctx);
     statusRoutes(scope, ctx);
   });
+  if (deps.console !== undefined) registerConsole(app, deps.console);
   return app;
 }
 

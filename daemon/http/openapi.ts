@@ -3,6 +3,7 @@
  * only what no route knows lives here: the title, the server, and the bearer scheme.
  */
 import type { SwaggerOptions } from "@fastify/swagger";
+import { isConsoleUrl } from "../console/console.js";
 
 /** OpenAPI version of /openapi.json: 3.1 is plain JSON Schema, so typebox schemas go in unchanged. */
 export const OPENAPI_VERSION = "3.1.0";
@@ -10,6 +11,11 @@ export const OPENAPI_VERSION = "3.1.0";
 /** Options of @fastify/swagger for the API. */
 export function openApiOptions(version: string): SwaggerOptions {
   return {
+    // The operator console's pages (daemon/console/) share the server, not the API: not in the document.
+    transform: ({ schema, url }) => ({
+      schema: isConsoleUrl(url) ? { ...schema, hide: true } : schema,
+      url,
+    }),
     openapi: {
       openapi: OPENAPI_VERSION,
       info: {

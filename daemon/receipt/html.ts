@@ -5,6 +5,12 @@
  */
 import type { ReceiptView } from "./view.js";
 
+/**
+ * The Content-Security-Policy of a printable document (a receipt or a report in HTML): its own inline
+ * styles and the QR as a data: image, and nothing else: no script, no request anywhere.
+ */
+export const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

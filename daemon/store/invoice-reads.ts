@@ -188,6 +188,26 @@ export class InvoiceReads {
     ).all(deviceId, from, to) as { fiscal_number: number; record: Uint8Array; payload: Uint8Array | null }[];
   }
 
+  /**
+   * The records a device issued from `fromMs` (inclusive) to `toMs` (exclusive), by device time, with
+   * their invoices, in fiscal-number order: the console's "today" (fiscal_records_issued index).
+   */
+  recordsIssuedBetween(
+    deviceId: string,
+    fromMs: number,
+    toMs: number,
+  ): { fiscal_number: number; record: Uint8Array; payload: Uint8Array | null }[] {
+    return statement(
+      this.db,
+      `SELECT r.fiscal_number, r.record, i.payload FROM fiscal_records r JOIN invoices i ON i.id = r.invoice_id
+         WHERE r.device_id = ? AND r.issued_at >= ? AND r.issued_at < ? ORDER BY r.fiscal_number`,
+    ).all(deviceId, fromMs, toMs) as {
+      fiscal_number: number;
+      record: Uint8Array;
+      payload: Uint8Array | null;
+    }[];
+  }
+
   /** The highest fiscal number stored for a device and how many records are stored (0, 0 when none). */
   journalExtent(deviceId: string): { max: number; count: number } {
     const row = statement(

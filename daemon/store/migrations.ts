@@ -341,4 +341,18 @@ export const MIGRATIONS: readonly string[] = [
       OR NEW.number IS NOT OLD.number OR NEW.device_id IS NOT OLD.device_id
     BEGIN SELECT RAISE(ABORT, 'fiscal reports are append-only'); END;
   `,
+  // 9: the operator console (docs/CONSOLE.md). Its one password, as a memory-hard scrypt hash with its
+  // salt and cost (never the password), set by a technician from the CLI on the machine; and an index
+  // on the device time of records, for the console's "today" (records issued in a local day).
+  `
+  CREATE TABLE console_password (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    algorithm TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    set_at INTEGER NOT NULL
+  );
+  CREATE INDEX fiscal_records_issued ON fiscal_records(device_id, issued_at);
+  `,
 ];

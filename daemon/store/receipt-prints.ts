@@ -5,6 +5,7 @@
  * at once cannot both get copy 1; a rendering that then fails still counts, which errs the safe way
  * (a lost original is reprinted as a duplicate; two originals never exist).
  */
+import type { ExportedPrint } from "../../protocol/index.js";
 import type { Db } from "./database.js";
 
 /** One printed copy, as logged. */
@@ -57,6 +58,17 @@ export class ReceiptPrints {
         return copy;
       })
       .immediate();
+  }
+
+  /**
+   * The copies of a device's record by fiscal number, as a journal export's `prints` carries them
+   * (docs/EXPORT.md §1); none for a record the store does not hold.
+   */
+  printsOfRecord(deviceId: string, fiscalNumber: number): ExportedPrint[] {
+    const row = this.db
+      .prepare("SELECT invoice_id FROM fiscal_records WHERE device_id = ? AND fiscal_number = ?")
+      .get(deviceId, fiscalNumber) as { invoice_id: string } | undefined;
+    return row === undefined ? [] : (this.printsOf(row.invoice_id) as ExportedPrint[]);
   }
 
   /** The copies of `invoiceId`, in order. */

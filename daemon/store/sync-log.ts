@@ -69,6 +69,13 @@ export class SyncAttemptLog {
       .all(limit) as SyncAttemptRow[];
   }
 
+  /** The attempts whose batch held queue row `seq`, newest first: one invoice's upload history. */
+  covering(seq: number, limit = 50): SyncAttemptRow[] {
+    return this.db
+      .prepare("SELECT * FROM sync_attempts WHERE first_seq <= ? AND last_seq >= ? ORDER BY id DESC LIMIT ?")
+      .all(seq, seq, limit) as SyncAttemptRow[];
+  }
+
   /** Time of the last attempt the cloud answered (ok or partial), or undefined when there was none. */
   lastContactAt(): number | undefined {
     const row = this.db

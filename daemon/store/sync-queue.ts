@@ -195,6 +195,16 @@ export class SyncQueue {
     ).all({ status: status ?? null, after: afterSeq, limit }) as QueueEntry[];
   }
 
+  /** The queue row of one invoice, or undefined when it was never queued. */
+  entryOf(invoiceId: string): QueueEntry | undefined {
+    return statement(
+      this.db,
+      `SELECT o.seq, o.invoice_id, r.device_id, r.fiscal_number, o.status, o.attempts, o.cloud_failures,
+           o.next_attempt_at, o.last_error, o.dgi_status, o.ack_outcome, o.enqueued_at, o.acked_at
+         FROM outbox o JOIN fiscal_records r ON r.invoice_id = o.invoice_id WHERE o.invoice_id = ?`,
+    ).get(invoiceId) as QueueEntry | undefined;
+  }
+
   /**
    * Queue depth per status and the age of the head, in O(1) whatever the backlog: the counts are
    * kept by triggers (migration 3) and the head is the first entry of the `outbox_pending_seq` index.

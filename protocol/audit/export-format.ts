@@ -39,7 +39,7 @@ export interface ExportedPrint {
   readonly copy_number: number;
   readonly format: (typeof RECEIPT_FORMATS)[number];
   readonly lang: string;
-  /** `api-key:ID` or `cli`. */
+  /** `api-key:ID`, `cli` or `console`. */
   readonly requested_by: string;
   /** ISO 8601 UTC. */
   readonly at: string;

@@ -2,6 +2,7 @@
 import { AUDIT_EN } from "./en/audit.js";
 import { CLI_EN } from "./en/cli.js";
 import { CONDITIONS_EN } from "./en/conditions.js";
+import { CONSOLE_EN } from "./en/console.js";
 import { ERRORS_EN } from "./en/errors.js";
 import { HELP_EN } from "./en/help.js";
 import { RECEIPT_EN } from "./en/receipt.js";
@@ -13,6 +14,7 @@ export const EN: Readonly<Record<string, string>> = {
   ...RECEIPT_EN,
   ...REPORT_EN,
   ...CLI_EN,
+  ...CONSOLE_EN,
   ...AUDIT_EN,
   ...HELP_EN,
 };

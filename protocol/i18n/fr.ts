@@ -2,6 +2,7 @@
 import { AUDIT_FR } from "./fr/audit.js";
 import { CLI_FR } from "./fr/cli.js";
 import { CONDITIONS_FR } from "./fr/conditions.js";
+import { CONSOLE_FR } from "./fr/console.js";
 import { ERRORS_FR } from "./fr/errors.js";
 import { HELP_FR } from "./fr/help.js";
 import { RECEIPT_FR } from "./fr/receipt.js";
@@ -13,6 +14,7 @@ export const FR: Readonly<Record<string, string>> = {
   ...RECEIPT_FR,
   ...REPORT_FR,
   ...CLI_FR,
+  ...CONSOLE_FR,
   ...AUDIT_FR,
   ...HELP_FR,
 };

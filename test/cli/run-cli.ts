@@ -25,6 +25,8 @@ export interface CliRunOptions {
   readonly uid?: number;
   readonly gid?: number;
   readonly cwd?: string;
+  /** Text written to the command's standard input, then closed (default: no input). */
+  readonly stdin?: string;
 }
 
 /**
@@ -50,17 +52,19 @@ export function runCli(
 ): Promise<CliRun> {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run npm run build first`);
   return new Promise((resolve, reject) => {
+    const { stdin, ...spawnOptions } = options;
     const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       env: { ...process.env, ...DEFAULT_READER_ENV, ...env },
-      ...options,
+      ...spawnOptions,
     });
+    if (stdin !== undefined) child.stdin?.end(stdin);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
+    child.stdout!.on("data", (d: Buffer) => {
       stdout += d.toString();
     });
-    child.stderr.on("data", (d: Buffer) => {
+    child.stderr!.on("data", (d: Buffer) => {
       stderr += d.toString();
     });
     const timer = setTimeout(() => {

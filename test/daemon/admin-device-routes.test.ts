@@ -9,7 +9,6 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminClient } from "../../daemon/admin/client.js";
 import {
-  type AdminDevice,
   hexed,
   infoFromReport,
   type JournalPage,
@@ -19,24 +18,11 @@ import {
 } from "../../daemon/admin/device-routes.js";
 import { AdminServer, buildAdminApp } from "../../daemon/admin/server.js";
 import { isFiscalError, toHex } from "../../protocol/index.js";
+import { emulatedLink } from "../support/emulated-link.js";
 import { SyncHarness } from "../sync/fixtures.js";
 
 let h: SyncHarness;
 let app: FastifyInstance;
-
-/** The emulated DEF core as the daemon's link presents it (FiscalDevice has every one of these). */
-function linkOf(harness: SyncHarness): Required<AdminDevice> {
-  const run = harness.device.execute.bind(harness.device);
-  return {
-    info: async () => run("INFO", {}),
-    status: async () => run("STATUS", {}),
-    readJournal: async (from, limit) => run("JOURNAL_READ", { from, limit }),
-    getReport: async (args) => run("GET_REPORT", args),
-    timeGet: async () => run("TIME_GET", {}),
-    timeSet: async (now) => run("TIME_SET", { now }),
-    selfTest: async () => run("SELF_TEST", {}),
-  };
-}
 
 function deps(harness: SyncHarness) {
   const { activation, agent, queue, attempts } = harness.sync.parts;
@@ -45,7 +31,7 @@ function deps(harness: SyncHarness) {
 
 beforeAll(async () => {
   h = await new SyncHarness().start();
-  app = buildAdminApp({ ...deps(h), device: linkOf(h) });
+  app = buildAdminApp({ ...deps(h), device: emulatedLink(h.device) });
 });
 afterAll(async () => {
   await app?.close();
@@ -167,7 +153,7 @@ describe("admin device routes over admin.sock (AdminClient)", () => {
         caught = err;
       }
       expect(isFiscalError(caught, "DEVICE_UNAVAILABLE")).toBe(true);
-      server.serveDevice(linkOf(h));
+      server.serveDevice(emulatedLink(h.device));
       expect((await client.deviceInfo()).device_id).toBe(h.device.deviceId);
       expect((await client.deviceStatus()).state).toBe("ACTIVE");
       expect((await client.deviceTime()).set).toBe(false);

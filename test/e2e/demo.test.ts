@@ -5,8 +5,12 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI_MAIN } from "../../bench/processes.js";
+import { AuditLog } from "../../daemon/store/audit.js";
+import { ConsolePasswords } from "../../daemon/store/console-password.js";
+import { openDatabase } from "../../daemon/store/database.js";
 import { runCli } from "../cli/run-cli.js";
 
 /** How long the demo may take to print its banner, in ms. */
@@ -45,6 +49,16 @@ describe("stalela demo", () => {
         body,
       });
       expect(res.status).toBe(201);
+      // The banner's console line: its page answers, and the printed password is the one it takes.
+      const [, consoleUrl, password] = /console\s+(\S+)\s+\(password (\S+);/.exec(out)!;
+      const login = await fetch(`${consoleUrl}login`);
+      expect(login.status).toBe(200);
+      const db = openDatabase(join(state, "daemon", "daemon.sqlite"));
+      try {
+        expect(await new ConsolePasswords(db, new AuditLog(db)).verify(password!)).toBe(true);
+      } finally {
+        db.close();
+      }
       // biome-ignore lint/suspicious/noExplicitAny: the daemon's JSON reply, read field by field.
       const sealed = (await res.json()) as any;
       expect(sealed.state).toBe("FISCALIZED");

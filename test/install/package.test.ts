@@ -201,6 +201,13 @@ describe("the stalela .deb", () => {
     for (const file of ["daemon.sqlite", "daemon.sqlite-wal", "daemon.sqlite-shm", "admin.sock"]) {
       expect(modeOwner(`/var/lib/stalela/${file}`), file).toBe("600 stalela:stalela");
     }
+    // The operator console ships whole: its templates and its scripts, served with no network.
+    const login = await fetch(`${API}/console/login`);
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain("Connexion à la console");
+    for (const asset of ["htmx.min.js", "chart.umd.min.js", "console.js", "console.css"]) {
+      expect((await fetch(`${API}/console/assets/${asset}`)).status, asset).toBe(200);
+    }
     // The CLI finds the installed state without --state (daemon.env), run from anywhere.
     const got = run("/usr/bin/stalela", ["invoice", "get", "pkg-test-1", "--json"], { ...env, PWD: "/" });
     expect((JSON.parse(got) as { state: string }).state).toMatch(/^(FISCALIZED|DELIVERED|SYNCED)$/);

@@ -6,6 +6,7 @@
 
 import { langOfAcceptLanguage } from "../../../protocol/i18n/index.js";
 import { FiscalError } from "../../../protocol/index.js";
+import { DOCUMENT_CSP } from "../../receipt/html.js";
 import type { ReceiptWidth } from "../../receipt/lines.js";
 import { renderQrSvg } from "../../receipt/qr.js";
 import { RECEIPT_MEDIA_TYPES } from "../../receipt/receipts.js";
@@ -28,9 +29,6 @@ const LOOKUP_ERRORS = errorResponses(EVERY_ROUTE, API_KEY, SERVICE_CALL, ID_PARA
 /** Response headers that say which copy a receipt is. */
 export const RECEIPT_COPY_HEADER = "receipt-copy";
 export const RECEIPT_COPY_NUMBER_HEADER = "receipt-copy-number";
-
-/** Nothing on a receipt page may load or run: it is a document. */
-const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 /** Registers the receipt routes on `app`. */
 export function receiptRoutes(app: ApiInstance, ctx: RouteContext): void {

@@ -7,6 +7,7 @@ import type { FastifyReply } from "fastify";
 import Type from "typebox";
 import { LANGS, langOfAcceptLanguage } from "../../../protocol/i18n/index.js";
 import { FiscalError } from "../../../protocol/index.js";
+import { DOCUMENT_CSP } from "../../receipt/html.js";
 import { RECEIPT_WIDTHS, type ReceiptWidth } from "../../receipt/lines.js";
 import { REPORT_MEDIA_TYPES, REPORT_PRINT_FORMATS } from "../../receipt/report-printer.js";
 import type { ReportView } from "../../reports/views.js";
@@ -26,8 +27,6 @@ import { ZNumberParamsSchema } from "../schemas.js";
 
 const TAG = ["reports"];
 const AUTHENTICATED = [EVERY_ROUTE, API_KEY, SERVICE_CALL] as const;
-/** Nothing on a printed page may load or run: it is a document (as a receipt). */
-const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 /** The query of a printed report. */
 export const ReportPrintQuerySchema = Type.Object(

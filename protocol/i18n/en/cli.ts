@@ -82,6 +82,12 @@ export const CLI_EN: Readonly<Record<string, string>> = {
     "  NOT yet registered with the Stalela Cloud: run the same command again when online",
 
   // `stalela keys create | list | revoke` (cli/commands/keys.ts)
+  "cli.console.ask": "Console password (at least 10 characters): ",
+  "cli.console.again": "The same once more: ",
+  "cli.console.differ": "the two passwords differ: nothing changed",
+  "cli.console.set": "console password set: open http://127.0.0.1:8765/console/ and log in",
+  "cli.console.reset":
+    "console password reset: the old one no longer works; open sessions stay until they log out or the service restarts",
   "cli.keys.created": "API key for cashier {cashier} (id {id}):",
   "cli.keys.shown_once": "It is shown only now: store it in the POS configuration.",
   "cli.keys.none": "no API keys yet: `stalela keys create --cashier ID`",

@@ -156,6 +156,9 @@ export const HELP_EN: Readonly<Record<string, string>> = {
     "Exit codes: 0 verified (or parsed with --parse-only), 5 not verified, 2 bad --pubkey.",
 
   // `stalela keys …` (cli/commands/keys.ts)
+  "help.console": "the operator console (the service's web pages, under /console)",
+  "help.console.password": "set or reset the console password; asked twice, not echoed",
+  "help.console.password.stdin": "read the password from the first line of standard input (scripts)",
   "help.keys": "create, list and revoke POS API keys",
   "help.keys.create": "create an API key for a cashier; the key is shown once",
   "help.keys.create.cashier": "cashier the key is bound to (goes onto every record)",

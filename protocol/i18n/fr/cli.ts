@@ -91,6 +91,13 @@ export const CLI_FR: Readonly<Record<string, string>> = {
     "  PAS encore enregistré auprès du Stalela Cloud : relancez la même commande une fois en ligne",
 
   // `stalela keys create | list | revoke` (cli/commands/keys.ts)
+  "cli.console.ask": "Mot de passe de la console (10 caractères au moins) : ",
+  "cli.console.again": "Le même, encore une fois : ",
+  "cli.console.differ": "les deux mots de passe diffèrent : rien n'a changé",
+  "cli.console.set":
+    "mot de passe de la console défini : ouvrez http://127.0.0.1:8765/console/ et connectez-vous",
+  "cli.console.reset":
+    "mot de passe de la console réinitialisé : l'ancien ne vaut plus ; les sessions ouvertes le restent jusqu'à la déconnexion ou au redémarrage du service",
   "cli.keys.created": "Clé API du caissier {cashier} (id {id}) :",
   "cli.keys.shown_once":
     "Elle n'est affichée que maintenant : enregistrez-la dans la configuration de la caisse.",

@@ -180,6 +180,10 @@ export const HELP_FR: Readonly<Record<string, string>> = {
     "Codes de sortie : 0 vérifié (ou lu avec --parse-only), 5 non vérifié, 2 --pubkey incorrecte.",
 
   // `stalela keys …` (cli/commands/keys.ts)
+  "help.console": "la console d'exploitation (pages web du service, sur /console)",
+  "help.console.password":
+    "définir ou réinitialiser le mot de passe de la console ; il est demandé deux fois, sans écho",
+  "help.console.password.stdin": "lire le mot de passe sur la première ligne de l'entrée standard (scripts)",
   "help.keys": "créer, lister et révoquer les clés API des caisses",
   "help.keys.create": "créer une clé API pour un caissier ; la clé n'est affichée qu'une fois",
   "help.keys.create.cashier": "caissier auquel la clé est liée (figure sur chaque enregistrement)",

@@ -4,10 +4,12 @@
  * ESC/POS raster image is unpacked from the printer bytes, and `zbarimg` (zbar-tools) decodes. A
  * missing tool makes the test fail (ENOENT); `.ci/run` installs them.
  */
+
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CHROMIUM, CHROMIUM_ARGS } from "../../support/chromium.js";
 
 const work = (): string => mkdtempSync(join(tmpdir(), "stalela-raster-"));
 
@@ -24,15 +26,10 @@ export function screenshotHtml(html: string, width = 480, height = 2600): string
   const png = join(dir, "page.png");
   writeFileSync(page, html);
   execFileSync(
-    "chromium",
+    CHROMIUM,
     [
       "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
+      ...CHROMIUM_ARGS,
       "--hide-scrollbars",
       `--user-data-dir=${join(dir, "profile")}`,
       `--window-size=${width},${height}`,

@@ -32,7 +32,7 @@ describe("store immutability", () => {
     expect(h.db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(h.db.pragma("synchronous", { simple: true })).toBe(2);
     expect(h.db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(8);
+    expect(SCHEMA_VERSION).toBe(9);
     // A secret a row gives up is zeroed in its page (1 = on, 2 = fast).
     expect(h.db.pragma("secure_delete", { simple: true })).toBe(2);
   });
