@@ -11,6 +11,12 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
+import {
+  ADDED_P50_TARGET_MS,
+  formatDaemonOverheadBench,
+  runDaemonOverheadBench,
+  THROUGHPUT_TARGET,
+} from "./daemon-overhead.js";
 import { runDeviceLinkBench } from "./device-link.js";
 import { runE2eBench } from "./e2e.js";
 import { numberFlag } from "./flags.js";
@@ -92,10 +98,12 @@ async function main(): Promise<void> {
   const link = await runDeviceLinkBench();
   log("end-to-end (with the bare device op)");
   const e2e = await runE2eBench();
+  log("what the daemon adds to the link (one emulator process for both sides)");
+  const overhead = await runDaemonOverheadBench();
   log("sync drain");
   const sync = await syncDrain(numberFlag("sync", REPORT_SYNC_INVOICES));
   log("verify");
-  const verify = runVerifyBench(numberFlag("verify", REPORT_VERIFY_RECORDS));
+  const verify = await runVerifyBench(numberFlag("verify", REPORT_VERIFY_RECORDS));
   log("fiscal day (Z after a day of invoices)");
   const day = runZReportBench(numberFlag("day", Z_BENCH_INVOICES));
   log("large store (generated once, then reused)");
@@ -112,10 +120,14 @@ async function main(): Promise<void> {
       (t) =>
         `| throughput, ${t.clients} client${t.clients > 1 ? "s" : ""} ÷ bare rate | ${fmt(t.ratio * 100)} % (${fmt(t.perSecond)}/s) | ${t.clients === 32 ? `≥ ${THROUGHPUT_32_TARGET * 100} %` : ""} | ${t.clients === 32 ? meets(t32.ratio >= THROUGHPUT_32_TARGET) : ""} |`,
     ),
+    `| daemon's p50 on top of the link (same emulator process, side by side) | +${fmt(overhead.addedP50Ms, 2)} ms (${fmt(overhead.e2e.latency.p50, 2)} vs ${fmt(overhead.link.pair.p50, 2)} ms) | ≤ +${fmt(ADDED_P50_TARGET_MS, 1)} ms | ${meets(overhead.addedP50Ms <= ADDED_P50_TARGET_MS)} |`,
+    `| e2e throughput ÷ link throughput, 32 at once | ${fmt(overhead.throughputRatio * 100)} % (${fmt(overhead.e2e.perSecond)} vs ${fmt(overhead.link.perSecond)}/s) | ≥ ${fmt(THROUGHPUT_TARGET * 100)} % | ${meets(overhead.throughputRatio >= THROUGHPUT_TARGET)} |`,
+    `| daemon CPU per sealed invoice (32 clients) | ${fmt(overhead.cpuMicrosPerInvoice)} µs · ${fmt(overhead.sealsPerFsync, 2)} seals per fsync | | |`,
     "perSecond" in sync
       ? `| sync drain rate (${fmt(numberFlag("sync", REPORT_SYNC_INVOICES))}-invoice backlog) | ${fmt(sync.perSecond)} invoices/s | ≥ ${fmt(SYNC_TARGET_PER_S)}/s | ${meets(sync.perSecond >= SYNC_TARGET_PER_S)} |`
       : `| sync drain rate | pending (${sync.pending}) | ≥ ${fmt(SYNC_TARGET_PER_S)}/s | |`,
     `| verify throughput (verifyExport, ${fmt(verify.records)} records) | ${fmt(verify.recordsPerSecond)} records/s = ${fmt((verify.recordsPerSecond / protocol.openRecord) * 100)} % of bare openSealedRecord${verify.ok ? "" : " (**did not verify**)"} | | |`,
+    `| \`stalela verify\` on ${verify.threads} worker threads (same export) | ${fmt(verify.allCoresPerSecond)} records/s = ${fmt(verify.allCoresPerSecond / verify.recordsPerSecond, 2)}× one core${verify.allCoresOk ? "" : " (**did not verify**)"} | | |`,
     `| start-up with ${fmt(large.invoices)} invoices, to first health 200 | ${fmt(large.readyMs)} ms | < ${fmt(STARTUP_TARGET_MS)} ms | ${meets(large.readyMs < STARTUP_TARGET_MS)} |`,
     `| /v1/status p99 with ${fmt(large.invoices)} invoices (warm; first ${fmt(large.statusFirst.count)} calls after ready: ${fmt(large.statusFirst.p99, 2)} ms) | ${fmt(large.status.p99, 2)} ms | < ${STATUS_P99_TARGET_MS} ms | ${meets(large.status.p99 < STATUS_P99_TARGET_MS)} |`,
     `| GET /v1/invoices/{id} p50 / p99, ${fmt(large.invoices)} invoices | ${fmt(large.byId.p50, 2)} / ${fmt(large.byId.p99, 2)} ms | | |`,
@@ -137,6 +149,11 @@ async function main(): Promise<void> {
   ].join("\n");
 
   const extra = [
+    {
+      name: "daemon-overhead",
+      title: "What the daemon adds to the link",
+      body: formatDaemonOverheadBench(overhead),
+    },
     { name: "large-store", title: "Large store", body: formatLargeStoreBench(large) },
     { name: "fiscal-day", title: "Fiscal day", body: formatZReportBench(day) },
   ];

@@ -181,11 +181,15 @@ export class System {
     await run(process.execPath, [CLI_MAIN, "keys", "revoke", id, "--state", this.daemonState, "--json"]);
   }
 
-  /** Starts the daemon (again) on the same state and port, and waits until it listens. */
-  async startDaemon(env: Record<string, string> = {}): Promise<void> {
+  /**
+   * Starts the daemon (again) on the same state and port, and waits until it listens; `nodeArgs` go to
+   * node before the CLI (the overhead bench's `--cpu-prof`).
+   */
+  async startDaemon(env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<void> {
     const child = spawn(
       process.execPath,
       [
+        ...nodeArgs,
         CLI_MAIN,
         "daemon",
         "--device",

@@ -32,6 +32,7 @@ import { ConsolePasswords } from "./store/console-password.js";
 import { type Db, openDatabase } from "./store/database.js";
 import { DeviceBindingStore } from "./store/device-binding.js";
 import { FiscalReports } from "./store/fiscal-reports.js";
+import type { SyncFile } from "./store/group-commit.js";
 import { InvoiceStore } from "./store/invoice-store.js";
 import { OutboxStore } from "./store/outbox.js";
 import { ReceiptPrints } from "./store/receipt-prints.js";
@@ -104,6 +105,11 @@ class ExpirySweep {
 }
 
 /** A part the daemon has started, and how to stop it again. */
+/** Test hooks (cli/crash-points.ts): the fiscal service's, and the store's fsync. Production sets none. */
+export interface DaemonHooks extends FiscalServiceHooks {
+  readonly storeSync?: SyncFile;
+}
+
 interface StartedPart {
   readonly name: string;
   readonly stop: () => Promise<void> | void;
@@ -133,7 +139,7 @@ export class Daemon {
     private readonly config: DaemonConfig,
     private readonly device: DeviceLink,
     logger?: Logger,
-    private readonly hooks: FiscalServiceHooks = {},
+    private readonly hooks: DaemonHooks = {},
   ) {
     this.logger = logger ?? createDaemonLogger(config.logLevel);
   }
@@ -194,14 +200,16 @@ export class Daemon {
     const lock = acquireStateLock(stateDir);
     this.parts.push({ name: "state lock", stop: () => lock.release() });
     const db = openStore(join(stateDir, STORE_FILE));
+    const store = new InvoiceStore(db, undefined, this.hooks.storeSync);
     this.parts.push({
       name: "store",
-      stop: () => {
+      stop: async () => {
+        // The seals waiting for their fsync get it before the store closes.
+        await store.group.close();
         db.close();
       },
     });
     const audit = new AuditLog(db);
-    const store = new InvoiceStore(db);
     const outbox = new OutboxStore(db);
     const keys = new ApiKeyStore(db, audit);
     const bindings = new DeviceBindingStore(db, audit);
@@ -275,7 +283,12 @@ export class Daemon {
       deviceId: () => this.identity.current?.deviceId ?? null,
       identityMismatch: () => this.mismatch,
       untrusted: () => this.untrusted,
-      counters: () => ({ ...service.counters, ...this.queueDepths() }),
+      counters: () => ({
+        ...service.counters,
+        ...this.queueDepths(),
+        store_durable_writes: store.group.counters.writes,
+        store_fsyncs: store.group.counters.syncs,
+      }),
       link: () => this.device.counters(),
       lastReconcile: () => reconciler.last,
       chainBreaks: () => breaks.unacknowledged(),

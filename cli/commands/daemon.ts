@@ -15,9 +15,8 @@ import {
   type ResolvedConfig,
   resolveConfigLayers,
 } from "../../daemon/config.js";
-import { Daemon } from "../../daemon/daemon.js";
+import { Daemon, type DaemonHooks } from "../../daemon/daemon.js";
 import { createFiscalDevice } from "../../daemon/device/index.js";
-import type { FiscalServiceHooks } from "../../daemon/fiscal/service.js";
 import { createDaemonLogger } from "../../daemon/logging.js";
 import { helpKey } from "../help.js";
 import { runAction } from "../output.js";
@@ -55,7 +54,7 @@ function notifySystemd(state: string): void {
  * The crash-test hooks (cli/crash-points.ts), loaded only when STALELA_CRASH_POINT is set. The release
  * package does not ship that file: there the import fails, a warning is logged and no hook is set.
  */
-async function loadCrashHooks(point: string | undefined, logger: Logger): Promise<FiscalServiceHooks> {
+async function loadCrashHooks(point: string | undefined, logger: Logger): Promise<DaemonHooks> {
   if (point === undefined || point === "") return {};
   try {
     const { crashHooks } = await import("../crash-points.js");

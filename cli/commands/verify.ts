@@ -1,15 +1,18 @@
 /**
- * `stalela verify EXPORT [--pubkey HEX] [--json]`: checks a journal export offline (docs/EXPORT.md),
- * independently of any daemon or device. Exit 0 when everything verifies, 5 (VERIFICATION) with a
- * per-record report otherwise. Progress goes to stderr on a terminal only, so a pipe stays clean.
- * A file in the exporter's layout is read line by line, so a million records verify without the
- * document in memory; any other layout is parsed whole.
+ * `stalela verify EXPORT [--pubkey HEX] [--threads N] [--json]`: checks a journal export offline
+ * (docs/EXPORT.md), independently of any daemon or device. Exit 0 when everything verifies, 5
+ * (VERIFICATION) with a per-record report otherwise. Progress goes to stderr on a terminal only, so a
+ * pipe stays clean. A file in the exporter's layout is read line by line, so a million records verify
+ * without the document in memory; any other layout is parsed whole. Either way each entry's own
+ * checks run on N worker threads (cli/verify-pool.ts; one per core by default, none with 1), and the
+ * report is the same whatever N.
  */
 
 import { createReadStream, readFileSync } from "node:fs";
 import { access, constants } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { type Lang, t } from "../../protocol/i18n/index.js";
 import {
   type DocumentIssueReason,
@@ -23,16 +26,30 @@ import {
   type VerifyProgress,
   verifyExport,
   verifyExportLines,
+  verifyExportWith,
 } from "../../protocol/index.js";
-import { afterHelp } from "../help.js";
+import { afterHelp, helpKey } from "../help.js";
 import { readerLang } from "../lang.js";
 import { EXIT, type OutputOptions, printResult, runAction } from "../output.js";
+import { EntryCheckThreadError, ExportCheckPool } from "../verify-pool.js";
 
 /** Entries between two progress redraws: often enough to look alive, rarely enough to cost nothing. */
 const PROGRESS_EVERY_RECORDS = 250;
 
+/** Most worker threads `--threads` takes: far more than any auditor's machine has cores. */
+export const MAX_VERIFY_THREADS = 256;
+
 interface VerifyOptions extends OutputOptions {
   readonly pubkey?: string;
+  readonly threads?: number;
+}
+
+/** Parses a --threads value: an integer from 1 to MAX_VERIFY_THREADS (a usage error otherwise). */
+export function threadCount(text: string): number {
+  const n = /^[1-9]\d{0,3}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n <= MAX_VERIFY_THREADS))
+    throw new InvalidArgumentError(`must be an integer from 1 to ${MAX_VERIFY_THREADS}`);
+  return n;
 }
 
 /** Parses a --pubkey value; a bad one is a usage error (exit 2). */
@@ -216,15 +233,22 @@ async function* fileLines(file: string): AsyncGenerator<string, void, void> {
   }
 }
 
-/** Verifies `file`: line by line in the exporter's layout, else parsed whole. */
+/**
+ * Verifies `file`: line by line in the exporter's layout, else parsed whole; each entry's own checks
+ * on `threads` worker threads, or on this thread alone with 1.
+ */
 export async function verifyExportFile(
   file: string,
   publicKey: Uint8Array | undefined,
   onProgress: VerifyProgress | undefined,
+  threads = 1,
 ): Promise<ExportVerification> {
+  const pool = threads > 1 ? new ExportCheckPool(threads) : null;
+  pool?.start();
   try {
     await access(file, constants.R_OK);
-    const streamed = await verifyExportLines(fileLines(file), { publicKey, onProgress });
+    const checks = pool ?? undefined;
+    const streamed = await verifyExportLines(fileLines(file), { publicKey, onProgress, checks });
     if (streamed !== null) return streamed;
     const text = readFileSync(file, "utf8");
     let doc: unknown;
@@ -233,9 +257,14 @@ export async function verifyExportFile(
     } catch (err) {
       doc = { not_json: (err as Error).message };
     }
-    return verifyExport(doc, { publicKey, onProgress });
+    const options = { publicKey, onProgress };
+    return pool === null ? verifyExport(doc, options) : await verifyExportWith(doc, pool, options);
   } catch (err) {
+    // A thread that failed is no unreadable file: it ends the command as the failure it is.
+    if (err instanceof EntryCheckThreadError) throw err;
     throw new FiscalError("FIELD_REQUIRED", `cannot read ${file}: ${(err as Error).message}`);
+  } finally {
+    await pool?.stop();
   }
 }
 
@@ -246,12 +275,22 @@ export function registerVerifyCommand(program: Command): void {
     .description("help.verify")
     .argument("<export>", "help.verify.export")
     .option("--pubkey <hex>", "help.verify.pubkey")
+    .option(
+      "--threads <n>",
+      helpKey("help.verify.threads", {
+        cores: String(availableParallelism()),
+        max: String(MAX_VERIFY_THREADS),
+      }),
+      threadCount,
+    )
     .option("--json", "help.verify.json")
     .addHelpText("after", afterHelp("help.verify.after"))
     .action((file: string, opts: VerifyOptions) =>
       runAction(opts, async () => {
         const publicKey = pinnedKeyOf(opts.pubkey);
-        const report = await verifyExportFile(file, publicKey, terminalProgress("verifying", opts.json));
+        const progress = terminalProgress("verifying", opts.json);
+        const threads = opts.threads ?? availableParallelism();
+        const report = await verifyExportFile(file, publicKey, progress, threads);
         printResult(opts, report, () => humanReport(file, report));
         process.exitCode = report.ok ? EXIT.OK : EXIT.VERIFICATION;
       }),

@@ -4,7 +4,14 @@
  * Link failures surface as DEVICE_UNAVAILABLE / DEVICE_TIMEOUT; every other FiscalError is the
  * device's own definite answer.
  */
-import type { ArgsOf, CanonicalInvoiceV2, ResultOf, SealedRecord } from "../../protocol/index.js";
+import {
+  type ArgsOf,
+  type CanonicalInvoiceV2,
+  FiscalError,
+  isFiscalError,
+  type ResultOf,
+  type SealedRecord,
+} from "../../protocol/index.js";
 
 /** The DEF, as the fiscal service uses it. */
 export interface DevicePort {
@@ -35,3 +42,8 @@ export const IN_DOUBT_CODES: ReadonlySet<number> = new Set([100, 109]);
 export const COMMIT_NOT_ACTED_CODES: ReadonlySet<number> = new Set([
   101, 102, 104, 105, 106, 108, 119, 120, 121,
 ]);
+
+/** A device call's failure as a FiscalError (anything else the link threw: DEVICE_UNAVAILABLE). */
+export function asFiscalError(err: unknown): FiscalError {
+  return isFiscalError(err) ? err : new FiscalError("DEVICE_UNAVAILABLE", String(err));
+}

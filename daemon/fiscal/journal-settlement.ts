@@ -138,12 +138,21 @@ export class JournalSettlement {
   }
 
   storeSealed(row: InvoiceRow, sealed: SealedRecord, note: string | null): InvoiceRow {
+    const record = this.verifiedRecord(row, sealed);
+    this.counters.fiscalised++;
+    return this.store.seal(row.id, record, sealed, note);
+  }
+
+  /**
+   * The record of a sealed reply, verified as this invoice's: its signature and QR with the device's
+   * key (SIGNATURE_INVALID otherwise) and its payload hash (JOURNAL_CORRUPT otherwise).
+   */
+  verifiedRecord(row: InvoiceRow, sealed: SealedRecord): FiscalRecord {
     const record = openSealedRecord(sealed, this.identity.require().publicKey);
     if (Buffer.compare(record.payload_hash, row.payload_hash) !== 0) {
       throw new FiscalError("JOURNAL_CORRUPT", `the device sealed another payload for invoice ${row.id}`);
     }
-    this.counters.fiscalised++;
-    return this.store.seal(row.id, record, sealed, note);
+    return record;
   }
 
   /** The journal's record of this invoice's payload, stored on it; undefined when absent or owned. */

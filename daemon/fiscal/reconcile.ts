@@ -125,6 +125,8 @@ export class Reconciler {
     for (const p of pending) {
       // Re-read: an invoice prepared since the snapshot owns its nonce now.
       if (this.store.openByNonce(p.nonce) ?? this.store.openByPayloadHash(p.payload_hash)) continue;
+      // A one-shot sale between its PREPARE's answer and its first write owns it too (FiscalService).
+      if (this.service.preparing(p.payload_hash)) continue;
       try {
         await this.device.abort(p.nonce);
         staleAborted++;

@@ -1,13 +1,20 @@
 /**
  * The fiscal service: POS invoices in, sealed records out, through PREPARE → COMMIT on the device.
  * Order of writes (what makes a crash at any instant safe):
- *   1. the attempt is stored PREPARING before the device sees it;
- *   2. the nonce is stored (PREPARED) before COMMIT is sent;
- *   3. the sealed record, its FISCALIZED transition, its outbox entry and its key binding are stored in
- *      one fsync'd transaction before the POS gets its 2xx.
- * Steps 1 and 2 of a one-shot fiscalisation are committed without fsync (they survive a process
- * crash; only a power cut can lose them). If a power cut does lose them after the device sealed,
- * reconciliation imports the record from the journal, and the POS's retry finds it by payload hash.
+ *   1. a one-shot attempt is stored PREPARED, with its nonce and both its PREPARING and PREPARED
+ *      transitions, in one write before COMMIT is sent (a two-step one is stored PREPARING before the
+ *      device sees it, then PREPARED, fsync'd, before its POS is told);
+ *   2. the sealed record, its FISCALIZED transition, its outbox entry and its key binding are stored in
+ *      one transaction, on the disk before the POS gets its 2xx; concurrent seals share one fsync,
+ *      off the event loop (store/group-commit.ts).
+ * Why a one-shot attempt needs no row before its PREPARE: until COMMIT is sent the device has sealed
+ * nothing, so a crash there leaves at most a nonce, which expires and which reconciliation aborts (no
+ * open invoice owns it; `preparing` covers the instant between PREPARE's answer and the write). The
+ * row written before COMMIT is what recovery needs: after a crash, reconciliation attaches the
+ * journal's record to that invoice (its key), never imports it beside it. Step 1 of a one-shot sale is
+ * committed without fsync (it survives a process crash; only a power cut can lose it); if a power cut
+ * does lose it after the device sealed, reconciliation imports the record from the journal, and the
+ * POS's retry finds it by payload hash.
  *
  * The in-doubt rule: once a COMMIT may have been transmitted, the invoice is never stored or answered
  * as not sealed until the device itself has said so: its nonce is aborted first (it can never commit
@@ -20,31 +27,28 @@
  * the condition clears.
  */
 import {
-  type CanonicalInvoiceV2,
-  encodeInvoice,
   errorNameOf,
   FiscalError,
   type FiscalRecord,
-  invoiceHash,
   isFiscalError,
-  isRetryable,
+  recordHash,
   type SealedRecord,
 } from "../../protocol/index.js";
 import type { InvoiceRow, InvoiceStore } from "../store/invoice-store.js";
 import type { OutboxReader } from "../store/outbox.js";
 import { withBound } from "./bound.js";
-import { checkReferenceInStore, type StoredReference } from "./credit-check.js";
 import type { DevicePort } from "./device-port.js";
-import { COMMIT_NOT_ACTED_CODES, IN_DOUBT_CODES } from "./device-port.js";
+import { asFiscalError, COMMIT_NOT_ACTED_CODES, IN_DOUBT_CODES } from "./device-port.js";
 import type { DeviceIdentity } from "./identity.js";
 import { interrupted, JournalSettlement } from "./journal-settlement.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { OPEN_STATES, SEALED_STATES } from "./lifecycle.js";
 import { listInvoices } from "./list.js";
 import { findInvoice } from "./lookup.js";
-import { defaultClientRef, fingerprint, lockOfKey, lockOfRow } from "./request-keys.js";
+import { type InHand, PrepareStep } from "./prepare-step.js";
+import { fingerprint, lockOfKey, lockOfRow } from "./request-keys.js";
 import { Semaphore } from "./semaphore.js";
-import { canonicalSaleOf, type SfeIdentity } from "./sfe.js";
+import type { SfeIdentity } from "./sfe.js";
 import type {
   ActionResult,
   Caller,
@@ -54,7 +58,7 @@ import type {
   InvoicePage,
   InvoiceView,
 } from "./types.js";
-import { invoiceView } from "./views.js";
+import { FRESH_OUTBOX, invoiceView, NO_RECEIPTS, viewOf } from "./views.js";
 
 export { stableJson } from "./request-keys.js";
 
@@ -116,24 +120,25 @@ export class FiscalService implements InvoiceOperations {
   private readonly boundMs: number;
   private readonly now: () => number;
   private readonly journal: JournalSettlement;
-  private readonly sfe: () => SfeIdentity | undefined;
-  private readonly sfeMissing: readonly string[];
-  private readonly admission: () => FiscalError | undefined;
+  private readonly preparation: PrepareStep;
 
   constructor(
     private readonly store: InvoiceStore,
     private readonly outbox: OutboxReader,
     private readonly device: DevicePort,
-    private readonly identity: DeviceIdentity,
+    identity: DeviceIdentity,
     options: FiscalServiceOptions = {},
   ) {
     this.hooks = options.hooks ?? {};
     this.boundMs = options.requestBoundMs ?? DEFAULT_REQUEST_BOUND_MS;
     this.now = options.now ?? Date.now;
-    this.sfe = options.sfe ?? (() => undefined);
-    this.sfeMissing = options.sfeMissing ?? ["sfe.isf", "sfe.seller.name", "sfe.seller.address"];
-    this.admission = options.admission ?? (() => undefined);
     this.journal = new JournalSettlement(store, device, identity, this.counters, this.locks, this.now);
+    this.preparation = new PrepareStep(store, device, identity, this.journal, this.counters, {
+      now: this.now,
+      sfe: options.sfe ?? (() => undefined),
+      sfeMissing: options.sfeMissing ?? ["sfe.isf", "sfe.seller.name", "sfe.seller.address"],
+      admission: options.admission ?? (() => undefined),
+    });
   }
 
   fiscalise(body: unknown, key: string, caller: Caller): Promise<CreateResult> {
@@ -142,7 +147,7 @@ export class FiscalService implements InvoiceOperations {
       if (earlier) return earlier;
       return this.pairs.run(async () => {
         this.checkDeadline(deadline);
-        const row = await this.prepareNew(body, key, caller, false);
+        const { row, inHand } = await this.preparation.attempt(body, key, caller, false);
         if (SEALED_STATES.has(row.state)) return { invoice: this.view(row), replayed: true };
         if (this.now() >= deadline) {
           // The POS was told 504 already: never seal what it stopped waiting for. Nothing was sent.
@@ -153,7 +158,8 @@ export class FiscalService implements InvoiceOperations {
           );
           throw timeoutError();
         }
-        return { invoice: this.view((await this.commitRow(row)).row), replayed: false };
+        const sealed = await this.commitRow(row, inHand);
+        return { invoice: sealed.view ?? this.view(sealed.row), replayed: false };
       });
     });
   }
@@ -162,9 +168,9 @@ export class FiscalService implements InvoiceOperations {
     return this.posRequest(lockOfKey(caller, key), async (deadline) => {
       const earlier = await this.earlierOutcome(body, key, caller, true);
       if (earlier) return earlier;
-      const row = await this.pairs.run(() => {
+      const { row } = await this.pairs.run(() => {
         this.checkDeadline(deadline);
-        return this.prepareNew(body, key, caller, true);
+        return this.preparation.attempt(body, key, caller, true);
       });
       return { invoice: this.view(row), replayed: SEALED_STATES.has(row.state) };
     });
@@ -179,7 +185,7 @@ export class FiscalService implements InvoiceOperations {
       if (SEALED_STATES.has(current.state)) return { invoice: this.view(current), replayed: true };
       if (current.state !== "PREPARED") throw invalidState(current, "only a PREPARED invoice is committed");
       const sealed = await this.commitRow(current);
-      return { invoice: this.view(sealed.row), replayed: sealed.byEarlierRequest };
+      return { invoice: sealed.view ?? this.view(sealed.row), replayed: sealed.byEarlierRequest };
     });
   }
 
@@ -284,73 +290,12 @@ export class FiscalService implements InvoiceOperations {
     return { invoice: this.view(bound), replayed: true };
   }
 
-  private async prepareNew(
-    body: unknown,
-    key: string,
-    caller: Caller,
-    twoStep: boolean,
-  ): Promise<InvoiceRow> {
-    const refused = this.admission();
-    if (refused !== undefined) throw refused;
-    const invoice = canonicalSaleOf(body, {
-      sfe: this.sfe(),
-      sfeMissing: this.sfeMissing,
-      caller,
-      defaultClientRef: defaultClientRef(caller.apiKeyId, key),
-      sellerNif: this.identity.current?.merchantNif,
-    });
-    const payloadHash = invoiceHash(invoice);
-    // The same payload sealed already (a power cut lost this key's rows, reconciliation imported the
-    // record): that is this request's invoice, if the caller may see it.
-    const adopted = this.store.sealedByPayloadHash(payloadHash);
-    if (adopted !== undefined && (adopted.api_key_id === null || adopted.api_key_id === caller.apiKeyId)) {
-      return adopted;
-    }
-    const reference = this.checkReference(invoice);
-    const row = this.store.insertPreparing({
-      idempotencyKey: key,
-      requestFingerprint: fingerprint(body, caller, twoStep),
-      clientRef: invoice.client_ref,
-      type: invoice.type,
-      apiKeyId: caller.apiKeyId,
-      cashierId: caller.cashierId,
-      currency: invoice.currency,
-      totals: invoice.totals,
-      payload: encodeInvoice(invoice),
-      payloadHash,
-      reference,
-      mode: twoStep ? "two-step" : "one-shot",
-    });
-    let prepared: Awaited<ReturnType<DevicePort["prepare"]>>;
-    try {
-      prepared = await this.device.prepare(invoice);
-    } catch (err) {
-      const error = asFiscalError(err);
-      if (error.errorName === "ALREADY_FISCALIZED") {
-        // The device sealed this payload before the store knew (a power cut, a restored backup, and no
-        // reconciliation yet): the journal's record is this invoice.
-        const found = await this.journal.fromJournal(row);
-        if (found !== undefined) return found;
-      }
-      // PREPARE changes no counter: whatever happened, nothing was sealed (a nonce it may have left
-      // expires, and reconciliation aborts it). A device refusal is REJECTED, a link failure ABORTED;
-      // only a final refusal binds the key.
-      const final = !isRetryable(error.errorName);
-      if (IN_DOUBT_CODES.has(error.code)) this.counters.aborted++;
-      else this.counters.rejected++;
-      this.store.transition(row.id, "PREPARING", IN_DOUBT_CODES.has(error.code) ? "ABORTED" : "REJECTED", {
-        error,
-        bind: final,
-      });
-      throw error;
-    }
-    return this.store.transition(row.id, "PREPARING", "PREPARED", {
-      nonce: prepared.nonce,
-      commitBefore: prepared.expires_at,
-      // A two-step POS is told the invoice is PREPARED: that must survive a power cut, and binds the key.
-      durable: twoStep,
-      bind: twoStep,
-    });
+  /**
+   * Whether a one-shot attempt with this payload hash is between its PREPARE and its first write:
+   * the nonce the device lists for it is not stale (reconciliation must not abort it).
+   */
+  preparing(payloadHash: Uint8Array): boolean {
+    return this.preparation.preparing(payloadHash);
   }
 
   /**
@@ -360,7 +305,7 @@ export class FiscalService implements InvoiceOperations {
    * asked the journal) ends it; anything else is in doubt and settled through the journal before any
    * answer.
    */
-  private async commitRow(row: InvoiceRow): Promise<{ row: InvoiceRow; byEarlierRequest: boolean }> {
+  private async commitRow(row: InvoiceRow, inHand?: InHand): Promise<Committed> {
     let sealed: SealedRecord;
     this.hooks.beforeDeviceCommit?.();
     try {
@@ -392,8 +337,9 @@ export class FiscalService implements InvoiceOperations {
       throw error;
     }
     this.hooks.afterDeviceCommit?.();
+    let record: FiscalRecord;
     try {
-      return { row: this.journal.storeSealed(row, sealed, null), byEarlierRequest: false };
+      record = this.journal.verifiedRecord(row, sealed);
     } catch (err) {
       // A reply that does not verify (a bad signature, another payload) is no answer: ask the journal.
       if (!isFiscalError(err, "SIGNATURE_INVALID") && !isFiscalError(err, "JOURNAL_CORRUPT")) throw err;
@@ -405,10 +351,24 @@ export class FiscalService implements InvoiceOperations {
       if (SEALED_STATES.has(settled.state)) return { row: settled, byEarlierRequest: false };
       throw err;
     }
-  }
-
-  private checkReference(invoice: CanonicalInvoiceV2): StoredReference | undefined {
-    return checkReferenceInStore(this.store, invoice, () => this.identity.require().deviceId);
+    this.counters.fiscalised++;
+    const at = this.now();
+    const stored = await this.store.sealGrouped(row, record, sealed, at);
+    if (inHand === undefined) return { row: stored, byEarlierRequest: false };
+    // The answer is built from what this request holds: nothing it just wrote is read back.
+    const view = viewOf({
+      row: stored,
+      transitions: [
+        { state: "PREPARING", at: inHand.preparingAt, note: null },
+        { state: "PREPARED", at: inHand.preparedAt, note: null },
+        { state: "FISCALIZED", at, note: null },
+      ],
+      record: { fields: record, stored: { ...sealed, record_hash: recordHash(sealed.record) } },
+      outbox: FRESH_OUTBOX,
+      receipts: NO_RECEIPTS,
+      invoice: inHand.invoice,
+    });
+    return { row: stored, byEarlierRequest: false, view };
   }
 
   private mustGet(idOrKey: string, caller: Caller): InvoiceRow {
@@ -422,6 +382,13 @@ export class FiscalService implements InvoiceOperations {
   }
 }
 
+/** A COMMIT's outcome: the sealed row, whether an earlier request sealed it, and its view when in hand. */
+interface Committed {
+  readonly row: InvoiceRow;
+  readonly byEarlierRequest: boolean;
+  readonly view?: InvoiceView;
+}
+
 /** A two-step invoice told PREPARED to its POS: it holds its key, a retry replays it. */
 function isBoundPrepared(row: InvoiceRow): boolean {
   return row.mode === "two-step" && row.state === "PREPARED";
@@ -431,10 +398,6 @@ function checkFingerprint(row: InvoiceRow, print: string, key: string): void {
   if (row.request_fingerprint !== print) {
     throw new FiscalError("IDEMPOTENCY_CONFLICT", `Idempotency-Key ${key} was used for a different request`);
   }
-}
-
-function asFiscalError(err: unknown): FiscalError {
-  return isFiscalError(err) ? err : new FiscalError("DEVICE_UNAVAILABLE", String(err));
 }
 
 function invalidState(row: InvoiceRow, why: string): FiscalError {

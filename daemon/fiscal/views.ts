@@ -1,6 +1,7 @@
 /**
- * Builds the API's view of an invoice from its stored rows. The fiscal response is read back from
- * the stored record bytes, so what the POS sees is exactly what the device signed.
+ * Builds the API's view of an invoice: from its stored rows (a GET), or from the parts the request
+ * that sealed it holds in hand (its 201). Either way the fiscal response is decoded from the record
+ * bytes the device signed and the signature verified, so what the POS sees is exactly what was signed.
  */
 import {
   type CanonicalInvoice,
@@ -8,29 +9,39 @@ import {
   decodeCanonical,
   decodeRecord,
   errorNameOf,
+  type FiscalRecord,
   toBase64Url,
   toHex,
 } from "../../protocol/index.js";
 import type { InvoiceRow, InvoiceStore, RecordRow } from "../store/invoice-store.js";
-import type { AnyInvoiceTotals, FiscalResponse, InvoiceType, InvoiceView, SyncStatus } from "./types.js";
+import type { OutboxStatus as OutboxRow } from "../store/outbox.js";
+import type { ReceiptSummary } from "../store/receipt-prints.js";
+import type { AnyInvoiceTotals, FiscalResponse, InvoiceType, InvoiceView } from "./types.js";
 
-interface OutboxRow {
-  status: SyncStatus;
-  attempts: number;
-  last_error: string | null;
-  dgi_status: string | null;
+/** A transition as stored. */
+export interface TransitionRow {
+  readonly state: InvoiceRow["state"];
+  readonly at: number;
+  readonly note: string | null;
 }
+
+/** A sealed record's stored bytes and codes: a RecordRow, or the sealed reply in hand. */
+export type StoredSeal = Pick<RecordRow, "auth_code" | "qr" | "signature" | "record" | "record_hash">;
 
 /** The fiscal response of a stored record. */
 export function fiscalResponseOf(row: RecordRow): FiscalResponse {
-  const record = decodeRecord(row.record);
+  return fiscalResponseFrom(decodeRecord(row.record), row);
+}
+
+/** The fiscal response of a record, decoded from `stored.record`, and its stored bytes. */
+function fiscalResponseFrom(record: FiscalRecord, stored: StoredSeal): FiscalResponse {
   return {
     fiscal_number: record.fiscal_number,
     type_number: record.type_number,
     device_id: record.device_id,
-    auth_code: row.auth_code,
+    auth_code: stored.auth_code,
     timestamp: new Date(record.issued_at).toISOString(),
-    qr: row.qr,
+    qr: stored.qr,
     v: record.v,
     invoice_type: record.invoice_type,
     dgi_type: record.v === 2 ? record.dgi_type : null,
@@ -44,20 +55,55 @@ export function fiscalResponseOf(row: RecordRow): FiscalResponse {
     fiscal_authority_id: record.fiscal_authority_id,
     cashier_id: record.cashier_id,
     client_ref: record.client_ref,
-    signature: toBase64Url(row.signature),
-    record: toBase64Url(row.record),
-    record_hash: toHex(row.record_hash),
+    signature: toBase64Url(stored.signature),
+    record: toBase64Url(stored.record),
+    record_hash: toHex(stored.record_hash),
   };
 }
 
-/** The full view of one invoice. */
+/** Everything an invoice's view is made of. */
+export interface ViewParts {
+  readonly row: InvoiceRow;
+  readonly transitions: readonly TransitionRow[];
+  /** The sealed record, decoded, and its stored bytes; undefined while unsealed. */
+  readonly record: { readonly fields: FiscalRecord; readonly stored: StoredSeal } | undefined;
+  readonly outbox: OutboxRow | undefined;
+  readonly receipts: ReceiptSummary;
+  /** The canonical invoice the payload holds; null without payload. */
+  readonly invoice: CanonicalInvoice | CanonicalInvoiceV2 | null;
+}
+
+/** The outbox entry of a record sealed a moment ago: queued, never tried. */
+export const FRESH_OUTBOX: OutboxRow = { status: "PENDING", attempts: 0, last_error: null, dgi_status: null };
+/** The receipts of an invoice sealed a moment ago: none yet. */
+export const NO_RECEIPTS: ReceiptSummary = { printed: 0, duplicates: 0, last_printed_at: null };
+
+/** The full view of one invoice, read from the store. */
 export function invoiceView(
   store: InvoiceStore,
   outboxOf: (id: string) => OutboxRow | undefined,
   row: InvoiceRow,
 ): InvoiceView {
   const record = store.recordOf(row.id);
-  const outbox = outboxOf(row.id);
+  return viewOf({
+    row,
+    transitions: store.transitionsOf(row.id),
+    record: record && { fields: decodeRecord(record.record), stored: record },
+    outbox: outboxOf(row.id),
+    receipts: store.receiptSummaryOf(row.id),
+    invoice:
+      row.payload === null
+        ? null
+        : (decodeCanonical(row.payload) as unknown as CanonicalInvoice | CanonicalInvoiceV2),
+  });
+}
+
+/**
+ * The view of an invoice from its parts: read from the store (invoiceView), or held in hand by the
+ * request that just sealed it (FiscalService), which then answers without reading back what it wrote.
+ */
+export function viewOf(parts: ViewParts): InvoiceView {
+  const { row, outbox } = parts;
   const errorName = row.error_code === null ? undefined : errorNameOf(row.error_code);
   return {
     id: row.id,
@@ -71,7 +117,7 @@ export function invoiceView(
     totals: JSON.parse(row.totals_json) as AnyInvoiceTotals,
     payload_hash: toHex(row.payload_hash),
     created_at: new Date(row.created_at).toISOString(),
-    transitions: store.transitionsOf(row.id).map((t) => ({
+    transitions: parts.transitions.map((t) => ({
       state: t.state,
       at: new Date(t.at).toISOString(),
       ...(t.note === null ? {} : { note: t.note }),
@@ -80,7 +126,7 @@ export function invoiceView(
       row.state === "PREPARED" && row.commit_before !== null
         ? new Date(row.commit_before).toISOString()
         : null,
-    fiscal: record ? fiscalResponseOf(record) : null,
+    fiscal: parts.record ? fiscalResponseFrom(parts.record.fields, parts.record.stored) : null,
     error:
       row.error_code === null
         ? null
@@ -91,10 +137,7 @@ export function invoiceView(
       attempts: outbox?.attempts ?? 0,
       last_error: outbox?.last_error ?? null,
     },
-    receipts: store.receiptSummaryOf(row.id),
-    invoice:
-      row.payload === null
-        ? null
-        : (decodeCanonical(row.payload) as unknown as CanonicalInvoice | CanonicalInvoiceV2),
+    receipts: parts.receipts,
+    invoice: parts.invoice,
   };
 }

@@ -20,6 +20,8 @@ export const METRIC_NAMES = {
   conditions: "stalela_status_conditions",
   counters: "stalela_service_counter",
   link: "stalela_device_link",
+  cpuUser: "process_cpu_user_seconds_total",
+  cpuSystem: "process_cpu_system_seconds_total",
 } as const;
 
 /** How an invoice was sealed: one API call, or prepare then commit. */
@@ -57,6 +59,7 @@ export class HttpMetrics {
       registers,
     });
     statusGauges(registers, status);
+    cpuCounters(registers);
   }
 
   /** Records one answered request; `route` is the route pattern, never the raw URL (bounded labels). */
@@ -142,4 +145,36 @@ function statusGauges(registers: Registry[], status: StatusSource): void {
     (r) => r.counters,
   );
   keyed(METRIC_NAMES.link, "Device link counters (CRC errors, retransmits, timeouts…)", (r) => r.link);
+}
+
+/**
+ * The daemon's CPU time (process.cpuUsage: every thread of the process, the thread pool's fsyncs
+ * included), under the names Prometheus's own clients use; the bench reads it around a fixed batch.
+ */
+function cpuCounters(registers: Registry[]): void {
+  let last = process.cpuUsage();
+  let pending = { user: 0, system: 0 };
+  // One reading per scrape, shared by both counters: each adds what was used since the last.
+  const read = (): void => {
+    const now = process.cpuUsage();
+    pending = { user: now.user - last.user, system: now.system - last.system };
+    last = now;
+  };
+  new Counter({
+    name: METRIC_NAMES.cpuUser,
+    help: "User CPU time of the daemon process, in seconds",
+    registers,
+    collect() {
+      read();
+      this.inc(pending.user / 1e6);
+    },
+  });
+  new Counter({
+    name: METRIC_NAMES.cpuSystem,
+    help: "System CPU time of the daemon process, in seconds",
+    registers,
+    collect() {
+      this.inc(pending.system / 1e6);
+    },
+  });
 }

@@ -47,6 +47,8 @@ export class DayWatch {
 
   /** The refusal of a new sale while the shop's policy says so (DAY_NOT_CLOSED 337), else undefined. */
   admission(): FiscalError | undefined {
+    // Asked at every sale: with the refusal off (the default) the day's standing is not even read.
+    if (this.settings.refuseSalesAfterHours <= 0) return undefined;
     const s = this.standing();
     if (!s.refuseSales || s.overdueSince === null) return undefined;
     return new FiscalError(

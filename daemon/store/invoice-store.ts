@@ -10,6 +10,7 @@ import { FiscalError, recordHash, sha256 } from "../../protocol/index.js";
 import { assertTransition, pathBetween } from "../fiscal/lifecycle.js";
 import type { AnyInvoiceTotals, InvoiceState } from "../fiscal/types.js";
 import { type Db, statement } from "./database.js";
+import { GroupCommit, type SyncFile } from "./group-commit.js";
 import { InvoiceReads, type InvoiceRow } from "./invoice-reads.js";
 
 export type { InvoiceRow, RecordRow } from "./invoice-reads.js";
@@ -35,13 +36,27 @@ export function newInvoiceId(): string {
   return `inv_${randomBytes(12).toString("base64url")}`;
 }
 
-/** Invoice persistence. Methods are synchronous; callers never hold a transaction across an await. */
+/** A one-shot attempt the device has prepared (FiscalService.prepareNew): what `insertPrepared` stores. */
+export interface PreparedAttempt {
+  readonly nonce: Uint8Array;
+  readonly commitBefore: number;
+  /** When the attempt began (its PREPARING transition and created_at) and when PREPARE answered. */
+  readonly preparingAt: number;
+  readonly preparedAt: number;
+}
+
+/** Invoice persistence. Methods are synchronous, but for the grouped seal; no transaction spans an await. */
 export class InvoiceStore extends InvoiceReads {
+  /** The seals of the POS's COMMITs share fsyncs (group-commit.ts). */
+  readonly group: GroupCommit;
+
   constructor(
     db: Db,
     private readonly now: () => number = Date.now,
+    syncFile?: SyncFile,
   ) {
     super(db);
+    this.group = new GroupCommit(db, syncFile);
   }
 
   /**
@@ -67,9 +82,8 @@ export class InvoiceStore extends InvoiceReads {
    * no key: `transition(…, { bind: true })` and `seal` do, once the attempt reaches a state the POS may
    * act on.
    */
-  insertPreparing(invoice: NewInvoice): InvoiceRow {
+  insertPreparing(invoice: NewInvoice, at = this.now()): InvoiceRow {
     const id = newInvoiceId();
-    const at = this.now();
     this.write(false, () => {
       statement(
         this.db,
@@ -97,6 +111,68 @@ export class InvoiceStore extends InvoiceReads {
       this.addTransition(id, "PREPARING", at, null);
     });
     return this.byId(id)!;
+  }
+
+  /**
+   * Stores a one-shot attempt once the device has PREPAREd it, in ONE write (not fsync'd): the invoice
+   * in PREPARED with its nonce, and both its PREPARING and PREPARED transitions, at their own instants.
+   * This replaces insertPreparing + transition(PREPARED) for a one-shot sale, and is all the crash
+   * recovery needs (FiscalService explains why). Returns the row as stored, without reading it back.
+   */
+  insertPrepared(invoice: NewInvoice, attempt: PreparedAttempt): InvoiceRow {
+    const row: InvoiceRow = {
+      id: newInvoiceId(),
+      idempotency_key: invoice.idempotencyKey,
+      request_fingerprint: invoice.requestFingerprint,
+      client_ref: invoice.clientRef,
+      type: invoice.type,
+      state: "PREPARED",
+      api_key_id: invoice.apiKeyId,
+      cashier_id: invoice.cashierId,
+      currency: invoice.currency,
+      totals_json: JSON.stringify(invoice.totals),
+      payload: invoice.payload,
+      payload_hash: invoice.payloadHash,
+      ref_device_id: invoice.reference?.deviceId ?? null,
+      ref_fiscal_number: invoice.reference?.fiscalNumber ?? null,
+      nonce: attempt.nonce,
+      commit_before: attempt.commitBefore,
+      error_code: null,
+      error_message: null,
+      source: "pos",
+      mode: invoice.mode,
+      created_at: attempt.preparingAt,
+    };
+    this.write(false, () => {
+      statement(
+        this.db,
+        `INSERT INTO invoices (id, idempotency_key, request_fingerprint, client_ref, type, state, api_key_id,
+               cashier_id, currency, totals_json, payload, payload_hash, ref_device_id, ref_fiscal_number, nonce,
+               commit_before, mode, created_at)
+             VALUES (?, ?, ?, ?, ?, 'PREPARED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        row.id,
+        row.idempotency_key,
+        row.request_fingerprint,
+        row.client_ref,
+        row.type,
+        row.api_key_id,
+        row.cashier_id,
+        row.currency,
+        row.totals_json,
+        row.payload,
+        row.payload_hash,
+        row.ref_device_id,
+        row.ref_fiscal_number,
+        row.nonce,
+        row.commit_before,
+        row.mode,
+        row.created_at,
+      );
+      this.addTransition(row.id, "PREPARING", attempt.preparingAt, null);
+      this.addTransition(row.id, "PREPARED", attempt.preparedAt, null);
+    });
+    return row;
   }
 
   /**
@@ -163,6 +239,20 @@ export class InvoiceStore extends InvoiceReads {
       })
       .immediate();
     return this.byId(id)!;
+  }
+
+  /**
+   * Seals a PREPARED invoice the POS's COMMIT sealed, as `seal` does, but through the group commit: it
+   * resolves once the seal is on the disk (its fsync shared with the seals around it), and it returns
+   * the sealed row without reading it back; every instant written is `at`.
+   */
+  sealGrouped(row: InvoiceRow, record: FiscalRecord, sealed: SealedRecord, at: number): Promise<InvoiceRow> {
+    return this.group.durable(() => {
+      this.moveStateAt(row.id, "PREPARED", "FISCALIZED", null, at);
+      this.insertRecord(row.id, record, sealed, at);
+      this.bindKey(row.id, at);
+      return { ...row, state: "FISCALIZED" as const };
+    });
   }
 
   /**
@@ -246,30 +336,46 @@ export class InvoiceStore extends InvoiceReads {
   }
 
   private moveState(id: string, from: InvoiceState, to: InvoiceState, note: string | null): void {
-    if (!this.moveIfIn(id, from, to, note))
+    this.moveStateAt(id, from, to, note, this.now());
+  }
+
+  private moveStateAt(
+    id: string,
+    from: InvoiceState,
+    to: InvoiceState,
+    note: string | null,
+    at: number,
+  ): void {
+    if (!this.moveIfIn(id, from, to, note, at))
       throw new FiscalError("INVALID_STATE", `invoice ${id} is no longer ${from}`);
   }
 
   /** Moves the invoice from `from` to `to` with its transition row if it is in `from`; says whether. */
-  private moveIfIn(id: string, from: InvoiceState, to: InvoiceState, note: string | null): boolean {
+  private moveIfIn(
+    id: string,
+    from: InvoiceState,
+    to: InvoiceState,
+    note: string | null,
+    at = this.now(),
+  ): boolean {
     assertTransition(from, to);
     const changed = statement(this.db, "UPDATE invoices SET state = ? WHERE id = ? AND state = ?").run(
       to,
       id,
       from,
     ).changes;
-    if (changed === 1) this.addTransition(id, to, this.now(), note);
+    if (changed === 1) this.addTransition(id, to, at, note);
     return changed === 1;
   }
 
   /** Binds the invoice's Idempotency-Key to it, unless the key is bound already (it keeps its invoice). */
-  private bindKey(id: string): void {
+  private bindKey(id: string, at = this.now()): void {
     statement(
       this.db,
       `INSERT OR IGNORE INTO idempotency_keys (api_key_id, idempotency_key, invoice_id, bound_at)
          SELECT COALESCE(api_key_id, ''), idempotency_key, id, ? FROM invoices
           WHERE id = ? AND idempotency_key IS NOT NULL`,
-    ).run(this.now(), id);
+    ).run(at, id);
   }
 
   private addTransition(id: string, state: InvoiceState, at: number, note: string | null): void {
@@ -279,8 +385,7 @@ export class InvoiceStore extends InvoiceReads {
     ).run(id, state, at, note);
   }
 
-  private insertRecord(invoiceId: string, record: FiscalRecord, sealed: SealedRecord): void {
-    const at = this.now();
+  private insertRecord(invoiceId: string, record: FiscalRecord, sealed: SealedRecord, at = this.now()): void {
     const columns = [
       record.device_id,
       record.fiscal_number,

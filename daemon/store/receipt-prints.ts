@@ -6,7 +6,7 @@
  * (a lost original is reprinted as a duplicate; two originals never exist).
  */
 import type { ExportedPrint } from "../../protocol/index.js";
-import type { Db } from "./database.js";
+import { type Db, statement } from "./database.js";
 
 /** One printed copy, as logged. */
 export interface ReceiptPrint {
@@ -84,9 +84,10 @@ export class ReceiptPrints {
 
 /** The summary the invoice view shows. */
 export function receiptSummaryOf(db: Db, invoiceId: string): ReceiptSummary {
-  const row = db
-    .prepare("SELECT COUNT(*) AS n, MAX(at) AS last FROM receipt_prints WHERE invoice_id = ?")
-    .get(invoiceId) as { n: number; last: number | null };
+  const row = statement(
+    db,
+    "SELECT COUNT(*) AS n, MAX(at) AS last FROM receipt_prints WHERE invoice_id = ?",
+  ).get(invoiceId) as { n: number; last: number | null };
   return {
     printed: row.n,
     duplicates: Math.max(0, row.n - 1),

@@ -7,22 +7,24 @@
  * A document in another layout (reformatted by a JSON tool, say) is still an export: this reader
  * answers `null` for it, and the caller parses the whole text with `verifyExport`. Both readers give
  * the same verdict on the same document; the line reader only refuses to guess.
+ *
+ * With `checks`, each entry's own checks (its text parsed included) run there, in batches, and the
+ * verdicts come back in file order (entry-pipeline.ts): the same report, from more threads.
  */
 
+import { EntryPipeline } from "./entry-pipeline.js";
+import { type EntryChecks, parseJsonText } from "./entry-verdict.js";
 import type { ExportVerification } from "./report.js";
 import { ExportVerifier, type VerifyExportOptions } from "./verify-export.js";
 
+/** Options of `verifyExportLines`. */
+export interface VerifyExportLinesOptions extends VerifyExportOptions {
+  /** Where the entries' own checks run (entry-verdict.ts); this thread, one by one, when absent. */
+  readonly checks?: EntryChecks;
+}
+
 /** The line that ends the header and opens the entries. */
 const RECORDS_OPEN = '  "records": [';
-
-/** Parses JSON text, or answers undefined. */
-function parse(text: string): { value: unknown } | undefined {
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Verifies an export read line by line (without line terminators). Returns null when the text is not
@@ -30,10 +32,12 @@ function parse(text: string): { value: unknown } | undefined {
  */
 export async function verifyExportLines(
   lines: AsyncIterable<string>,
-  options: VerifyExportOptions = {},
+  options: VerifyExportLinesOptions = {},
 ): Promise<ExportVerification | null> {
+  const { checks, ...verifyOptions } = options;
   const header: string[] = [];
   let verifier: ExportVerifier | null = null;
+  let pipeline: EntryPipeline | null = null;
   let total: number | undefined;
   /** After an entry: whether its line ended with the `,` another entry needs (and `]` forbids). */
   let comma: boolean | null = null;
@@ -48,14 +52,15 @@ export async function verifyExportLines(
         continue;
       }
       // The header lines end with `,` before "records": close the object there.
-      const value = parse(`${header.join("\n").trimEnd().replace(/,$/, "")}\n}`)?.value;
+      const value = parseJsonText(`${header.join("\n").trimEnd().replace(/,$/, "")}\n}`)?.value;
       if (value === null || typeof value !== "object" || Array.isArray(value) || "records" in value)
         return null;
-      verifier = new ExportVerifier(value, options);
+      verifier = new ExportVerifier(value, verifyOptions);
       const range = (value as { range?: { from?: unknown; to?: unknown } }).range;
       if (typeof range?.from === "number" && typeof range.to === "number") {
         total = Math.max(0, range.to - range.from + 1);
       }
+      if (checks !== undefined) pipeline = new EntryPipeline(verifier, checks, { text: true, total });
     } else if (closed) {
       if (line !== "}") return null;
       ended = true;
@@ -65,10 +70,21 @@ export async function verifyExportLines(
     } else {
       if (comma === false || !line.startsWith("    {")) return null;
       comma = line.endsWith(",");
-      const entry = parse(comma ? line.slice(0, -1) : line);
-      if (entry === undefined) return null;
-      verifier.add(entry.value, total);
+      const text = comma ? line.slice(0, -1) : line;
+      if (pipeline !== null) {
+        await pipeline.push(text);
+        if (pipeline.gaveUp) return null;
+      } else {
+        const entry = parseJsonText(text);
+        if (entry === undefined) return null;
+        verifier.add(entry.value, total);
+      }
     }
   }
-  return verifier !== null && ended ? verifier.finish() : null;
+  if (verifier === null || !ended) return null;
+  if (pipeline !== null) {
+    await pipeline.finish();
+    if (pipeline.gaveUp) return null;
+  }
+  return verifier.finish();
 }

@@ -17,7 +17,8 @@ import { compileChecker } from "../schema-issues.js";
 import { type ActivationRecord, genesisHash, openActivationRecord } from "../security/activation.js";
 import { checkJournalOrder, type VerifiedEntry } from "./chain.js";
 import { CreditLedger } from "./credit-ledger.js";
-import { checkEntry, messageOf } from "./entry-check.js";
+import { type EntryContext, messageOf } from "./entry-check.js";
+import { type EntryVerdict, entryVerdictOf } from "./entry-verdict.js";
 import {
   activationBlobOf,
   EXPORT_FORMAT,
@@ -27,13 +28,7 @@ import {
   publicKeyFromHex,
 } from "./export-format.js";
 import { checkCreditLines } from "./invoice-checks.js";
-import type {
-  DocumentIssue,
-  ExportVerification,
-  RecordFailure,
-  RecordFailureReason,
-  VerifyProgress,
-} from "./report.js";
+import type { DocumentIssue, ExportVerification, RecordFailure, VerifyProgress } from "./report.js";
 import { NO_REPORTS, ReportCheck } from "./report-check.js";
 
 /** Options of `verifyExport` and `ExportVerifier`. */
@@ -98,6 +93,8 @@ export class ExportVerifier {
   private readonly ledger: CreditLedger | null = null;
   /** Format /4: the journaled reports, checked with the records. */
   private readonly reports: ReportCheck | null = null;
+  /** What each entry is checked against (entry-verdict.ts); null when the header is unusable. */
+  readonly entryContext: EntryContext | null = null;
   private count = 0;
 
   constructor(
@@ -126,6 +123,12 @@ export class ExportVerifier {
     }
     this.key = this.chooseKey();
     this.activation = this.checkActivation();
+    this.entryContext = {
+      format: this.header.format,
+      deviceId: device.device_id,
+      key: this.key,
+      activation: this.activation,
+    };
     if (range.to < range.from - 1) {
       this.issues.push({
         reason: "range",
@@ -149,26 +152,30 @@ export class ExportVerifier {
 
   /** Checks the next entry; `total` (the entries expected) is only for progress. */
   add(raw: unknown, total?: number): void {
+    const ctx = this.entryContext;
+    this.addVerdict(ctx === null ? null : entryVerdictOf(raw, this.count, ctx), total);
+  }
+
+  /**
+   * Takes the next entry's own verdict, computed anywhere from `entryContext` (null when that is
+   * null: the entry is then only counted). Verdicts must come in file order: the checks across
+   * entries read them in that order, so anything else is a bug of the caller and throws.
+   */
+  addVerdict(verdict: EntryVerdict | null, total?: number): void {
     const index = this.count++;
-    if (this.header !== null) this.check(raw, index, this.header);
+    if (this.entryContext !== null) {
+      if (verdict?.index !== index)
+        throw new Error(`entry ${index}'s verdict expected, got ${verdict?.index}`);
+      this.take(verdict);
+    }
     this.options.onProgress?.(index + 1, total ?? index + 1);
   }
 
-  private check(raw: unknown, index: number, header: ExportHeader): void {
-    const fail = (reason: RecordFailureReason, message: string, fn: number | null = null): void => {
-      this.failures.push({ fiscal_number: fn, index, reason, message });
-    };
-    const ctx = {
-      format: header.format,
-      deviceId: header.device.device_id,
-      key: this.key,
-      activation: this.activation,
-    };
-    const checked = checkEntry(raw, index, ctx, fail);
+  private take({ failures, checked, claimed }: EntryVerdict): void {
+    this.failures.push(...failures);
     if (checked === null) {
       // An entry that cannot be read still claims its fiscal number: it is not reported missing too.
-      const claimed = (raw as { fiscal_number?: unknown } | null)?.fiscal_number;
-      if (Number.isSafeInteger(claimed)) this.unreadable.add(claimed as number);
+      if (claimed !== null) this.unreadable.add(claimed);
       return;
     }
     this.entries.push(checked.chain);
@@ -320,11 +327,14 @@ export class ExportVerifier {
   }
 }
 
+/** The issue of a document without a `records` array. */
+export const RECORDS_REQUIRED: DocumentIssue = { reason: "format", message: "/records is required" };
+
 /** Verifies an export document (parsed JSON). Never throws for bad content: it reports it. */
 export function verifyExport(doc: unknown, options: VerifyExportOptions = {}): ExportVerification {
   const verifier = new ExportVerifier(doc, options);
   const records = (doc as { records?: unknown } | null)?.records;
   if (Array.isArray(records)) for (const raw of records) verifier.add(raw, records.length);
-  else verifier.documentIssue({ reason: "format", message: "/records is required" });
+  else verifier.documentIssue({ ...RECORDS_REQUIRED });
   return verifier.finish();
 }

@@ -142,6 +142,9 @@ export const HELP_EN: Readonly<Record<string, string>> = {
     "invoices, credit notes",
   "help.verify.export": "the export file (`stalela device export --out FILE`)",
   "help.verify.pubkey": "verify with this device key (the one the DGI registered), not the file's",
+  "help.verify.threads":
+    "worker threads checking the signatures and QR codes (1 to {max}; default one per core, {cores} " +
+    "here; 1: none, all on the main thread); the report is the same whatever the number",
   "help.verify.json": "machine-readable report on stdout",
   "help.verify.after": "Exit codes: 0 verified, 5 verification failed, 2 bad arguments or unreadable file.",
 

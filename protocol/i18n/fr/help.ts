@@ -163,6 +163,9 @@ export const HELP_FR: Readonly<Record<string, string>> = {
   "help.verify.export": "le fichier d'export (`stalela device export --out FILE`)",
   "help.verify.pubkey":
     "vérifier avec cette clé de l'appareil (celle que la DGI a enregistrée), pas avec celle du fichier",
+  "help.verify.threads":
+    "fils de travail qui vérifient les signatures et les QR (de 1 à {max} ; par défaut un par cœur, " +
+    "{cores} ici ; 1 : aucun, tout sur le fil principal) ; le rapport est le même quel que soit le nombre",
   "help.verify.json": "rapport lisible par un programme, sur stdout",
   "help.verify.after":
     "Codes de sortie : 0 vérifié, 5 échec de la vérification, 2 arguments incorrects ou fichier illisible.",

@@ -104,7 +104,8 @@ describe("the request bound", () => {
     commit.release();
     await drain();
     expect(h.service.get("K", h.caller)?.state).toBe("FISCALIZED");
-    const retry = await h.service.commit("K", h.caller);
+    // The key stays locked until the seal is on the disk (its fsync runs off the event loop).
+    const retry = await vi.waitFor(() => h.service.commit("K", h.caller));
     expect(retry).toMatchObject({
       replayed: true,
       invoice: { state: "FISCALIZED", fiscal: { fiscal_number: 1 } },

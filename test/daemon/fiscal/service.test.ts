@@ -106,6 +106,44 @@ describe("fiscal service: one-shot", () => {
   });
 });
 
+describe("fiscal service: the answer of a seal is built from what the request holds", () => {
+  /** The view as JSON carries it (what the POS receives), key order aside. */
+  const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+  it("answers a one-shot sale exactly as a GET of it then reads it back from the store", async () => {
+    const { invoice } = await h.service.fiscalise(posSale(), "K-VIEW", h.caller);
+    const read = h.service.get("K-VIEW", h.caller);
+    expect(asJson(invoice)).toStrictEqual(asJson(read));
+    // And as a fresh daemon reads it, from the file alone.
+    h.restartDaemon();
+    expect(asJson(h.service.get("K-VIEW", h.caller))).toStrictEqual(asJson(invoice));
+  });
+
+  it("answers a two-step commit exactly as a GET of it", async () => {
+    await h.service.prepare(posSale(), "T-VIEW", h.caller);
+    const { invoice } = await h.service.commit("T-VIEW", h.caller);
+    expect(invoice.state).toBe("FISCALIZED");
+    expect(asJson(invoice)).toStrictEqual(asJson(h.service.get("T-VIEW", h.caller)));
+  });
+
+  it("writes a one-shot attempt once, PREPARED with both transitions, only after the device prepared it", async () => {
+    const held = h.port.hold("PREPARE");
+    const request = h.service.fiscalise(posSale(), "K-ONCE", h.caller);
+    await held.reached;
+    // While the device validates, nothing is stored: a GET does not find the key.
+    expect(h.service.get("K-ONCE", h.caller)).toBeUndefined();
+    expect(h.store.openInvoices()).toEqual([]);
+    held.release();
+    const { invoice } = await request;
+    expect(invoice.transitions.map((t) => t.state)).toEqual(["PREPARING", "PREPARED", "FISCALIZED"]);
+    expect(h.store.transitionsOf(invoice.id).map((t) => t.state)).toEqual([
+      "PREPARING",
+      "PREPARED",
+      "FISCALIZED",
+    ]);
+  });
+});
+
 describe("fiscal service: two-step, delivery and credit notes", () => {
   it("prepares with device totals, then commits within the TTL", async () => {
     const { invoice } = await h.service.prepare(posSale(), "T-1", h.caller);

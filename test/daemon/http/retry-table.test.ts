@@ -893,16 +893,18 @@ describe("the request never reached the service: fix it", () => {
 describe("states a GET shows", () => {
   walks(
     ["state PREPARING"],
-    "the daemon died while the device validated; the POS asks, then retries",
+    "the daemon died while the device validated a two-step prepare; the POS asks, then retries",
     async () => {
       const w = await world();
       const pos = new Pos(w);
       const total = 17_100;
       const held = w.link.holdNext("PREPARE");
-      void pos.send(one(total)); // its answer never comes: the daemon dies below
+      // A one-shot sale has no row until the device has prepared it (a GET is 404, the row above);
+      // a two-step prepare is stored PREPARING before the device sees it.
+      void pos.send(twoStep(total)); // its answer never comes: the daemon dies below
       await held.reached;
       await w.restartDaemon();
-      const result = await sell(w, pos, one(total), { total, start: "get" });
+      const result = await sell(w, pos, twoStep(total), { total, start: "get" });
       expect(result.trace).toEqual(["state PREPARING"]);
       return expectSoldOnce(w, pos, total, result, true);
     },
