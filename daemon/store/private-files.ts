@@ -6,20 +6,32 @@
  * keeps whatever mode it was given. Lives in daemon/store, which the emulator already imports
  * (process-lock.ts), so the three stores share one rule; protocol/ does no I/O.
  */
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 
 /** The mode of a directory holding a private store: its owner alone may list or enter it. */
 export const PRIVATE_DIR_MODE = 0o700;
+/** The sticky bit (S_ISVTX, which node:fs does not export): set on shared directories such as /tmp. */
+const STICKY = 0o1000;
 /** The mode of a private store's files: the database, its -wal and its -shm. */
 export const PRIVATE_FILE_MODE = 0o600;
 /** The files SQLite keeps beside a WAL database, by suffix. */
 export const SQLITE_SIDE_FILES: readonly string[] = ["-wal", "-shm", "-journal"];
 
-/** Creates `dir` (and missing parents) and sets it to PRIVATE_DIR_MODE, also when it already existed. */
+/**
+ * Creates `dir` (and missing parents) and sets it to PRIVATE_DIR_MODE, also when it already existed.
+ * A sticky directory (/tmp, /var/tmp) is shared by design: it is never made private, which would lock
+ * every other user out of it; a store given one directly is refused, to be given a directory of its own.
+ */
 export function makePrivateDirectory(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const { mode } = statSync(dir);
+  if ((mode & STICKY) !== 0) {
+    throw new Error(
+      `${dir} is a shared directory (mode ${(mode & 0o7777).toString(8)}, sticky): give the store a directory of its own inside it`,
+    );
+  }
   chmodSync(dir, PRIVATE_DIR_MODE);
 }
 

@@ -72,8 +72,10 @@ describe("sync end to end", () => {
   it("loses no invoice to lost acks and a restart mid-batch; the re-sent ones count as duplicates", async () => {
     h = await new SyncHarness({ batchSize: 50 }).start();
     await h.activate();
-    h.cloud.setFaults({ lose_ack_next: 2 });
+    // Sold while the cloud is down, so the backlog is whole and the first batches carry 50 each.
+    h.cloud.setFaults({ down: true });
     await h.sell(300);
+    h.cloud.setFaults({ down: false, lose_ack_next: 2 });
     const agent = () => h.sync.parts.agent;
     await h.until(() => h.cloud.counters.uploads >= 3);
     await h.stopDaemon();

@@ -16,17 +16,9 @@ import {
   FrameType,
   type ResultOf,
 } from "../../../protocol/index.js";
+import { settle, track } from "../../support/settle.js";
 import { fakeSealedRecord, type ScriptedPeer } from "./scripted-peer.js";
-import {
-  DEADLINE_MS,
-  HASH,
-  NONCE,
-  RETRANSMITS,
-  settle,
-  setup,
-  TIMEOUT_MS,
-  track,
-} from "./session-harness.js";
+import { DEADLINE_MS, HASH, NONCE, RETRANSMITS, setup, TIMEOUT_MS } from "./session-harness.js";
 
 /** docs/DEVICE_LINK.md §5: one exchange with no answer lasts (1 + maxRetransmits) reply timeouts. */
 const EXCHANGE_MS = (1 + RETRANSMITS) * TIMEOUT_MS;

@@ -39,23 +39,3 @@ export async function setup(script: Script, config: Partial<DeviceSessionConfig>
   await session.start();
   return { peer, session };
 }
-
-/** What a settled promise gave. */
-export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** Settles a promise into a value to assert on later, so an early rejection is never unhandled. */
-export function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-/** A promise plus whether it has settled yet (for "not before t, settled at t" assertions). */
-export function track<T>(promise: Promise<T>): { readonly result: Promise<Settled<T>>; settled(): boolean } {
-  let done = false;
-  const result = settle(promise).finally(() => {
-    done = true;
-  });
-  return { result, settled: () => done };
-}

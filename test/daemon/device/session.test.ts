@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { encodeFrame, encodeResult, FiscalError, FrameType } from "../../../protocol/index.js";
-import { CLOCK, HASH, NONCE, settle, setup, TIMEOUT_MS } from "./session-harness.js";
+import { settle } from "../../support/settle.js";
+import { CLOCK, HASH, NONCE, setup, TIMEOUT_MS } from "./session-harness.js";
 
 beforeEach(() => {
   vi.useFakeTimers();

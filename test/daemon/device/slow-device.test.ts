@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createFiscalDevice } from "../../../daemon/device/index.js";
 import { MemoryTransport } from "../../../daemon/transport/index.js";
 import { type FiscalError, toHex } from "../../../protocol/index.js";
+import { track } from "../../support/settle.js";
 import { activate, saleInvoice, serveMemory, setFaults, startDef, type TestDef } from "./fixtures.js";
-import { track } from "./session-harness.js";
 
 /** docs/DEVICE_LINK.md §5 with the default session settings: 4 × 1,000 ms. */
 const PREPARE_BOUND_MS = 4_000;

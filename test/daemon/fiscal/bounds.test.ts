@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_REQUEST_BOUND_MS } from "../../../daemon/fiscal/service.js";
+import { track } from "../../support/settle.js";
 import { codeOf, posSale, ServiceHarness } from "./harness.js";
 
 let h: ServiceHarness;
@@ -26,20 +27,6 @@ function drain(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Tracks whether a promise has settled yet, and keeps its rejection handled. */
-function track<T>(p: Promise<T>): { readonly done: () => boolean; readonly promise: Promise<T> } {
-  let done = false;
-  p.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  return { done: () => done, promise: p };
-}
-
 describe("the request bound", () => {
   it("is 15 seconds by default", () => {
     expect(DEFAULT_REQUEST_BOUND_MS).toBe(15_000);
@@ -50,7 +37,7 @@ describe("the request bound", () => {
     const request = track(h.service.fiscalise(posSale(), "K", h.caller));
     await prepare.reached;
     await vi.advanceTimersByTimeAsync(14_999);
-    expect(request.done()).toBe(false);
+    expect(request.settled()).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect(await codeOf(request.promise)).toBe(109);
   });
@@ -120,7 +107,7 @@ describe("the request bound", () => {
     const request = track(h.service.abort("K", h.caller));
     await abort.reached;
     await vi.advanceTimersByTimeAsync(1_999);
-    expect(request.done()).toBe(false);
+    expect(request.settled()).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect(await codeOf(request.promise)).toBe(109);
     expect(await codeOf(h.service.markDelivered("K", h.caller))).toBe(321);

@@ -13,6 +13,7 @@ import { openDatabase } from "../../../daemon/store/database.js";
 import { acquireStateLock } from "../../../daemon/store/state-lock.js";
 import { DEV_CLOUD_ROOT_PUBLIC_KEY } from "../../../emulator/dev-keys.js";
 import { FISCAL_MEMORY_FILE, FiscalMemory } from "../../../emulator/store/fiscal-memory.js";
+import { isFiscalError } from "../../../protocol/index.js";
 
 /** The umask of a default login shell and of most daemons not run by systemd. */
 const COMMON_UMASK = 0o022;
@@ -79,6 +80,28 @@ describe("the daemon's store", () => {
     } finally {
       lock.release();
     }
+  });
+
+  it("never makes a shared sticky directory (a /tmp) private: the store or state given one is refused", () => {
+    const shared = join(root, "tmp");
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    for (const open of [() => openDatabase(join(shared, "daemon.sqlite")), () => acquireStateLock(shared)]) {
+      let error: unknown;
+      try {
+        open();
+      } catch (err) {
+        error = err;
+      }
+      expect(isFiscalError(error, "STORAGE_FAILURE")).toBe(true);
+      expect((error as Error).message).toContain(`${shared} is a shared directory (mode 1777, sticky)`);
+    }
+    expect((statSync(shared).mode & 0o7777).toString(8)).toBe("1777");
+    expect(existsSync(join(shared, "daemon.sqlite"))).toBe(false);
+    // A directory of its own inside it is made private as usual.
+    const lock = acquireStateLock(join(shared, "stalela"));
+    lock.release();
+    expect(modeOf(join(shared, "stalela"))).toBe("700");
   });
 });
 

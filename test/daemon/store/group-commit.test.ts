@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Db, openDatabase } from "../../../daemon/store/database.js";
 import { GroupCommit } from "../../../daemon/store/group-commit.js";
 import { isFiscalError } from "../../../protocol/index.js";
+import { track } from "../../support/settle.js";
 
 /** An fsync held until the test releases it; `fds` are the descriptors it was asked to flush. */
 class HeldSync {
@@ -21,20 +22,6 @@ class HeldSync {
   release(i: number, err: Error | null = null): void {
     this.calls[i]!.done(err);
   }
-}
-
-/** Whether a promise has settled, read after the microtasks ran. */
-function settled(p: Promise<unknown>): () => boolean {
-  let done = false;
-  p.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  return () => done;
 }
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -62,7 +49,7 @@ const insert = (n: number) => () => db.prepare("INSERT INTO t (n) VALUES (?)").r
 describe("group commit", () => {
   it("commits at once, and resolves only when an fsync begun after the commit has completed", async () => {
     const first = group.durable(insert(1));
-    const done = settled(first);
+    const done = track(first).settled;
     // Committed: another connection (another process) reads it before any fsync completed.
     const other = new Database(join(dir, "store.sqlite"), { readonly: true });
     expect(other.prepare("SELECT n FROM t").all()).toEqual([{ n: 1 }]);
@@ -78,7 +65,7 @@ describe("group commit", () => {
     const first = group.durable(insert(1));
     const second = group.durable(insert(2));
     const third = group.durable(insert(3));
-    const [s1, s2, s3] = [settled(first), settled(second), settled(third)];
+    const [s1, s2, s3] = [track(first).settled, track(second).settled, track(third).settled];
     expect(held.calls).toHaveLength(1);
     held.release(0);
     await first;
@@ -120,7 +107,7 @@ describe("group commit", () => {
 
   it("closes only after the fsyncs in flight", async () => {
     const write = group.durable(insert(1));
-    const closed = settled(group.close());
+    const closed = track(group.close()).settled;
     await turn();
     expect(closed()).toBe(false);
     held.release(0);
