@@ -153,6 +153,35 @@ describe("POS API end to end over a real PTY", () => {
     expect(String(metrics.body)).toMatch(/outbox_pending/);
   });
 
+  it("counts the seals made durable, the fsyncs that did it and its CPU time, in /v1/status and /metrics", async () => {
+    const counters = async () => (await sys.api("GET", "/v1/status")).body.counters;
+    const cpuUser = (text: string) => Number(/^process_cpu_user_seconds_total (\S+)$/m.exec(text)?.[1]);
+    const before = await counters();
+    const cpuBefore = cpuUser(String((await sys.api("GET", "/metrics")).body));
+    for (let i = 0; i < 3; i++) verified(await post(sale(1_000), key()));
+    const sequential = await counters();
+    expect(sequential.store_durable_writes - before.store_durable_writes).toBe(3);
+    // One at a time, each 201 waits for an fsync begun after its seal: one fsync per seal.
+    expect(sequential.store_fsyncs - before.store_fsyncs).toBe(3);
+
+    const together = await Promise.all(Array.from({ length: 8 }, () => post(sale(1_000), key())));
+    for (const reply of together) verified(reply);
+    const after = await counters();
+    expect(after.store_durable_writes - sequential.store_durable_writes).toBe(8);
+    const fsyncs = after.store_fsyncs - sequential.store_fsyncs;
+    expect(fsyncs).toBeGreaterThanOrEqual(1);
+    expect(fsyncs).toBeLessThanOrEqual(8);
+
+    const metrics = String((await sys.api("GET", "/metrics")).body);
+    expect(metrics).toContain(
+      `stalela_service_counter{name="store_durable_writes"} ${after.store_durable_writes}\n`,
+    );
+    expect(metrics).toContain(`stalela_service_counter{name="store_fsyncs"} ${after.store_fsyncs}\n`);
+    expect(cpuBefore).toBeGreaterThan(0);
+    expect(cpuUser(metrics)).toBeGreaterThan(cpuBefore);
+    expect(metrics).toMatch(/^process_cpu_system_seconds_total \d/m);
+  });
+
   it("checks credit notes against the original", async () => {
     const orig = verified(await post(sale(5_000), key()));
     const unknown = await post(
