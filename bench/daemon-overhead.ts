@@ -19,7 +19,7 @@ import { availableParallelism } from "node:os";
 import { createFiscalDevice, type FiscalDevice } from "../daemon/device/index.js";
 import { canonicaliseInvoiceV2 } from "../protocol/index.js";
 import { BENCH_CONTEXT } from "./invoices.js";
-import { fmt, isMain, msSince, type Percentiles, percentiles } from "./measure.js";
+import { fmt, isMain, metricValue, msSince, type Percentiles, percentiles } from "./measure.js";
 import { System, sale } from "./system.js";
 
 /** Pairs (link) and requests (e2e) timed one at a time, after WARMUP untimed ones. */
@@ -122,13 +122,9 @@ async function measureLink(linkPath: string, emulatorPid: number): Promise<Daemo
   }
 }
 
-/** The value of an unlabelled (or `{name="…"}`-labelled) metric in a Prometheus text page; NaN if absent. */
+/** A metric of a /metrics page; NaN when absent (an older build measured for comparison), printed as such. */
 function metric(page: string, name: string, label?: string): number {
-  const key = label === undefined ? name : `${name}{name="${label}"}`;
-  const line = page.split("\n").find((l) => l.startsWith(`${key} `));
-  // A daemon without the metric (an older build measured for comparison) gives NaN, printed as such.
-  if (line === undefined) return Number.NaN;
-  return Number(line.slice(key.length + 1));
+  return metricValue(page, name, label === undefined ? {} : { name: label }) ?? Number.NaN;
 }
 
 async function measureE2e(

@@ -51,3 +51,21 @@ export function isMain(moduleUrl: string): boolean {
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
+
+/**
+ * The value of a metric in a Prometheus text page (the daemon's /metrics): the first sample named
+ * `name` whose labels include every one of `labels`; undefined when there is none.
+ */
+export function metricValue(
+  page: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  for (const line of page.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) {
+      return Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+  }
+  return undefined;
+}

@@ -13,6 +13,7 @@ import { configWarnings, type DaemonConfig } from "./config.js";
 import { LoginLockout } from "./console/lockout.js";
 import type { DeviceLink } from "./device-link.js";
 import { checkDeviceTrust, type DeviceTrustPolicy, trustPolicyFrom } from "./fiscal/device-trust.js";
+import { EXPIRY_SWEEP_MS, ExpirySweep } from "./fiscal/expiry-sweep.js";
 import { DeviceIdentity } from "./fiscal/identity.js";
 import { Reconciler } from "./fiscal/reconcile.js";
 import { FiscalService, type FiscalServiceHooks } from "./fiscal/service.js";
@@ -62,54 +63,15 @@ export const STORE_FILE = "daemon.sqlite";
 /** Extra sources of status conditions (the sync agent registers one). */
 export type ConditionSource = () => readonly RaisedCondition[];
 
-/**
- * How often two-step invoices abandoned past their commit_before are ended (docs/API.md §3): an
- * abandoned PREPARED invoice is ABORTED, and its device slot freed, at most this long after it expired.
- */
-export const EXPIRY_SWEEP_MS = 1_000;
 /** Seconds between two refreshes of the console's status page (docs/CONSOLE.md). */
 export const CONSOLE_REFRESH_SECONDS = 5;
 
-/** Runs FiscalService.expireAbandoned on a timer, one run at a time. */
-class ExpirySweep {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-
-  constructor(
-    private readonly service: FiscalService,
-    private readonly logger: Logger,
-  ) {}
-
-  start(everyMs: number): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.service
-        .expireAbandoned()
-        .then(
-          (ended) => {
-            if (ended > 0) this.logger.info({ ended }, "abandoned two-step invoices ended");
-          },
-          // The device is away: the next sweep after it is back ends them.
-          (err: unknown) => this.logger.debug({ err }, "expiry sweep deferred"),
-        )
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, everyMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-}
-
-/** A part the daemon has started, and how to stop it again. */
 /** Test hooks (cli/crash-points.ts): the fiscal service's, and the store's fsync. Production sets none. */
 export interface DaemonHooks extends FiscalServiceHooks {
   readonly storeSync?: SyncFile;
 }
 
+/** A part the daemon has started, and how to stop it again. */
 interface StartedPart {
   readonly name: string;
   readonly stop: () => Promise<void> | void;

@@ -40,7 +40,7 @@ export class JournalSettlement {
    * Ends two-step invoices left PREPARED past their `commit_before` (the POS abandoned them): each is
    * settled against the device (its nonce aborted, freeing the device's pending slot; the journal asked)
    * and ends ABORTED with NONCE_EXPIRED (counted in `counters.expired`), or FISCALIZED if a lost COMMIT
-   * had sealed it. Returns how many ended. The composition root calls this every EXPIRY_SWEEP_MS.
+   * had sealed it. Returns how many ended. ExpirySweep (expiry-sweep.ts) calls this every EXPIRY_SWEEP_MS.
    */
   async expireAbandoned(): Promise<number> {
     let ended = 0;

@@ -1,22 +1,18 @@
 /**
  * The typebox schemas of the POS HTTP API. Routes validate and serialise with them, and
  * @fastify/swagger turns the very same objects into /openapi.json, so the document cannot drift from
- * what the server does. The invoice body is the protocol's own `PosInvoiceV2Schema`, never a copy.
+ * what the server does. The invoice body is the protocol's own `PosInvoiceV2Schema`, never a copy. The
+ * fiscal reports' schemas are in ./report-schemas.ts.
  */
 
 import Type, { type Static } from "typebox";
 import { LANGS } from "../../protocol/i18n/index.js";
 import {
-  type ArticleLine,
   CanonicalInvoiceSchema,
   CanonicalInvoiceV2Schema,
-  FiguresSchema,
   INVOICE_TYPES_V2,
-  JOURNALED_REPORT_KINDS,
   PosInvoiceV2Schema,
-  PRICE_MODES,
   REF_PATTERN,
-  REPORT_KINDS,
   TotalsSchema,
   TotalsV2Schema,
 } from "../../protocol/index.js";
@@ -25,7 +21,6 @@ import { INVOICE_STATES, SYNC_STATUSES } from "../fiscal/types.js";
 import { RECEIPT_WIDTHS } from "../receipt/lines.js";
 import { QR_SVG_SIZE } from "../receipt/qr.js";
 import { RECEIPT_FORMATS } from "../receipt/receipts.js";
-import type { ReportView } from "../reports/views.js";
 
 /** Default page size of `GET /v1/invoices`. */
 export const DEFAULT_LIST_LIMIT = 50;
@@ -51,7 +46,9 @@ export const ID_OR_KEY_PATTERN = "^[A-Za-z0-9._:/#@+=-]{1,128}$";
  * response serialiser (fast-json-stringify) writes a type list by looking at the value, where an
  * anyOf needs a validator run per response and turns a value that fails it into a 500.
  */
-function Nullable<T extends Type.TSchema & { type: string }>(schema: T): Type.TUnsafe<Static<T> | null> {
+export function Nullable<T extends Type.TSchema & { type: string }>(
+  schema: T,
+): Type.TUnsafe<Static<T> | null> {
   return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, "null"] });
 }
 const Timestamp = Type.String({ description: "ISO 8601 UTC" });
@@ -317,161 +314,20 @@ export const HealthSchema = Type.Object(
 /** The QR code of a sealed invoice. */
 export const QrSvgSchema = Type.String({ description: "SVG image of the receipt's QR code" });
 
-/** Default number of reports `GET /v1/reports` lists. */
-export const DEFAULT_REPORT_LIST_LIMIT = 20;
-/** Most reports `GET /v1/reports` lists. */
-export const MAX_REPORT_LIST_LIMIT = 100;
-/** Highest fiscal or Z number a device counts to (docs/PROTOCOL.md §13.2: a uint32 counter). */
-const MAX_COUNTER = 4_294_967_295;
-/** The kinds the store keeps: the journaled ones and the A reports (an X report is never stored). */
-export const STORED_REPORT_KINDS = [...JOURNALED_REPORT_KINDS, "A_REPORT"] as const;
-
-const NullableInteger = (description: string) => Nullable(Type.Integer({ description }));
-
-/** One article line of an A report (protocol/reports/articles.ts `ArticleLine`). */
-const ArticleLineSchema = Type.Object(
-  {
-    article: Type.String({ description: "the article's code, or its name when it has none" }),
-    name: Type.String({ description: "the name on its first sale in the range" }),
-    unit_price: Type.Integer({ description: "centimes, in the price mode" }),
-    price_mode: Type.Enum([...PRICE_MODES]),
-    tax_group: Type.String(),
-    rate_bp: Type.Integer({ description: "the group's rate, in basis points" }),
-    sold_milli: Type.Integer({ description: "quantity sold, in thousandths" }),
-    returned_milli: Type.Integer({ description: "quantity taken back by credit notes, in thousandths" }),
-    sold_amount: Type.Integer({ description: "Σ line amounts of the sales, centimes" }),
-    returned_amount: Type.Integer({ description: "Σ line amounts of the credit notes, centimes" }),
-  },
-  { additionalProperties: false },
-);
-
-/** A fiscal report as the API shows it (daemon/reports/views.ts `ReportView`, docs/API.md §11). */
-export const ReportViewSchema = Type.Object(
-  {
-    kind: Type.Enum([...REPORT_KINDS]),
-    number: NullableInteger(
-      "Z and closures: their number; X: the number of the Z that will close the day; A: its number in the daemon's sequence of A reports (null when not stored)",
-    ),
-    device_id: Type.String(),
-    merchant_nif: Type.String(),
-    outlet_id: Type.String(),
-    isf: Type.String({ description: "the ISF the report was made for" }),
-    issued_at: Type.String({ description: "device time the report was made, ISO 8601 UTC" }),
-    period_from: Nullable(
-      Type.String({
-        description: "Z and X: time of the day's first invoice, ISO 8601 UTC; null without one",
-      }),
-    ),
-    period: Nullable(Type.String({ description: "closures: the month `YYYY-MM` or the year `YYYY`" })),
-    first_fiscal_number: NullableInteger("first invoice covered; null when it covers none"),
-    last_fiscal_number: NullableInteger("last invoice covered; null when it covers none"),
-    after_fiscal_number: Type.Integer({ description: "the device's last fiscal number when it was made" }),
-    z_first: NullableInteger("closures: the first Z summed"),
-    z_last: NullableInteger("closures: the last Z summed"),
-    incomplete: NullableInteger("PREPAREs of the period that ended without COMMIT; null on an A report"),
-    figures: Nullable({
-      ...FiguresSchema,
-      description:
-        "the period's figures as the device signed them (docs/PROTOCOL.md §13.3); null on an A report",
-    }),
-    article_count: NullableInteger("A: the number of article lines signed"),
-    lines: Nullable(
-      Type.Array(ArticleLineSchema, {
-        description:
-          "A, as made by `GET /v1/reports/a`: the article lines rebuilt from the daemon's records; null otherwise",
-      }),
-    ),
-    matches_store: Type.Boolean({
-      description:
-        "whether the signed figures (A: the lines' digest) equal those the daemon computes from its own records",
-    }),
-    signed: Type.Object(
-      {
-        record: Type.String({ description: "base64url of the signed report record (canonical CBOR)" }),
-        signature: Type.String({ description: "base64url Ed25519 signature of the device over `record`" }),
-        hash: Type.String({ description: "hex SHA-256 of `record`" }),
-      },
-      { additionalProperties: false },
-    ),
-  },
-  { additionalProperties: false, description: "the report" },
-);
-
-/** `POST /v1/reports/z`: the Z and the closures it made first. */
-export const ZResultSchema = Type.Object(
-  {
-    z: ReportViewSchema,
-    closures: Type.Array(ReportViewSchema, {
-      description: "monthly and yearly closures made with this Z, in journal order (usually none)",
-    }),
-  },
-  { additionalProperties: false, description: "the day is closed" },
-);
-
-/** `GET /v1/reports`. */
-export const ReportListSchema = Type.Object(
-  { items: Type.Array(ReportViewSchema) },
-  { additionalProperties: false, description: "stored reports, newest first" },
-);
-
-/** `GET /v1/reports`'s query. */
-export const ReportListQuerySchema = Type.Object(
-  {
-    kind: Type.Optional(Type.Enum([...STORED_REPORT_KINDS], { description: "default: every kind" })),
-    limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: MAX_REPORT_LIST_LIMIT, default: DEFAULT_REPORT_LIST_LIMIT }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-/** `GET /v1/reports/a`'s query: the range of fiscal numbers. */
-export const ArticlesQuerySchema = Type.Object(
-  {
-    from: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: MAX_COUNTER,
-        description:
-          "first fiscal number; default: the one after the last A report's range (1 for the first)",
-      }),
-    ),
-    to: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: MAX_COUNTER,
-        description: "last fiscal number; default: the device's last",
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-/** `{number}` of `GET /v1/reports/z/{number}`: a Z number, in decimal. */
-export const ZNumberParamsSchema = Type.Object(
-  { number: Type.String({ pattern: "^[1-9][0-9]{0,9}$", description: "the Z number, 1, 2, 3 …" }) },
-  { additionalProperties: false },
-);
-
 // Compile-time proof that the schemas describe exactly the service's types: a field added to
 // daemon/fiscal/types.ts without its schema (or the reverse) fails the typecheck here.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Extends<A, B> = [A] extends [B] ? true : false;
-type Mutable<T> = T extends readonly (infer U)[]
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type Extends<A, B> = [A] extends [B] ? true : false;
+export type Mutable<T> = T extends readonly (infer U)[]
   ? Mutable<U>[]
   : T extends object
     ? { -readonly [K in keyof T]: Mutable<T[K]> }
     : T;
-type ReportViewBodyType = Static<typeof ReportViewSchema>;
 const schemaMatchesTypes: [
   Same<Mutable<Static<typeof InvoiceViewSchema>>, Mutable<InvoiceView>>,
   Same<Mutable<Static<typeof InvoicePageSchema>>, Mutable<InvoicePage>>,
   Same<Mutable<Static<typeof StatusReportSchema>>, Mutable<StatusReport>>,
-  Same<Mutable<Static<typeof ArticleLineSchema>>, Mutable<ArticleLine>>,
-  // ReportView types `kind` as text; the schema names the kinds, which is all reportView writes there.
-  Same<Mutable<Omit<ReportViewBodyType, "kind">>, Mutable<Omit<ReportView, "kind">>>,
-  Extends<ReportViewBodyType["kind"], ReportView["kind"]>,
-] = [true, true, true, true, true, true];
+] = [true, true, true];
 void schemaMatchesTypes;
 
 /** The wire type of an invoice view (the schema's static type: mutable arrays). */
@@ -480,8 +336,6 @@ export type InvoiceViewBody = Static<typeof InvoiceViewSchema>;
 export type InvoicePageBody = Static<typeof InvoicePageSchema>;
 /** The wire type of the status report. */
 export type StatusReportBody = Static<typeof StatusReportSchema>;
-/** The wire type of a report. */
-export type ReportViewBody = Static<typeof ReportViewSchema>;
 
 // The service's types are readonly; the schema's static types are not. The proof above shows they
 // are otherwise identical, so these are the only casts the routes need.
@@ -491,8 +345,6 @@ export const invoiceBody = (view: InvoiceView): InvoiceViewBody => view as Invoi
 export const pageBody = (page: InvoicePage): InvoicePageBody => page as InvoicePageBody;
 /** A StatusReport as its response body type. */
 export const statusBody = (report: StatusReport): StatusReportBody => report as StatusReportBody;
-/** A ReportView as its response body type (reportView writes one of REPORT_KINDS as `kind`). */
-export const reportBody = (view: ReportView): ReportViewBody => view as ReportViewBody;
 
 /** `GET /v1/invoices/{id}/qr.svg`'s query. */
 export const QrQuerySchema = Type.Object(

@@ -23,7 +23,7 @@ import {
   STORED_REPORTS,
   Z_NUMBER_PARAM,
 } from "../error-responses.js";
-import { ZNumberParamsSchema } from "../schemas.js";
+import { ZNumberParamsSchema } from "../report-schemas.js";
 
 const TAG = ["reports"];
 const AUTHENTICATED = [EVERY_ROUTE, API_KEY, SERVICE_CALL] as const;

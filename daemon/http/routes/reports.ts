@@ -31,7 +31,7 @@ import {
   reportBody,
   ZNumberParamsSchema,
   ZResultSchema,
-} from "../schemas.js";
+} from "../report-schemas.js";
 
 const TAG = ["reports"];
 /** What every authenticated route meets before its own faults. */

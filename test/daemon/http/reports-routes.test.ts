@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { InvoiceView, StatusReport } from "../../../daemon/fiscal/types.js";
 import { type ApiInstance, buildApp } from "../../../daemon/http/app.js";
-import { ReportListSchema, ReportViewSchema, ZResultSchema } from "../../../daemon/http/schemas.js";
+import { ReportListSchema, ReportViewSchema, ZResultSchema } from "../../../daemon/http/report-schemas.js";
 import type { ReportView } from "../../../daemon/reports/views.js";
 import { fromBase64Url, isFiscalError, openSealedReport } from "../../../protocol/index.js";
 import { type HarnessOptions, ServiceHarness, TEST_SFE } from "../fiscal/harness.js";

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { metricValue } from "../../../bench/measure.js";
 import { HealthSchema, StatusReportSchema } from "../../../daemon/http/schemas.js";
 import { FiscalError } from "../../../protocol/index.js";
 import { saleBody } from "./fakes.js";
@@ -11,16 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.app.close();
 });
-
-function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) {
-      return Number(line.slice(line.lastIndexOf(" ") + 1));
-    }
-  }
-  return undefined;
-}
 
 async function scrape(): Promise<string> {
   const res = await h.app.inject({ method: "GET", url: "/metrics", headers: { host: "127.0.0.1:8765" } });
